@@ -1,0 +1,30 @@
+/**
+ * Where token state lives (DESIGN.md §5): refresh tokens, revocations,
+ * lockout counters, used TOTP codes, nonces, API keys. Values are strings
+ * (callers JSON-encode); every TTL is in milliseconds. Every adapter must
+ * fail closed: when the backend cannot answer it throws StoreUnavailableError
+ * (AUTH_011) within a bounded time, never resolves with a guess.
+ */
+export interface Store {
+  /** The value, or undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>;
+  /** Set unconditionally; ttlMs undefined = no expiry. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Set only when absent (nonces, single-use TOTP codes). true = it was set. */
+  setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Remove; true when something was removed. */
+  delete(key: string): Promise<boolean>;
+  /**
+   * Atomic counter: adds 1 (creating it at 1 with ttlMs when absent; the TTL is
+   * not extended by later increments — a fixed window). Returns the new value
+   * and the milliseconds left before it expires.
+   */
+  increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }>;
+  /**
+   * Atomic compare-and-set (refresh-token rotation): replaces the value only
+   * when the current value equals `expected`. true = replaced.
+   */
+  compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Release connections/timers. */
+  close(): Promise<void>;
+}
