@@ -1,0 +1,53 @@
+import basicAuth from 'basic-auth';
+import { InvalidCredentialsError, MalformedCredentialsError } from './errors';
+import { isSafeQuotedValue } from './http-headers';
+
+export interface BasicCredentials { username: string; password: string }
+
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses RFC 7617 Basic credentials from all `Authorization` header values
+ * the client sent (rawHeaders, so duplicates are visible).
+ *  - no header / another scheme → AUTH_001 (401, challenge);
+ *  - two headers → AUTH_003 400 (ambiguous request);
+ *  - anything malformed → AUTH_003 401.
+ */
+export function parseBasicAuthorization(values: string[]): BasicCredentials {
+  if (values.length === 0) throw new InvalidCredentialsError('no Authorization header');
+  if (values.length > 1) throw new MalformedCredentialsError('duplicate Authorization headers', { status: 400 });
+  const header = values[0];
+  // RFC 7617 §2: scheme is case-insensitive, then one or more spaces; "Basicxyz" is not Basic.
+  const scheme = /^ *([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?: +|$)/.exec(header);
+  if (!scheme || scheme[1].toLowerCase() !== 'basic') throw new InvalidCredentialsError('not a Basic Authorization header');
+  const token = header.slice(scheme[0].length).trim();
+  // Standard base64 only: base64url characters, missing padding or stray bytes are malformed.
+  if (!token || !STRICT_BASE64.test(token)) throw new MalformedCredentialsError('Basic credentials are not valid base64');
+  try {
+    // RFC 7617 §2.1: charset="UTF-8" — reject byte sequences that are not UTF-8.
+    utf8.decode(Buffer.from(token, 'base64'));
+  } catch {
+    throw new MalformedCredentialsError('Basic credentials are not valid UTF-8');
+  }
+  // basic-auth splits on the FIRST colon (RFC 7617 §2: the user-id cannot contain one).
+  const parsed = basicAuth.parse(header);
+  if (!parsed || CONTROL_CHARS.test(parsed.name) || CONTROL_CHARS.test(parsed.pass)) {
+    throw new MalformedCredentialsError('Basic credentials lack a colon or contain control characters');
+  }
+  if (parsed.name === '') throw new MalformedCredentialsError('empty user-id');
+  // RFC 7617 §2.1 / B2: NFC normalisation; the password is never trimmed (B6).
+  return { username: parsed.name.normalize('NFC'), password: parsed.pass.normalize('NFC') };
+}
+
+/** Throws at configuration time when a realm cannot be put in a quoted-string (B8). */
+export function validateRealm(realm: string): string {
+  if (!realm || !isSafeQuotedValue(realm)) throw new Error('realm must be non-empty and contain no ", \\, CR, LF or control characters');
+  return realm;
+}
+
+/** RFC 7617 §2 / §2.1 challenge. */
+export function basicChallenge(realm: string): string {
+  return `Basic realm="${realm}", charset="UTF-8"`;
+}

@@ -1,0 +1,68 @@
+import { LiveIndex, Indexed } from './live-index';
+import { stringList, firstString, parseListText } from './fields';
+import { storedPasswordProblem, passwordKind } from '../passwords/verify';
+
+export interface UserRecord {
+  username: string;
+  /** Stored password: scrypt or bcrypt hash, or plain text (warned about). */
+  password: string;
+  roles: string[];
+  scopes: string[];
+  /** Non-secret profile fields (id, name, email…) for login responses. */
+  profile: Record<string, unknown>;
+}
+
+const SECRET_FIELDS = new Set(['password', 'hash', 'passwordHash', 'password_hash', 'totpSecret', 'totp_secret', 'mfaSecret']);
+
+/**
+ * Accepted shapes, from any credential source:
+ *  - array: [{ username, password | hash, roles?, scopes?, ... }]
+ *  - object: { alice: "<hash>" } or { alice: { password, roles, scopes } }
+ *  - text: that JSON, or one `username:password-hash` per line (split on the first colon).
+ */
+export function normalizeUser(source: unknown, at: string | number): Indexed<UserRecord> {
+  let obj: Record<string, unknown>;
+  if (typeof source === 'string' && typeof at === 'string') obj = { username: at, password: source };
+  else if (source && typeof source === 'object' && !Array.isArray(source)) obj = source as Record<string, unknown>;
+  else throw new Error('user must be an object');
+  const username = (firstString(obj, ['username', 'user', 'email', 'name']) ?? (typeof at === 'string' ? at : undefined))?.normalize('NFC');
+  if (!username) throw new Error('username missing');
+  if (username.includes(':')) throw new Error('username must not contain ":" (RFC 7617)');
+  const password = firstString(obj, ['password', 'hash', 'passwordHash', 'password_hash']);
+  const problem = storedPasswordProblem(password);
+  if (problem) throw new Error(problem);
+  const profile: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (!SECRET_FIELDS.has(k) && k !== 'roles' && k !== 'scopes') profile[k] = v;
+  return {
+    key: username,
+    entry: { username, password: password!, roles: stringList(obj.roles, 'roles'), scopes: stringList(obj.scopes ?? obj.scope, 'scopes'), profile },
+    warning: passwordKind(password!) === 'plain' ? 'plain-text passwords in the user list' : undefined,
+  };
+}
+
+function parseUserLine(line: string): unknown {
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw new Error('each line must be username:password-hash');
+  return { username: line.slice(0, colon), password: line.slice(colon + 1) };
+}
+
+export class UserDirectory {
+  private readonly index = new LiveIndex<UserRecord>(normalizeUser, (t) => parseListText(t, parseUserLine));
+
+  find(raw: unknown, username: string): UserRecord | undefined {
+    return this.index.find(raw, username);
+  }
+
+  /** A stored hash to model dummy work on, so unknown users cost what known ones do. */
+  likeHash(raw: unknown): string | undefined {
+    return this.index.sample(raw)?.password;
+  }
+
+  problems(raw: unknown): string[] {
+    return this.index.problems(raw);
+  }
+
+  warnings(raw: unknown): string[] {
+    return this.index.warnings(raw);
+  }
+}

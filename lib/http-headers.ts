@@ -1,0 +1,19 @@
+/**
+ * Header access that sees what the client really sent. Node's parser keeps
+ * only the first `Authorization` header and silently drops the rest, and joins
+ * other repeated headers with ", " — so duplicate detection must read rawHeaders.
+ */
+export function headerValues(rawHeaders: string[] | undefined, name: string): string[] {
+  const wanted = name.toLowerCase();
+  const out: string[] = [];
+  if (!rawHeaders) return out;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() === wanted) out.push(rawHeaders[i + 1]);
+  }
+  return out;
+}
+
+/** A quoted-string parameter value is safe when it has no `"`, `\`, CR, LF or other control characters. */
+export function isSafeQuotedValue(value: string): boolean {
+  return !/["\\\u0000-\u001f\u007f]/.test(value);
+}

@@ -1,0 +1,14 @@
+export * from './errors';
+export * from './auth-info';
+export * from './audit';
+export * from './basic';
+export * from './api-token';
+export * from './http-headers';
+export * from './lru';
+export * from './secure-compare';
+export * from './concurrency-limiter';
+export * from './passwords';
+export { UserDirectory, UserRecord } from './credentials/user-list';
+export { TokenDirectory, TokenRecord } from './credentials/token-list';
+export { LiveIndex } from './credentials/live-index';
+export { BasicAuthenticator } from './basic-authenticator';

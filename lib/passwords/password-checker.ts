@@ -1,0 +1,52 @@
+import { verifyPassword, passwordKind } from './verify';
+import { dummyHashLike } from './dummy-hash';
+import { LruCache } from '../lru';
+import { ConcurrencyLimiter } from '../concurrency-limiter';
+import { cacheKey } from '../secure-compare';
+
+export interface PasswordCheckerOptions {
+  /** Successful verifications remembered (never failures). */
+  cacheSize?: number;
+  cacheTtlMs?: number;
+  maxConcurrentHashes?: number;
+  maxQueuedHashes?: number;
+}
+
+/**
+ * Password verification for the request path:
+ *  - a bounded cache of successful checks keyed by an HMAC of (user, stored
+ *    hash, presented password) with a per-process key — it never holds a
+ *    plain password, and a changed or removed credential misses by itself;
+ *  - failures are never cached, so a wrong password always costs a full hash;
+ *  - an unknown user costs the same hash work as a wrong password (ASVS 6.3.8);
+ *  - hashing runs with bounded concurrency.
+ */
+export class PasswordChecker {
+  private readonly cache: LruCache<string, true>;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly ttlMs: number;
+
+  constructor(opts: PasswordCheckerOptions = {}) {
+    this.cache = new LruCache(opts.cacheSize ?? 10_000);
+    this.ttlMs = opts.cacheTtlMs ?? 10 * 60_000;
+    this.limiter = new ConcurrencyLimiter(opts.maxConcurrentHashes ?? 4, opts.maxQueuedHashes ?? 1_000);
+  }
+
+  /**
+   * stored undefined = unknown user: verify against a dummy hash with the same
+   * parameters as `likeHash` (another user's hash), then fail.
+   */
+  async check(username: string, presented: string, stored: string | undefined, likeHash?: string): Promise<boolean> {
+    if (stored === undefined) {
+      const dummy = dummyHashLike(likeHash);
+      await this.limiter.run(() => verifyPassword(presented, dummy));
+      return false;
+    }
+    const kind = passwordKind(stored);
+    const key = kind === 'plain' ? undefined : cacheKey(username, stored, presented);
+    if (key && this.cache.get(key)) return true;
+    const ok = kind === 'plain' ? await verifyPassword(presented, stored) : await this.limiter.run(() => verifyPassword(presented, stored));
+    if (ok && key) this.cache.set(key, true, this.ttlMs);
+    return ok;
+  }
+}

@@ -1,0 +1,183 @@
+import type { Store } from './store';
+
+/**
+ * In-process Store: tests, the Express middleware, and the backing of one
+ * Node-RED process. Bounded, so a flood of distinct keys (usernames, IPs)
+ * cannot exhaust memory — at the price that such a flood can evict counters;
+ * use Redis/PostgreSQL when that matters.
+ */
+export interface MemoryStoreOptions {
+  /** Upper bound on entries. When full: expired entries go first, then the least recently written. Default 100000. */
+  maxEntries?: number;
+  /** Period of the background sweep of expired entries; 0 disables it (lazy expiry still applies). Default 60000. */
+  sweepIntervalMs?: number;
+  /** Clock in epoch ms; injectable for tests. */
+  now?: () => number;
+}
+
+interface Entry {
+  v: string;
+  /** Expiry in epoch ms; undefined = never. */
+  exp: number | undefined;
+}
+
+const MAX_KEY_LENGTH = 512;
+/** A full expiry scan is O(n); while full, run it at most this often and evict the oldest in between. */
+const FULL_SWEEP_MIN_INTERVAL_MS = 1000;
+
+export class MemoryStore implements Store {
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private lastFullSweep = -Infinity;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 100_000;
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
+      throw new RangeError('MemoryStore: maxEntries must be a positive integer');
+    }
+    this.now = options.now ?? Date.now;
+    const interval = options.sweepIntervalMs ?? 60_000;
+    if (interval > 0) {
+      this.timer = setInterval(() => this.sweep(), interval);
+      this.timer.unref(); // never keep the process alive for housekeeping
+    }
+  }
+
+  /** Number of entries held, expired ones included until swept. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    checkKey(key);
+    return this.live(key)?.v;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    checkKey(key);
+    checkValue(value);
+    this.write(key, { v: value, exp: this.expiry(ttlMs) });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    checkKey(key);
+    checkValue(value);
+    const exp = this.expiry(ttlMs);
+    if (this.live(key)) return false;
+    this.write(key, { v: value, exp });
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    checkKey(key);
+    const existed = this.live(key) !== undefined;
+    this.entries.delete(key);
+    return existed;
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
+    checkKey(key);
+    checkTtl(ttlMs, true);
+    const now = this.now();
+    const current = this.live(key);
+    let value = 1;
+    let exp = now + Math.ceil(ttlMs);
+    if (current) {
+      value = parseCounter(current.v) + 1;
+      // Fixed window: keep the existing expiry; a counter set without one gets this window.
+      if (current.exp !== undefined) exp = current.exp;
+    }
+    this.write(key, { v: String(value), exp });
+    return { value, ttlMs: Math.max(0, exp - now) };
+  }
+
+  async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    checkKey(key);
+    checkValue(expected);
+    checkValue(value);
+    const exp = this.expiry(ttlMs);
+    const current = this.live(key);
+    if (!current || current.v !== expected) return false;
+    this.write(key, { v: value, exp });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Remove every expired entry; returns how many went. */
+  sweep(): number {
+    const now = this.now();
+    this.lastFullSweep = now;
+    let removed = 0;
+    for (const [key, entry] of this.entries) {
+      if (entry.exp !== undefined && entry.exp <= now) {
+        this.entries.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** The entry when present and unexpired; drops it lazily when expired. */
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.exp !== undefined && entry.exp <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private expiry(ttlMs: number | undefined): number | undefined {
+    checkTtl(ttlMs, false);
+    return ttlMs === undefined ? undefined : this.now() + Math.ceil(ttlMs);
+  }
+
+  /** Re-insert so Map order is write order: the first key is the least recently written. */
+  private write(key: string, entry: Entry): void {
+    if (!this.entries.delete(key)) this.makeRoom();
+    this.entries.set(key, entry);
+  }
+
+  private makeRoom(): void {
+    if (this.entries.size < this.maxEntries) return;
+    if (this.now() - this.lastFullSweep >= FULL_SWEEP_MIN_INTERVAL_MS) this.sweep();
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+// Argument checks shared in spirit by every adapter, so a caller tested
+// against MemoryStore sees the same rejections from Redis or PostgreSQL.
+// U+0000 is refused because PostgreSQL text cannot hold it.
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
+    throw new TypeError(`store: key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters without U+0000`);
+  }
+}
+
+function checkValue(value: string): void {
+  if (typeof value !== 'string' || value.includes('\u0000')) {
+    throw new TypeError('store: value must be a string without U+0000');
+  }
+}
+
+function checkTtl(ttlMs: number | undefined, required: boolean): void {
+  if (ttlMs === undefined && !required) return;
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new RangeError('store: ttlMs must be a positive finite number of milliseconds');
+  }
+}
+
+function parseCounter(v: string): number {
+  if (!/^-?\d{1,15}$/.test(v)) throw new TypeError('store: value is not an integer counter');
+  return Number(v);
+}

@@ -1,0 +1,299 @@
+import Redis, { Cluster } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+import { StoreUnavailableError } from '../errors';
+import type { Store } from './store';
+
+/**
+ * Shared state for several Node-RED instances behind a load balancer:
+ * revocations, refresh tokens, rate-limit counters, nonces.
+ */
+export interface RedisStoreOptions {
+  /** redis:// or rediss:// URL. Default: 127.0.0.1:6379 (or whatever redisOptions says). */
+  url?: string;
+  /** Passed through to ioredis (tls, password, sentinels, db, …). The fail-closed settings below always win. */
+  redisOptions?: RedisOptions;
+  /** Redis Cluster instead of a single server / sentinel group. */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /** Prepended to every key. Default 'authflow:'. */
+  keyPrefix?: string;
+  /** Every operation answers or throws StoreUnavailableError within this. Default 1000. */
+  commandTimeoutMs?: number;
+}
+
+/** Backend health, for a node's status dot. `reason` never holds a secret. */
+export interface StoreStatus {
+  state: 'ready' | 'unavailable';
+  reason?: string;
+}
+
+type Client = Redis | Cluster;
+
+/** Scripts keep read-modify-write on the server, atomic for every client. */
+interface ScriptCommands {
+  authflowIncr(key: string, ttlMs: number): Promise<[number, number]>;
+  authflowCas(key: string, expected: string, value: string, ttlMs: string): Promise<number>;
+}
+
+// INCR, then give the key this window only when it has no expiry yet (a new
+// counter, or one written without TTL): later increments never extend it.
+const INCR_LUA = `
+local v = redis.call('INCR', KEYS[1])
+local t = redis.call('PTTL', KEYS[1])
+if t < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  t = tonumber(ARGV[1])
+end
+return {v, t}`;
+
+// Replace only when the current value equals ARGV[1]; ARGV[3] '' = no expiry (as set()).
+const CAS_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then
+  redis.call('SET', KEYS[1], ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1`;
+
+const MAX_KEY_LENGTH = 512;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class RedisStore implements Store {
+  private readonly client: Client;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly listeners = new Set<(status: StoreStatus) => void>();
+  private readonly waiters = new Set<Waiter>();
+  private current: StoreStatus = { state: 'unavailable', reason: 'connecting' };
+  private closed = false;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.prefix = options.keyPrefix ?? 'authflow:';
+    this.timeoutMs = options.commandTimeoutMs ?? 1000;
+    if (!(this.timeoutMs > 0)) throw new RangeError('RedisStore: commandTimeoutMs must be positive');
+    // Fail closed and recover by itself: commands never wait in an offline
+    // queue and are never replayed after a reconnect (INCR twice would
+    // double-count); the connection keeps retrying with capped backoff.
+    const failClosed = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: this.timeoutMs,
+    };
+    const retry = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
+    if (options.cluster) {
+      const clusterOptions = options.cluster.options ?? {};
+      this.client = new Cluster(options.cluster.nodes, {
+        clusterRetryStrategy: retry,
+        ...clusterOptions,
+        enableOfflineQueue: false,
+        redisOptions: { connectTimeout: Math.max(this.timeoutMs, 1000), ...clusterOptions.redisOptions, ...failClosed },
+      });
+    } else {
+      const redisOptions: RedisOptions = {
+        connectTimeout: Math.max(this.timeoutMs, 1000),
+        retryStrategy: retry,
+        ...options.redisOptions,
+        ...failClosed,
+      };
+      this.client = options.url ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
+    }
+    this.client.defineCommand('authflowIncr', { numberOfKeys: 1, lua: INCR_LUA });
+    this.client.defineCommand('authflowCas', { numberOfKeys: 1, lua: CAS_LUA });
+    // Handling 'error' also stops ioredis printing every reconnect failure.
+    this.client.on('error', (err: Error) => this.setStatus({ state: 'unavailable', reason: describe(err) }));
+    this.client.on('ready', () => {
+      this.setStatus({ state: 'ready' });
+      this.settleWaiters();
+    });
+    const down = () => {
+      if (this.current.state === 'ready') this.setStatus({ state: 'unavailable', reason: 'connection lost' });
+      this.settleWaiters(new StoreUnavailableError(`redis: ${this.current.reason ?? 'connection closed'}`));
+    };
+    this.client.on('close', down);
+    this.client.on('end', down);
+  }
+
+  /** Current backend health. */
+  get status(): StoreStatus {
+    return this.current;
+  }
+
+  /** Called when the state or its reason changes (not on every retry); returns an unsubscribe function. */
+  onStatus(cb: (status: StoreStatus) => void): () => void {
+    this.listeners.add(cb);
+    return () => { this.listeners.delete(cb); };
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const k = this.key(key);
+    const v = await this.run(() => this.client.get(k));
+    return v ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const k = this.key(key);
+    checkValue(value);
+    const px = ttl(ttlMs, false);
+    await this.run(() => (px === undefined ? this.client.set(k, value) : this.client.set(k, value, 'PX', px)));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    const k = this.key(key);
+    checkValue(value);
+    const px = ttl(ttlMs, false);
+    const reply = await this.run(() =>
+      px === undefined ? this.client.set(k, value, 'NX') : this.client.set(k, value, 'PX', px, 'NX'));
+    return reply === 'OK';
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const k = this.key(key);
+    return (await this.run(() => this.client.del(k))) > 0;
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
+    const k = this.key(key);
+    const px = ttl(ttlMs, true)!;
+    const [value, left] = await this.run(() => this.scripts.authflowIncr(k, px));
+    return { value: Number(value), ttlMs: Math.max(0, Number(left)) };
+  }
+
+  async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    const k = this.key(key);
+    checkValue(expected);
+    checkValue(value);
+    const px = ttl(ttlMs, false);
+    return (await this.run(() => this.scripts.authflowCas(k, expected, value, px === undefined ? '' : String(px)))) === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.settleWaiters(new StoreUnavailableError('redis: store closed'));
+    if (this.client.status === 'ready') {
+      // Polite QUIT, bounded; a dead link falls through to disconnect().
+      await withTimeout(this.client.quit(), this.timeoutMs).catch(() => undefined);
+    }
+    this.client.disconnect();
+    this.listeners.clear();
+  }
+
+  private get scripts(): ScriptCommands {
+    return this.client as unknown as ScriptCommands;
+  }
+
+  private key(key: string): string {
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
+      throw new TypeError(`store: key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters without U+0000`);
+    }
+    return this.prefix + key;
+  }
+
+  /** One command, answered or failed closed within the timeout. */
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('redis: store closed');
+    const deadline = Date.now() + this.timeoutMs;
+    await this.whenReady(deadline);
+    try {
+      return await withTimeout(command(), Math.max(1, deadline - Date.now()));
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
+  /**
+   * Commands are only sent on a ready link. While a connection attempt is
+   * under way, wait for it (bounded); while the link is down between
+   * reconnect attempts, fail at once rather than pile up callers.
+   */
+  private whenReady(deadline: number): Promise<void> {
+    const status = this.client.status;
+    if (status === 'ready') return Promise.resolve();
+    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
+      return Promise.reject(new StoreUnavailableError(`redis: ${this.current.reason ?? status}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new StoreUnavailableError('redis: not connected within the command timeout'));
+        }, Math.max(1, deadline - Date.now())),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private settleWaiters(err?: Error): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      if (err) w.reject(err);
+      else w.resolve();
+    }
+    this.waiters.clear();
+  }
+
+  private setStatus(next: StoreStatus): void {
+    if (this.closed) return;
+    // Notify on a new state or a new reason (connecting -> ECONNREFUSED), not on every retry.
+    const changed = next.state !== this.current.state || next.reason !== this.current.reason;
+    this.current = next;
+    if (!changed) return;
+    for (const cb of this.listeners) {
+      try { cb(next); } catch { /* a listener's bug must not break the store */ }
+    }
+  }
+}
+
+/** Connection trouble, timeouts and server refusals all fail closed; a non-integer counter is the caller's bug. */
+function mapError(err: unknown): Error {
+  if (err instanceof StoreUnavailableError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/not an integer/i.test(message)) return new TypeError('store: value is not an integer counter');
+  if (err instanceof Error && err.name === 'ReplyError') {
+    // Server error replies can echo arguments; keep only the error code word.
+    return new StoreUnavailableError(`redis: server replied ${message.split(/\s/)[0]}`);
+  }
+  return new StoreUnavailableError(`redis: ${redact(message)}`);
+}
+
+function describe(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return redact(code && !err.message.includes(code) ? `${code} ${err.message}` : err.message);
+}
+
+/** Belt and braces: never let URL credentials reach a status or audit line. */
+function redact(message: string): string {
+  return message.replace(/\/\/[^@\s/]*@/g, '//***@');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreUnavailableError(`redis: no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => { clearTimeout(timer); resolve(v); },
+      (e) => { clearTimeout(timer); reject(e); },
+    );
+  });
+}
+
+function checkValue(value: string): void {
+  if (typeof value !== 'string' || value.includes('\u0000')) {
+    throw new TypeError('store: value must be a string without U+0000');
+  }
+}
+
+/** Validated TTL as whole milliseconds (PX takes integers), or undefined for none. */
+function ttl(ttlMs: number | undefined, required: boolean): number | undefined {
+  if (ttlMs === undefined && !required) return undefined;
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new RangeError('store: ttlMs must be a positive finite number of milliseconds');
+  }
+  return Math.ceil(ttlMs);
+}

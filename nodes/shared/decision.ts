@@ -1,0 +1,81 @@
+import { AuthError, toAuthError, emitDecision, AuthInfo } from '../../lib';
+import type { RedMsg, RedNode } from './red-types';
+import { StatusReporter } from './status';
+
+/**
+ * The contract every check node keeps (DESIGN.md §3), in one place:
+ * success → msg.auth and output 1; rejection → output 2 with statusCode,
+ * headers and payload, or — with "respond automatically" — the node answers
+ * itself and sends nothing on output 2 (never both).
+ */
+export interface DecisionOptions {
+  method: string;
+  respond: boolean;
+  status: StatusReporter;
+  /** Extra response headers for a rejection (the RFC challenge). */
+  challenge?: (err: AuthError) => Record<string, string>;
+}
+
+export function clientIp(msg: RedMsg): string | undefined {
+  return msg.req?.socket?.remoteAddress ?? msg.req?.ip;
+}
+
+function requestFacts(msg: RedMsg) {
+  return { httpMethod: msg.req?.method, path: msg.req?.path ?? msg.req?.url };
+}
+
+export function nodeFacts(node: RedNode) {
+  return { id: node.id, type: node.type, name: node.name || undefined, z: node.z };
+}
+
+export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: AuthInfo, send: (m: Array<RedMsg | null>) => void): void {
+  msg.auth = info;
+  opts.status.allowed();
+  emitDecision({
+    time: new Date().toISOString(), outcome: 'allow', method: info.method, reason: 'authenticated',
+    subject: info.subject, keyId: info.keyId, ip: info.ip, ...requestFacts(msg), node: nodeFacts(node),
+  });
+  send([msg, null]);
+}
+
+export function rejectionHeaders(err: AuthError, challenge?: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...challenge };
+  if (err.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfter)));
+  return headers;
+}
+
+export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error: unknown, send: (m: Array<RedMsg | null>) => void): void {
+  const err = toAuthError(error);
+  opts.status.denied(err);
+  emitDecision({
+    time: new Date().toISOString(), outcome: 'deny', method: opts.method, code: err.code, status: err.status,
+    reason: err.reason, ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node),
+  });
+  const headers = rejectionHeaders(err, opts.challenge?.(err));
+  const payload = { error: err.code, message: err.publicMessage };
+  delete msg.auth; // a rejected msg must never look authenticated downstream
+  if (opts.respond) {
+    const res = msg.res?._res;
+    if (res && !res.headersSent) res.status(err.status).set(headers).json(payload);
+    return;
+  }
+  msg.statusCode = err.status;
+  msg.headers = headers;
+  msg.payload = payload;
+  send([null, msg]);
+}
+
+/** Runs one check for one msg and applies the contract; never throws, never leaves `done` uncalled. */
+export function decide(
+  node: RedNode,
+  opts: DecisionOptions,
+  msg: RedMsg,
+  check: () => Promise<AuthInfo>,
+  send: (m: Array<RedMsg | null>) => void,
+  done: (err?: Error) => void,
+): void {
+  check().then(
+    (info) => accept(node, opts, msg, info, send),
+    (error) => reject(node, opts, msg, error, send),
+  ).then(() => done(), (e) => done(e instanceof Error ? e : new Error(String(e))));
+}

@@ -1,0 +1,46 @@
+import type { AuthError } from '../../lib';
+import type { RedNode } from './red-types';
+
+/**
+ * One node-status convention for every node: green dot "allowed", red ring
+ * "<code> <reason>" for the last decision, yellow ring for a standing
+ * configuration warning (e.g. plain-text passwords), red dot for outages.
+ * Status goes to every open editor, so it is only sent when it changes.
+ * Reasons never contain secrets (lib errors guarantee that).
+ */
+export class StatusReporter {
+  private last = '';
+  private warning?: string;
+
+  constructor(private readonly node: RedNode) {}
+
+  private show(fill: 'green' | 'red' | 'yellow' | 'grey', shape: 'dot' | 'ring', text: string): void {
+    const key = fill + shape + text;
+    if (key === this.last) return;
+    this.last = key;
+    this.node.status({ fill, shape, text: text.length > 60 ? text.slice(0, 57) + '…' : text });
+  }
+
+  /** A standing warning shown until cleared; decisions are appended to it. */
+  warn(text: string | undefined): void {
+    this.warning = text;
+    if (text) this.show('yellow', 'ring', text);
+  }
+
+  ready(text = 'ready'): void {
+    this.show('grey', 'ring', text);
+  }
+
+  allowed(): void {
+    if (this.warning) this.show('yellow', 'dot', `allowed · ${this.warning}`);
+    else this.show('green', 'dot', 'allowed');
+  }
+
+  denied(err: AuthError): void {
+    this.show('red', err.code === 'AUTH_011' ? 'dot' : 'ring', `${err.code} ${err.reason}`);
+  }
+
+  configError(text: string): void {
+    this.show('red', 'dot', text);
+  }
+}
