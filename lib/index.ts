@@ -12,3 +12,5 @@ export { UserDirectory, UserRecord } from './credentials/user-list';
 export { TokenDirectory, TokenRecord } from './credentials/token-list';
 export { LiveIndex } from './credentials/live-index';
 export { BasicAuthenticator } from './basic-authenticator';
+export * from './ip';
+export { memoByValue } from './memo';

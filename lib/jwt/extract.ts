@@ -45,11 +45,12 @@ export function extractBearer(input: ExtractBearerInput): string {
 /** `Bearer 1*SP b64token` (RFC 6750 §2.1, RFC 9110 §11.4); another scheme → undefined. */
 function parseBearerHeader(value: string): string | undefined {
   if (typeof value !== 'string') throw badRequest('Authorization header is not text');
-  const m = /^([^ ]*)(?: +(.*))?$/s.exec(value);
-  const scheme = m ? m[1] : '';
+  // credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ], auth-scheme = token (RFC 9110 §11.4, §5.6.2).
+  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +(.*))?$/s.exec(value);
+  if (!m) throw badRequest('Authorization header is malformed');
   // Auth schemes are case-insensitive (RFC 9110 §11.1); `Bearerxyz` is another scheme.
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
-  const token = m![2];
+  if (m[1].toLowerCase() !== 'bearer') return undefined;
+  const token = m[2];
   if (token === undefined || token === '') throw badRequest('Bearer without a token');
   if (!B64TOKEN.test(token)) throw badRequest('Bearer token is not a b64token');
   return token;

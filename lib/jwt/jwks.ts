@@ -155,9 +155,10 @@ export class JwksKeyResolver implements KeyResolver {
         this.keys = parseJwks(body, this.allowed);
         this.fetchedAt = this.now();
         this.lastError = undefined;
-      }, (err: Error) => {
+      })
+      .catch((err: Error) => {
         // Keep the keys we have: an IdP outage must not lock everyone out.
-        this.lastError = err.message;
+        this.lastError = err instanceof Error ? err.message : 'JWKS fetch failed';
       })
       .finally(() => { this.inflight = undefined; });
     this.inflight = p;

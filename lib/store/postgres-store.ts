@@ -147,13 +147,15 @@ export class PostgresStore implements Store {
     const px = ttl(ttlMs, true);
     // One upsert: a new or expired row restarts at 1 with a fresh window;
     // a live row counts up and keeps its expiry (fixed window); a row
-    // without expiry gets this window.
+    // without expiry gets this window. The time left is measured against
+    // clock_timestamp(): now() is this transaction's start, which can be
+    // earlier than that of the concurrent caller who created the row.
     const { rows } = await this.query<{ value: string; ttl_ms: string }>(
       `INSERT INTO ${this.qualified} AS s (key, value, expires_at) VALUES ($1, '1', ${EXPIRY(2)})
        ON CONFLICT (key) DO UPDATE SET
          value = CASE WHEN s.expires_at <= now() THEN '1' ELSE (s.value::bigint + 1)::text END,
          expires_at = CASE WHEN s.expires_at > now() THEN s.expires_at ELSE EXCLUDED.expires_at END
-       RETURNING value, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::bigint AS ttl_ms`,
+       RETURNING value, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - clock_timestamp())) * 1000))::bigint AS ttl_ms`,
       [key, px], true);
     return { value: Number(rows[0].value), ttlMs: Number(rows[0].ttl_ms) };
   }
