@@ -79,11 +79,7 @@ export class RedisStore implements Store {
     // Fail closed and recover by itself: commands never wait in an offline
     // queue and are never replayed after a reconnect (INCR twice would
     // double-count); the connection keeps retrying with capped backoff.
-    const failClosed = {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: this.timeoutMs,
-    };
+    const perConnection = { maxRetriesPerRequest: 0, commandTimeout: this.timeoutMs };
     const retry = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
     if (options.cluster) {
       const clusterOptions = options.cluster.options ?? {};
@@ -91,14 +87,18 @@ export class RedisStore implements Store {
         clusterRetryStrategy: retry,
         ...clusterOptions,
         enableOfflineQueue: false,
-        redisOptions: { connectTimeout: Math.max(this.timeoutMs, 1000), ...clusterOptions.redisOptions, ...failClosed },
+        lazyConnect: false,
+        redisOptions: { connectTimeout: Math.max(this.timeoutMs, 1000), ...clusterOptions.redisOptions, ...perConnection },
       });
     } else {
       const redisOptions: RedisOptions = {
         connectTimeout: Math.max(this.timeoutMs, 1000),
         retryStrategy: retry,
         ...options.redisOptions,
-        ...failClosed,
+        ...perConnection,
+        enableOfflineQueue: false,
+        // Connect now: with lazyConnect nothing would ever start the connection.
+        lazyConnect: false,
       };
       this.client = options.url ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
     }

@@ -1,4 +1,4 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo } from '../../lib';
+import { AuthError, toAuthError, emitDecision, AuthInfo, parseAddress } from '../../lib';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
 
@@ -16,8 +16,10 @@ export interface DecisionOptions {
   challenge?: (err: AuthError) => Record<string, string>;
 }
 
+/** The socket peer, IPv4-mapped IPv6 shown as IPv4 (proxy-aware resolution is the ip node's job). */
 export function clientIp(msg: RedMsg): string | undefined {
-  return msg.req?.socket?.remoteAddress ?? msg.req?.ip;
+  const peer = msg.req?.socket?.remoteAddress ?? msg.req?.ip;
+  return peer === undefined ? undefined : parseAddress(peer)?.text ?? peer;
 }
 
 function requestFacts(msg: RedMsg) {

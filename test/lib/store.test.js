@@ -44,9 +44,10 @@ async function requireService(ctx, label, probe) {
 
 async function probeRedis() {
   const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  client.on('error', () => {});
+  let cause;
+  client.on('error', (err) => { cause = err; });
   try {
-    await client.connect();
+    await client.connect().catch((err) => { throw cause || err; });
     assert.equal(await client.ping(), 'PONG');
   } finally {
     client.disconnect();
@@ -404,7 +405,11 @@ describe('ContextStore', function () {
         const context = require(${JSON.stringify(contextModule)});
         const { ContextStore } = require(${JSON.stringify(require.resolve('../../dist/lib/store'))});
         (async () => {
-          context.init({ contextStorage: { file: { module: 'localfilesystem', config: { dir: process.argv[1] } } } });
+          // Memory is the default, as in many installs: only the named 'file' store persists.
+          context.init({ contextStorage: {
+            default: { module: 'memory' },
+            file: { module: 'localfilesystem', config: { dir: process.argv[1] } },
+          } });
           await context.load();
           const store = new ContextStore(context.get('node1', 'flow1').global, { store: 'file' });
           const out = {};

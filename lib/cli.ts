@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * `authflow hash-password [--bcrypt] [--cost N]`: prints a password hash for a
+ * user list. Reads the password from stdin (piped) or asks for it without echo,
+ * so it never lands in shell history.
+ */
+import { hashPasswordScrypt } from './passwords/scrypt';
+import bcrypt from 'bcryptjs';
+
+function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    return new Promise((resolve) => {
+      let data = '';
+      stdin.setEncoding('utf8');
+      stdin.on('data', (d) => (data += d));
+      stdin.on('end', () => resolve(data.replace(/\r?\n$/, '')));
+    });
+  }
+  process.stderr.write('Password: ');
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  return new Promise((resolve) => {
+    let data = '';
+    stdin.on('data', function onData(ch: string) {
+      if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+        stdin.setRawMode(false);
+        stdin.pause();
+        stdin.off('data', onData);
+        process.stderr.write('\n');
+        resolve(data);
+      } else if (ch === '\u0003') {
+        process.exit(130);
+      } else if (ch === '\u007f') {
+        data = data.slice(0, -1);
+      } else {
+        data += ch;
+      }
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'hash-password') {
+    process.stderr.write('usage: authflow hash-password [--bcrypt] [--cost N]   (password from stdin or prompt)\n');
+    return 2;
+  }
+  const costAt = rest.indexOf('--cost');
+  const cost = costAt >= 0 ? Number(rest[costAt + 1]) : undefined;
+  const password = await readPassword();
+  if (!password) {
+    process.stderr.write('empty password refused\n');
+    return 1;
+  }
+  const hash = rest.includes('--bcrypt')
+    ? await bcrypt.hash(password.normalize('NFC'), cost ?? 10)
+    : await hashPasswordScrypt(password, cost ? { ln: cost } : {});
+  process.stdout.write(hash + '\n');
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
