@@ -14,3 +14,6 @@ export { LiveIndex } from './credentials/live-index';
 export { BasicAuthenticator } from './basic-authenticator';
 export * from './ip';
 export { memoByValue } from './memo';
+export * from './jwt';
+export * from './totp';
+export * from './store';

@@ -1,10 +1,10 @@
-import type { Store } from './store';
+import type { Store, StoreStatus } from './store';
 import { MemoryStore } from './memory-store';
 import type { MemoryStoreOptions } from './memory-store';
 import { ContextStore } from './context-store';
 import type { ContextLike, ContextStoreOptions } from './context-store';
 import { RedisStore } from './redis-store';
-import type { RedisStoreOptions, StoreStatus } from './redis-store';
+import type { RedisStoreOptions } from './redis-store';
 import { PostgresStore } from './postgres-store';
 import type { PostgresStoreOptions } from './postgres-store';
 

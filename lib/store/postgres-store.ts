@@ -2,7 +2,7 @@ import { Pool } from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { Store } from './store';
-import type { StoreStatus } from './redis-store';
+import type { StoreStatus } from './store';
 
 /**
  * Durable credential state in PostgreSQL. Expiry uses the database clock

@@ -1,7 +1,7 @@
 import Redis, { Cluster } from 'ioredis';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../errors';
-import type { Store } from './store';
+import type { Store, StoreStatus } from './store';
 
 /**
  * Shared state for several Node-RED instances behind a load balancer:
@@ -18,12 +18,6 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Every operation answers or throws StoreUnavailableError within this. Default 1000. */
   commandTimeoutMs?: number;
-}
-
-/** Backend health, for a node's status dot. `reason` never holds a secret. */
-export interface StoreStatus {
-  state: 'ready' | 'unavailable';
-  reason?: string;
 }
 
 type Client = Redis | Cluster;

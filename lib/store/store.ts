@@ -25,6 +25,14 @@ export interface Store {
    * when the current value equals `expected`. true = replaced.
    */
   compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Networked backends report outages and recovery (for node status). Returns an unsubscribe function. */
+  onStatus?(listener: (status: StoreStatus) => void): () => void;
   /** Release connections/timers. */
   close(): Promise<void>;
+}
+
+/** Backend health, for a node's status dot. `reason` never holds a secret. */
+export interface StoreStatus {
+  state: 'ready' | 'unavailable';
+  reason?: string;
 }

@@ -22,6 +22,7 @@ const ours = {
   'authflow-ip': () => require('../../dist/nodes/ip/authflow-ip.js'),
   'authflow-login': () => require('../../dist/nodes/login/authflow-login.js'),
   'authflow-bearer': () => require('../../dist/nodes/bearer/authflow-bearer.js'),
+  'authflow-store': () => require('../../dist/nodes/store/authflow-store.js'),
 };
 
 /**
