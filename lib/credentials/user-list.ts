@@ -10,6 +10,8 @@ export interface UserRecord {
   scopes: string[];
   /** Non-secret profile fields (id, name, email…) for login responses. */
   profile: Record<string, unknown>;
+  /** base32 TOTP seed provisioned in the list (login's second factor); absent = none. Secret: never in profile. */
+  totpSecret?: string;
 }
 
 const SECRET_FIELDS = new Set(['password', 'hash', 'passwordHash', 'password_hash', 'totpSecret', 'totp_secret', 'mfaSecret']);
@@ -33,9 +35,12 @@ export function normalizeUser(source: unknown, at: string | number): Indexed<Use
   if (problem) throw new Error(problem);
   const profile: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (!SECRET_FIELDS.has(k) && k !== 'roles' && k !== 'scopes') profile[k] = v;
+  const entry: UserRecord = { username, password: password!, roles: stringList(obj.roles, 'roles'), scopes: stringList(obj.scopes ?? obj.scope, 'scopes'), profile };
+  const totpSecret = firstString(obj, ['totpSecret', 'totp_secret', 'mfaSecret']);
+  if (totpSecret !== undefined) entry.totpSecret = totpSecret;
   return {
     key: username,
-    entry: { username, password: password!, roles: stringList(obj.roles, 'roles'), scopes: stringList(obj.scopes ?? obj.scope, 'scopes'), profile },
+    entry,
     warning: passwordKind(password!) === 'plain' ? 'plain-text passwords in the user list' : undefined,
   };
 }

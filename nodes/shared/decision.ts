@@ -1,6 +1,8 @@
 import { AuthError, toAuthError, emitDecision, AuthInfo, parseAddress } from '../../lib';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
+// Direct path until lib/index.ts exports it.
+import { rejectionFor } from '../../lib/rejection';
 
 /**
  * The contract every check node keeps (DESIGN.md §3), in one place:
@@ -41,9 +43,7 @@ export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: 
 }
 
 export function rejectionHeaders(err: AuthError, challenge?: Record<string, string>): Record<string, string> {
-  const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...challenge };
-  if (err.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfter)));
-  return headers;
+  return rejectionFor(err, challenge).headers;
 }
 
 export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error: unknown, send: (m: Array<RedMsg | null>) => void): void {
@@ -53,8 +53,7 @@ export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error:
     time: new Date().toISOString(), outcome: 'deny', method: opts.method, code: err.code, status: err.status,
     reason: err.reason, ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node),
   });
-  const headers = rejectionHeaders(err, opts.challenge?.(err));
-  const payload = { error: err.code, message: err.publicMessage };
+  const { headers, payload } = rejectionFor(err, opts.challenge?.(err));
   delete msg.auth; // a rejected msg must never look authenticated downstream
   if (opts.respond) {
     const res = msg.res?._res;

@@ -4,11 +4,12 @@
 // for RED.httpNode, so tests send real HTTP requests (DESIGN.md §6).
 const helper = require('node-red-node-test-helper');
 const supertest = require('supertest');
-const httpIn = require('@node-red/nodes/core/network/21-httpin.js');
-const functionNode = require('@node-red/nodes/core/function/10-function.js');
-const changeNode = require('@node-red/nodes/core/function/15-change.js');
+const { fromNodeRed, redMain } = require('./node-red-version');
+const httpIn = require(fromNodeRed('@node-red/nodes/core/network/21-httpin.js'));
+const functionNode = require(fromNodeRed('@node-red/nodes/core/function/10-function.js'));
+const changeNode = require(fromNodeRed('@node-red/nodes/core/function/15-change.js'));
 
-helper.init(require.resolve('node-red'));
+helper.init(redMain);
 
 let RED;
 function capturingHttpIn(red) {

@@ -1,0 +1,96 @@
+'use strict';
+// Micro-benchmarks of each lib/ check on the request path, in this process
+// (before any Node-RED is started, so the machine is as quiet as it gets).
+const crypto = require('crypto');
+const jsonwebtoken = require('jsonwebtoken');
+const lib = require('../dist/lib');
+
+/** Runs fn repeatedly for at least `ms` after a warm-up; returns µs per call. */
+async function timeIt(fn, { ms, isAsync }) {
+  const batch = async (n) => {
+    if (isAsync) for (let i = 0; i < n; i++) await fn();
+    else for (let i = 0; i < n; i++) fn();
+  };
+  await batch(200);
+  let calls = 0;
+  let n = 100;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    await batch(n);
+    calls += n;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    if (elapsed < ms / 10) n *= 2;
+  }
+  return (elapsed * 1000) / calls;
+}
+
+function timeOnce(fn) {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Returns [{ name, usPerCall, note }] and one-off build costs. */
+async function runMicro(fx, { ms = 500 } = {}) {
+  const rows = [];
+  const add = async (name, fn, opts = {}) => {
+    const us = await timeIt(fn, { ms, isAsync: !!opts.isAsync });
+    rows.push({ name, us, note: opts.note || '' });
+  };
+  const basicHeader = [fx.basic(fx.scryptUser)];
+  await add('parseBasicAuthorization', () => lib.parseBasicAuthorization(basicHeader));
+
+  const checker = new lib.PasswordChecker();
+  const { username, password } = fx.scryptUser;
+  await checker.check(username, password, fx.scryptHash); // fills the success cache
+  await add('PasswordChecker.check, cached hit (scrypt)', () => checker.check(username, password, fx.scryptHash), { isAsync: true });
+
+  const auth = new lib.BasicAuthenticator('bench');
+  await auth.authenticate(basicHeader, fx.userLines);
+  await add('BasicAuthenticator.authenticate, cached hit (whole Basic path)', () => auth.authenticate(basicHeader, fx.userLines), { isAsync: true });
+
+  const tokens = new lib.TokenDirectory();
+  const bigList = fx.tokenListBig.slice(); // a fresh array: measures the first index build
+  const buildMs = timeOnce(() => tokens.verify(bigList, fx.token));
+  await add('TokenDirectory.verify, hit, 100,000 tokens', () => tokens.verify(bigList, fx.token), { note: `first call indexes the list: ${buildMs.toFixed(0)} ms` });
+  let miss = 0;
+  await add('TokenDirectory.verify, miss, 100,000 tokens', () => {
+    try {
+      tokens.verify(bigList, 'not-a-token-' + miss++);
+    } catch {
+      /* AUTH_004 expected */
+    }
+  }, { note: 'a miss may re-index the list, at most once per second' });
+  const oneList = fx.tokenList1.slice();
+  await add('TokenDirectory.verify, hit, 1 token', () => tokens.verify(oneList, fx.token));
+
+  let ipList;
+  const ipBuildMs = timeOnce(() => {
+    ipList = new lib.IpAccessList({ allow: fx.cidrsBig });
+  });
+  const loopback = lib.parseAddress('127.0.0.1');
+  const outside = lib.parseAddress('100.64.1.2');
+  const v6 = lib.parseAddress('2001:db8::1');
+  await add('IpAccessList.check, allowed, 100,000 rules', () => ipList.check(loopback), { note: `building the 100,000-rule list: ${ipBuildMs.toFixed(0)} ms` });
+  await add('IpAccessList.isAllowed, refused IPv4, 100,000 rules', () => ipList.isAllowed(outside));
+  await add('IpAccessList.isAllowed, IPv6, 100,000 rules', () => ipList.isAllowed(v6));
+  const trusted = lib.IpSet.from('127.0.0.1');
+  await add('resolveClientIp, trusted proxy + X-Forwarded-For', () => lib.resolveClientIp('::ffff:127.0.0.1', ['203.0.113.9'], trusted));
+
+  const verifiers = {
+    HS256: new lib.JwtVerifier({ keys: [lib.buildVerificationKey({ alg: 'HS256', secret: fx.hsSecret })] }),
+    RS256: new lib.JwtVerifier({ keys: [lib.buildVerificationKey({ alg: 'RS256', pem: fx.rsaPublicPem })] }),
+    ES256: new lib.JwtVerifier({ keys: [lib.buildVerificationKey({ alg: 'ES256', pem: fx.ecPublicPem })] }),
+  };
+  for (const alg of ['HS256', 'RS256', 'ES256']) {
+    const token = fx[`jwt${alg}`];
+    await add(`JwtVerifier.verify ${alg} (KeyObject built once)`, () => verifiers[alg].verify(token), { isAsync: true });
+  }
+  await add('jsonwebtoken.verify HS256, string secret (function-node way)', () => jsonwebtoken.verify(fx.jwtHS256, fx.hsSecret, { algorithms: ['HS256'] }));
+  const secretKey = crypto.createSecretKey(Buffer.from(fx.hsSecret, 'utf8'));
+  await add('jsonwebtoken.verify HS256, KeyObject', () => jsonwebtoken.verify(fx.jwtHS256, secretKey, { algorithms: ['HS256'] }));
+  return rows;
+}
+
+module.exports = { runMicro, timeIt };

@@ -1,0 +1,161 @@
+'use strict';
+// Every throughput scenario is one declarative entry: the nodes that sit
+// between `http in` and `http response`, the flow-context values they need,
+// and the request that passes them. flow.js turns the list into one Node-RED
+// flow (one tab and one route per scenario); run.js measures each against the
+// bare route in interleaved rounds.
+//
+// Fields:
+//   id        route is /bench/<id>; also the row key in docs/BENCHMARKS.md
+//   label     text in the report
+//   group     'reference' | 'check' (our nodes: target ratio >= 0.95) | 'today' (what people do now)
+//   instance  'main' (default) or 'nodeauth' (second Node-RED with settings.httpNodeAuth)
+//   nodes(fx) the chain: array of node configs; wires are added by flow.js
+//             (one output → next; a second output → http response)
+//   credentials(fx)  { <index in nodes>: {credential fields} }
+//   context   { <flow context key>: <benchData field> } set by an inject-at-start node
+//   headers(fx)      request headers that pass the check
+//   requires  node type that must be registered (package.json node-red.nodes) or the entry is skipped
+//   todo      why the entry is not measured yet (shown in the report instead of numbers)
+//   fasterThan  id of the "today" scenario this check node must beat
+
+const { sha256 } = require('./fixtures');
+
+const fn = (name, func, outputs = 2) => ({ type: 'function', name, func, outputs });
+
+// "The way people do it today", written the way it is usually written.
+const FN_BASIC = `const h = msg.req.headers.authorization || '';
+const m = /^Basic (.+)$/.exec(h);
+if (m) {
+  const s = Buffer.from(m[1], 'base64').toString();
+  const i = s.indexOf(':');
+  const users = flow.get('users') || {};
+  if (i > 0 && users[s.slice(0, i)] === s.slice(i + 1)) return [msg, null];
+}
+msg.statusCode = 401;
+msg.headers = { 'WWW-Authenticate': 'Basic realm="api"' };
+msg.payload = { error: 'unauthorized' };
+return [null, msg];`;
+
+const FN_TOKEN = `const t = msg.req.headers['x-auth-token'];
+const tokens = flow.get('tokens') || [];
+if (t && tokens.includes(t)) return [msg, null];
+msg.statusCode = 401;
+msg.payload = { error: 'unauthorized' };
+return [null, msg];`;
+
+const FN_JWT = `const jwt = global.get('jwt');
+const h = msg.req.headers.authorization || '';
+try {
+  msg.user = jwt.verify(h.replace(/^Bearer /, ''), flow.get('jwtSecret'), { algorithms: ['HS256'] });
+  return [msg, null];
+} catch (e) {
+  msg.statusCode = 401;
+  msg.payload = { error: 'unauthorized' };
+  return [null, msg];
+}`;
+
+const basicNode = { type: 'authflow-basic', realm: 'bench', usersType: 'cred', users: '', respond: false };
+
+const scenarios = [
+  { id: 'bare', label: 'bare `http in → http response`', group: 'reference', nodes: () => [] },
+  {
+    id: 'fn-noop', label: 'function node `return msg;` (no check)', group: 'reference',
+    nodes: () => [fn('noop', 'return msg;', 1)],
+  },
+  {
+    id: 'junction', label: 'a junction node (the cheapest extra node Node-RED has)', group: 'reference',
+    nodes: () => [{ type: 'junction', outputs: 1 }],
+  },
+
+  // Check nodes, steady state (same credentials every request).
+  {
+    id: 'basic-scrypt', label: 'authflow-basic, scrypt hash (success cache)', group: 'check', fasterThan: 'fn-basic',
+    nodes: () => [basicNode], credentials: (fx) => ({ 0: { userList: fx.userLines } }),
+    headers: (fx) => ({ authorization: fx.basic(fx.scryptUser) }),
+  },
+  {
+    id: 'basic-bcrypt', label: 'authflow-basic, bcrypt hash (success cache)', group: 'check', fasterThan: 'fn-basic',
+    nodes: () => [basicNode], credentials: (fx) => ({ 0: { userList: fx.userLines } }),
+    headers: (fx) => ({ authorization: fx.basic(fx.bcryptUser) }),
+  },
+  {
+    id: 'token-cred', label: 'authflow-token, one token in node credentials', group: 'check', fasterThan: 'fn-token',
+    nodes: () => [{ type: 'authflow-token', tokensType: 'cred', header: 'x-auth-token' }],
+    credentials: (fx) => ({ 0: { tokenList: 'sha256:' + sha256(fx.token) } }),
+    headers: (fx) => ({ 'x-auth-token': fx.token }),
+  },
+  {
+    id: 'token-flow-1', label: 'authflow-token, 1 token in flow context', group: 'check', fasterThan: 'fn-token',
+    nodes: () => [{ type: 'authflow-token', tokensType: 'flow', tokens: 'apiTokens', header: 'x-auth-token' }],
+    context: { apiTokens: 'tokenList1' },
+    headers: (fx) => ({ 'x-auth-token': fx.token }),
+  },
+  {
+    id: 'token-flow-100k', label: 'authflow-token, 100,000 tokens in flow context', group: 'check', fasterThan: 'fn-token',
+    nodes: () => [{ type: 'authflow-token', tokensType: 'flow', tokens: 'apiTokens', header: 'x-auth-token' }],
+    context: { apiTokens: 'tokenListBig' },
+    headers: (fx) => ({ 'x-auth-token': fx.token }),
+  },
+  {
+    id: 'ip-10', label: 'authflow-ip, 10 CIDRs typed into the node', group: 'check',
+    nodes: (fx) => [{ type: 'authflow-ip', allowType: 'str', allow: fx.cidrs10.join(', '), denyType: 'str', deny: '', trustedProxies: '' }],
+  },
+  {
+    id: 'ip-100k', label: 'authflow-ip, 100,000 CIDRs in flow context', group: 'check',
+    nodes: () => [{ type: 'authflow-ip', allowType: 'flow', allow: 'allowedIps', denyType: 'str', deny: '', trustedProxies: '' }],
+    context: { allowedIps: 'cidrsBig' },
+  },
+  // TODO(issue 3): fill `nodes` with the bearer node's config once nodes/bearer lands;
+  // the scenario is skipped (and reported as not measured) until authflow-bearer is registered.
+  {
+    id: 'bearer-hs256', label: 'authflow-bearer, HS256', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
+    todo: 'authflow-bearer not available yet (issue 3)', nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtHS256 }),
+  },
+  {
+    id: 'bearer-rs256', label: 'authflow-bearer, RS256', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
+    todo: 'authflow-bearer not available yet (issue 3)', nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtRS256 }),
+  },
+  {
+    id: 'bearer-es256', label: 'authflow-bearer, ES256', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
+    todo: 'authflow-bearer not available yet (issue 3)', nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtES256 }),
+  },
+
+  // The way people do it today.
+  {
+    id: 'fn-basic', label: 'function node: decode Basic, compare with flow context (plain text)', group: 'today',
+    nodes: () => [fn('basic by hand', FN_BASIC)], context: { users: 'plainUsers' },
+    headers: (fx) => ({ authorization: fx.basic(fx.scryptUser) }),
+  },
+  {
+    id: 'fn-token', label: 'function node: x-auth-token in a flow-context array', group: 'today',
+    nodes: () => [fn('token by hand', FN_TOKEN)], context: { tokens: 'plainTokens' },
+    headers: (fx) => ({ 'x-auth-token': fx.token }),
+  },
+  {
+    id: 'fn-jwt', label: 'function node: jsonwebtoken.verify, HS256 string secret', group: 'today',
+    nodes: () => [fn('jwt by hand', FN_JWT)], context: { jwtSecret: 'hsSecret' },
+    headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtHS256 }),
+  },
+  {
+    id: 'nr-httpNodeAuth', label: "Node-RED's own `httpNodeAuth` (bcrypt, second instance)", group: 'today', instance: 'nodeauth',
+    route: '/bench/bare', nodes: () => [],
+    headers: (fx) => ({ authorization: fx.basic({ username: fx.nodeRedAuth.user, password: fx.nodeRedAuth.password }) }),
+  },
+];
+
+// Routes that are not throughput rows: the storm targets and the memory phase.
+const extraRoutes = [
+  { id: 'storm-basic', label: 'authflow-basic hit with wrong passwords', nodes: () => [{ ...basicNode, respond: true }],
+    credentials: (fx) => ({ 0: { userList: fx.userLines } }) },
+  { id: 'mem-ip', label: 'authflow-ip, 100,000 CIDRs, trusting X-Forwarded-For from 127.0.0.1',
+    nodes: () => [{ type: 'authflow-ip', allowType: 'flow', allow: 'allowedIps', denyType: 'str', deny: '', trustedProxies: '127.0.0.1', respond: true }],
+    context: { allowedIps: 'cidrsBig' } },
+  { id: 'mem-token', label: 'authflow-token, 100,000 tokens in flow context',
+    nodes: () => [{ type: 'authflow-token', tokensType: 'flow', tokens: 'apiTokens', header: 'x-auth-token', respond: true }],
+    context: { apiTokens: 'tokenListBig' } },
+  // Lets the memory phase measure RSS after a full GC (node --expose-gc → functionGlobalContext.gc).
+  { id: 'gc', label: 'run global.gc()', nodes: () => [fn('gc', "const gc = global.get('gc'); if (gc) gc(); msg.payload = { gc: !!gc }; return msg;", 1)] },
+];
+
+module.exports = { scenarios, extraRoutes };

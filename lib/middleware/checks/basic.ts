@@ -1,0 +1,45 @@
+import { BasicAuthenticator } from '../../basic-authenticator';
+import { PasswordChecker, PasswordCheckerOptions } from '../../passwords/password-checker';
+import type { AuthCheck, CheckContext } from '../types';
+import { readSource, Source } from '../source';
+import { header, peerIp } from '../request';
+import { rejectUnknownKeys, oncePerValue } from './options';
+
+export interface BasicCheckOptions {
+  type?: 'basic';
+  /**
+   * Users in any shape the basic node accepts: `[{ username, password, roles?, scopes? }]`,
+   * `{ alice: "<hash>" }`, or text `alice:<hash>` per line. Passwords as scrypt or
+   * bcrypt hashes (`node-red admin hash-pw` output works); plain text is warned about.
+   */
+  users: Source<unknown>;
+  /** RFC 7617 realm; no `"`, `\` or control characters. Default "api". */
+  realm?: string;
+  /** Cache and concurrency limits of password checks. */
+  passwords?: PasswordCheckerOptions;
+}
+
+const KEYS = ['type', 'users', 'realm', 'passwords'];
+
+/** RFC 7617 Basic check: the lib BasicAuthenticator behind the middleware contract. */
+export function basicCheck(opts: BasicCheckOptions, ctx: CheckContext): AuthCheck {
+  rejectUnknownKeys(opts, KEYS, 'basic');
+  if (opts.users === undefined) throw new Error('basic: "users" is required (a list, an object, text, or a function returning one)');
+  const auth = new BasicAuthenticator(opts.realm ?? 'api', new PasswordChecker(opts.passwords));
+  const warn = oncePerValue((list) => {
+    for (const p of auth.users.problems(list)) ctx.onWarning(`basic: user list: ${p}`);
+    for (const w of auth.users.warnings(list)) ctx.onWarning(`basic: user list: ${w} — store scrypt or bcrypt hashes instead`);
+  });
+  if (typeof opts.users !== 'function') warn(opts.users);
+  return {
+    method: 'basic',
+    // RFC 7617 §2: every 401 carries the challenge (SECURITY-CASES B8).
+    challenge: (err) => (err.status === 401 ? { 'WWW-Authenticate': auth.challenge } : undefined),
+    async run(req, previous) {
+      const list = await readSource(opts.users, req, ctx.sourceTimeoutMs, 'basic users');
+      warn(list);
+      const info = await auth.authenticate(header(req, 'authorization'), list);
+      return { ...info, ip: previous?.ip ?? peerIp(req) };
+    },
+  };
+}

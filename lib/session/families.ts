@@ -1,0 +1,72 @@
+/**
+ * A refresh family = one login session (its id is the access tokens' `sid`).
+ * Revoking the family ends the session: its refresh tokens stop rotating and
+ * every access token carrying its `sid` is refused (ASVS 7.4.1), including
+ * ones issued before the revocation — so the revoked marker outlives the
+ * longest-lived access token of the family.
+ */
+import { randomBytes } from 'crypto';
+import type { Store } from '../store/store';
+import { keys } from './keys';
+import { SessionSubject, isSessionSubject, parseRecord } from './session-subject';
+
+export interface FamilyRecord {
+  state: 'active' | 'revoked';
+  /** Absolute end of the session, epoch ms (ASVS 10.4.8): rotation never extends it. */
+  exp: number;
+  session?: SessionSubject;
+}
+
+export interface FamiliesOptions {
+  /** Longest access-token lifetime in seconds: how long a revoked marker must at least last. */
+  accessTtlSec: number;
+  /** Extra seconds a revoked marker is kept beyond that (covers verifier leeway). Default 300. */
+  marginSec?: number;
+  now?: () => number;
+}
+
+export class Families {
+  private readonly keepRevokedMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly store: Store, opts: FamiliesOptions) {
+    this.keepRevokedMs = (opts.accessTtlSec + (opts.marginSec ?? 300)) * 1000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** A new family ending at `exp` (epoch ms). Returns its id (128 bits, not secret). */
+  async create(session: SessionSubject, exp: number): Promise<string> {
+    const id = randomBytes(16).toString('base64url');
+    const record: FamilyRecord = { state: 'active', exp, session };
+    await this.store.set(keys.family(id), JSON.stringify(record), Math.max(1, exp - this.now()));
+    return id;
+  }
+
+  /** The record, or undefined when absent, expired or unreadable. */
+  async get(id: string): Promise<FamilyRecord | undefined> {
+    return parseRecord<FamilyRecord>(await this.store.get(keys.family(id)), (v) =>
+      (v.state === 'active' || v.state === 'revoked') && typeof v.exp === 'number' &&
+      (v.session === undefined || isSessionSubject(v.session)));
+  }
+
+  /** Ends the session. Idempotent; also works when the family already expired. */
+  async revoke(id: string): Promise<void> {
+    const current = await this.get(id);
+    const now = this.now();
+    const exp = current?.exp ?? now;
+    const record: FamilyRecord = { state: 'revoked', exp };
+    await this.store.set(keys.family(id), JSON.stringify(record), Math.max(exp - now, this.keepRevokedMs));
+  }
+
+  /**
+   * For access tokens carrying this `sid`: revoked when marked so, or when
+   * the record is present but unreadable (fail closed). An absent record is
+   * not revoked: the session simply ran its course.
+   */
+  async isRevoked(id: string): Promise<boolean> {
+    const raw = await this.store.get(keys.family(id));
+    if (raw === undefined) return false;
+    const record = parseRecord<FamilyRecord>(raw, (v) => v.state === 'active');
+    return record === undefined;
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The login endpoint's logic: password (+ TOTP) → a session with an access
+ * token and a rotating refresh token; refresh; logout.
+ *
+ * An unknown user and a wrong password take the same path — one password
+ * hash (a dummy one for the unknown user), one failure count — and end in
+ * the same error, so neither the response nor its timing tells them apart
+ * (ASVS 6.3.8). While the (user, IP) pair or the IP is banned, nothing is
+ * checked at all.
+ */
+import { InvalidCredentialsError, MfaError, MalformedCredentialsError } from '../errors';
+import type { AuthInfo } from '../auth-info';
+import { PasswordChecker } from '../passwords/password-checker';
+import { UserDirectory, UserRecord } from '../credentials/user-list';
+import { base32Decode } from '../totp';
+import { extractBearer } from '../jwt/extract';
+import type { JwtClaims } from '../jwt/verify';
+import { TokenIssuer } from './token-issuer';
+import { RefreshTokens } from './refresh-tokens';
+import { Families } from './families';
+import { Revocations } from './revocation';
+import { OwnTokenSource } from './access-tokens';
+import { Lockout } from './lockout';
+import { TotpGuard } from './totp-guard';
+import { TotpEnrolment, StoredSeed } from './totp-enrolment';
+import type { SessionSubject } from './session-subject';
+import type { LoginFields } from './request-fields';
+
+/** 'enrolled': users with a seed must give a code; 'always': users without one cannot log in. */
+export type TotpPolicy = 'off' | 'enrolled' | 'always';
+
+/** The parts of one issuer's token machinery a login service uses. */
+export interface SessionTokens {
+  issuer: TokenIssuer;
+  families: Families;
+  refreshTokens: RefreshTokens;
+  revocations: Revocations;
+  ownTokens: OwnTokenSource;
+}
+
+export interface LoginServiceOptions {
+  tokens: SessionTokens;
+  users?: UserDirectory;
+  passwords?: PasswordChecker;
+  lockout?: Lockout;
+  totp?: { policy: TotpPolicy; guard: TotpGuard; enrolment?: TotpEnrolment };
+  /** User-list fields copied into access tokens as claims (e.g. email, name). */
+  profileClaims?: string[];
+}
+
+/** RFC 6749 §5.1 shape plus the user, as Kindly's login returns it. */
+export interface TokenResponse {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  user: Record<string, unknown>;
+}
+
+export interface SessionResult {
+  response: TokenResponse;
+  /** For msg.auth: never a token or a password. */
+  auth: AuthInfo;
+}
+
+export class LoginService {
+  readonly users: UserDirectory;
+  private readonly tokens: SessionTokens;
+  private readonly passwords: PasswordChecker;
+  private readonly lockout?: Lockout;
+  private readonly totp?: LoginServiceOptions['totp'];
+  private readonly profileClaims: string[];
+
+  constructor(opts: LoginServiceOptions) {
+    this.tokens = opts.tokens;
+    this.users = opts.users ?? new UserDirectory();
+    this.passwords = opts.passwords ?? new PasswordChecker();
+    this.lockout = opts.lockout;
+    this.totp = opts.totp && opts.totp.policy !== 'off' ? opts.totp : undefined;
+    this.profileClaims = opts.profileClaims ?? [];
+  }
+
+  async login(userList: unknown, fields: LoginFields, ip: string): Promise<SessionResult> {
+    const { username, password } = fields;
+    await this.lockout?.check(username, ip);
+    const user = this.users.find(userList, username);
+    const ok = await this.passwords.check(username, password, user?.password, this.users.likeHash(userList));
+    if (!ok || !user) {
+      await this.lockout?.failure(username, ip);
+      throw new InvalidCredentialsError(user ? 'wrong password' : 'unknown user');
+    }
+    if (this.totp) await this.secondFactor(user, fields.mfaCode, ip);
+    await this.lockout?.success(username, ip);
+    const session = this.sessionOf(user);
+    const refresh = await this.tokens.refreshTokens.start(session);
+    return this.respond(session, refresh.token, refresh.familyId, 'login');
+  }
+
+  /**
+   * Rotates the refresh token and issues a new access token. With a user
+   * list, the user is read again: roles follow the list, and a removed user
+   * ends the session (ASVS 7.4.2).
+   */
+  async refresh(refreshToken: string | undefined, userList?: unknown): Promise<SessionResult> {
+    if (refreshToken === undefined) throw new MalformedCredentialsError('refresh_token missing', { status: 400 });
+    const rotated = await this.tokens.refreshTokens.rotate(refreshToken);
+    let session = rotated.session;
+    if (userList !== undefined) {
+      const user = this.users.find(userList, session.subject);
+      if (!user) {
+        await this.tokens.families.revoke(rotated.familyId);
+        throw new InvalidCredentialsError('user no longer in the user list: session revoked');
+      }
+      session = this.sessionOf(user);
+    }
+    return this.respond(session, rotated.token, rotated.familyId, 'refresh');
+  }
+
+  /**
+   * Ends the session of whichever tokens are presented: the refresh token's
+   * family, and the access token's jti and session. Like RFC 7009 §2.2, an
+   * unknown or invalid token is not an error (it has nothing left to revoke);
+   * presenting no token at all is (400).
+   */
+  async logout(refreshToken: string | undefined, authorization: string[]): Promise<{ revoked: number }> {
+    let access: string | undefined;
+    if (authorization.length > 0) {
+      try {
+        access = extractBearer({ authorization, allowQuery: false });
+      } catch {
+        access = undefined;
+      }
+    }
+    if (refreshToken === undefined && access === undefined) {
+      throw new MalformedCredentialsError('logout needs a refresh_token or a Bearer access token', { status: 400 });
+    }
+    let revoked = 0;
+    if (refreshToken !== undefined && (await this.tokens.refreshTokens.revoke(refreshToken))) revoked++;
+    if (access !== undefined) {
+      const claims = await this.accessClaims(access);
+      if (claims) {
+        if (typeof claims.jti === 'string' && typeof claims.exp === 'number') await this.tokens.revocations.revokeJti(claims.jti, claims.exp);
+        if (typeof claims.sid === 'string') await this.tokens.families.revoke(claims.sid);
+        if (!access.includes('.')) await this.tokens.issuer.opaque?.revoke(access);
+        revoked++;
+      }
+    }
+    return { revoked };
+  }
+
+  /** The verified claims of one of our access tokens, or undefined (expired, forged, not ours). */
+  private async accessClaims(token: string): Promise<JwtClaims | undefined> {
+    try {
+      return await this.tokens.ownTokens.verify(token);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async secondFactor(user: UserRecord, code: string | undefined, ip: string): Promise<void> {
+    const { policy, guard } = this.totp!;
+    const seed = await this.seedOf(user);
+    if (seed.state === 'none') {
+      if (policy === 'always') throw new MfaError('no second factor enrolled for this user');
+      return;
+    }
+    if (seed.state === 'unreadable') throw new MfaError('stored TOTP seed cannot be used');
+    // Asking for the code is the normal first step of a 2FA login: not a failure.
+    if (code === undefined) throw new MfaError('MFA code required');
+    try {
+      await guard.verify(user.username, seed.seed, code);
+    } catch (err) {
+      // Wrong or replayed codes count like wrong passwords (RFC 6238 §5.2: throttle).
+      await this.lockout?.failure(user.username, ip);
+      throw err;
+    }
+  }
+
+  private async seedOf(user: UserRecord): Promise<StoredSeed> {
+    if (user.totpSecret !== undefined) {
+      try {
+        const seed = base32Decode(user.totpSecret);
+        return seed.length >= 10 ? { state: 'ok', seed } : { state: 'unreadable' };
+      } catch {
+        return { state: 'unreadable' };
+      }
+    }
+    return this.totp!.enrolment ? this.totp!.enrolment.seedOf(user.username) : { state: 'none' };
+  }
+
+  private sessionOf(user: UserRecord): SessionSubject {
+    const id = user.profile.id ?? user.username;
+    const profile: Record<string, unknown> = { ...user.profile };
+    delete profile.id;
+    delete profile.username;
+    const claims: Record<string, unknown> = {};
+    for (const name of this.profileClaims) if (user.profile[name] !== undefined) claims[name] = user.profile[name];
+    return {
+      subject: user.username,
+      roles: user.roles,
+      scopes: user.scopes,
+      user: { id, username: user.username, ...profile, roles: user.roles },
+      claims,
+    };
+  }
+
+  private async respond(session: SessionSubject, refreshToken: string, sid: string, how: string): Promise<SessionResult> {
+    const access = await this.tokens.issuer.issue(session, sid);
+    return {
+      response: {
+        access_token: access.token,
+        refresh_token: refreshToken,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        user: session.user,
+      },
+      auth: {
+        method: 'login', subject: session.subject, roles: session.roles, scopes: session.scopes,
+        tokenId: access.jti, expiresAt: access.expiresAt, claims: { sid, grant: how },
+      },
+    };
+  }
+}

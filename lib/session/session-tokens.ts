@@ -1,0 +1,77 @@
+/**
+ * One issuer's token machinery over one store, built once at deploy: the
+ * access-token issuer, refresh families, revocations, and the verifier of
+ * its own tokens. Login, refresh, logout and Bearer nodes that select the
+ * same issuer share one of these.
+ */
+import type { Store } from '../store/store';
+import { buildSigningKey, JwsAlg } from '../jwt/keys';
+import { TokenIssuer, AccessTokenFormat } from './token-issuer';
+import { Families } from './families';
+import { RefreshTokens } from './refresh-tokens';
+import { Revocations } from './revocation';
+import { OwnTokenSource } from './access-tokens';
+import { DataKey } from './data-key';
+import type { SessionTokens } from './login-service';
+
+export interface SessionTokensOptions {
+  store: Store;
+  format?: AccessTokenFormat;
+  /** JWT: HS256 (default) / HS384 / HS512 with `secret`; RS256 / ES256 / EdDSA / … with `privateKeyPem`. */
+  alg?: JwsAlg;
+  /** HS secret: ≥ 32 bytes for HS256 (RFC 7518 §3.2), refused otherwise. `base64:`/`base64url:` prefixes decode. */
+  secret?: string;
+  privateKeyPem?: string;
+  kid?: string;
+  issuer?: string;
+  audience?: string | string[];
+  /** Default 900 (15 min). */
+  accessTtlSec?: number;
+  /** Absolute refresh-family lifetime. Default 86400 (24 h). */
+  refreshTtlSec?: number;
+  extraClaims?: Record<string, unknown>;
+  /** Key material for at-rest encryption of TOTP seeds; default derived from the signing key (or the opaque secret). */
+  dataKey?: string;
+  /** Verifier leeway for our own JWTs, seconds. Default 30. */
+  leewaySec?: number;
+  now?: () => number;
+}
+
+export interface SessionTokensBundle extends SessionTokens {
+  store: Store;
+  /** Seals TOTP seeds at rest; undefined for opaque tokens without a configured data key (store enrolment then off). */
+  dataKey?: DataKey;
+}
+
+export const SESSION_DEFAULTS = Object.freeze({ accessTtlSec: 900, refreshTtlSec: 86_400 });
+
+export function createSessionTokens(opts: SessionTokensOptions): SessionTokensBundle {
+  const format = opts.format ?? 'jwt';
+  const now = opts.now ?? Date.now;
+  const accessTtlSec = opts.accessTtlSec ?? SESSION_DEFAULTS.accessTtlSec;
+  const refreshTtlSec = opts.refreshTtlSec ?? SESSION_DEFAULTS.refreshTtlSec;
+  const alg = opts.alg ?? 'HS256';
+  let signingKey;
+  if (format === 'jwt') {
+    signingKey = alg.startsWith('HS')
+      ? buildSigningKey({ alg, secret: requireText(opts.secret, `${alg} needs a secret`), kid: opts.kid || undefined })
+      : buildSigningKey({ alg, pem: requireText(opts.privateKeyPem, `${alg} needs a private key (PEM)`), kid: opts.kid || undefined });
+  }
+  const issuer = new TokenIssuer({
+    format, signingKey, store: opts.store, issuer: opts.issuer, audience: opts.audience,
+    accessTtlSec, extraClaims: opts.extraClaims, now,
+  });
+  const families = new Families(opts.store, { accessTtlSec, now });
+  const refreshTokens = new RefreshTokens(opts.store, families, { lifetimeSec: refreshTtlSec, now });
+  const revocations = new Revocations(opts.store, families, { now });
+  const ownTokens = new OwnTokenSource({ issuer, revocations, leewaySec: opts.leewaySec, now });
+  let dataKey: DataKey | undefined;
+  if (opts.dataKey) dataKey = DataKey.derive(Buffer.from(opts.dataKey, 'utf8'), 'totp-seed');
+  else if (signingKey) dataKey = DataKey.fromKeyObject(signingKey.key, 'totp-seed');
+  return { store: opts.store, issuer, families, refreshTokens, revocations, ownTokens, dataKey };
+}
+
+function requireText(v: string | undefined, message: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new Error(message);
+  return v;
+}

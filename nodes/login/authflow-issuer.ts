@@ -1,0 +1,81 @@
+import { createSessionTokens, SessionTokensBundle } from '../../lib/session';
+import type { JwsAlg } from '../../lib/jwt';
+import type { RED, RedNode } from '../shared/red-types';
+import { resolveStore } from '../shared/store-ref';
+import type { IssuerProvider } from './issuer-provider';
+
+interface IssuerConfig {
+  name?: string;
+  iss?: string;
+  aud?: string;
+  format?: string;
+  alg?: string;
+  kid?: string;
+  accessTtl?: string | number;
+  refreshTtl?: string | number;
+  extraClaims?: string;
+  store?: string;
+}
+
+
+/**
+ * authflow-issuer (config): how a login session's tokens look and where their
+ * state lives — signing key, iss/aud, lifetimes, store. Built once at deploy;
+ * a bad key (e.g. an HS256 secret under 32 bytes) is refused here, and every
+ * node using this issuer then refuses requests (fail closed).
+ */
+export = function register(RED: RED) {
+  function AuthflowIssuer(this: RedNode & IssuerProvider, config: IssuerConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let bundle: SessionTokensBundle | undefined;
+    let error: string | undefined;
+    try {
+      bundle = createSessionTokens({
+        store: resolveStore(RED, node, config.store),
+        format: config.format === 'opaque' ? 'opaque' : 'jwt',
+        alg: (config.alg || 'HS256') as JwsAlg,
+        secret: node.credentials?.secret,
+        privateKeyPem: node.credentials?.privateKey,
+        kid: config.kid || undefined,
+        issuer: (config.iss || '').trim() || undefined,
+        audience: list(config.aud),
+        accessTtlSec: seconds(config.accessTtl, 900, 'access token lifetime'),
+        refreshTtlSec: seconds(config.refreshTtl, 86_400, 'refresh token lifetime'),
+        extraClaims: json(config.extraClaims),
+        dataKey: node.credentials?.dataKey || undefined,
+      });
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      node.error(`issuer configuration error: ${error}`);
+    }
+    node.tokens = () => {
+      if (!bundle) throw new Error(`issuer "${config.name || node.id}": ${error}`);
+      return bundle;
+    };
+  }
+  RED.nodes.registerType('authflow-issuer', AuthflowIssuer, {
+    credentials: { secret: { type: 'password' }, privateKey: { type: 'password' }, dataKey: { type: 'password' } },
+  });
+};
+
+function list(v: string | undefined): string[] | undefined {
+  const items = (v ?? '').split(/[\s,]+/).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+function seconds(v: string | number | undefined, dflt: number, what: string): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a whole number of seconds > 0`);
+  return n;
+}
+
+function json(v: string | undefined): Record<string, unknown> | undefined {
+  if (!v || !v.trim()) return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    throw new Error('extra claims are not valid JSON');
+  }
+}

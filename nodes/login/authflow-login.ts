@@ -1,0 +1,133 @@
+import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib';
+import {
+  LoginService, Lockout, TotpGuard, TotpEnrolment, TotpPolicy,
+  readLoginFields, readRefreshToken, readEnrolmentFields,
+} from '../../lib/session';
+import type { RED, RedMsg, RedNode } from '../shared/red-types';
+import { createCredentialSource, CredentialSource } from '../shared/credential-source';
+import { clientIp } from '../shared/decision';
+import { watchListWarnings } from '../shared/list-warnings';
+import { initEndpointNode, EndpointResult } from './endpoint';
+import { issuerTokens } from './issuer-provider';
+
+type Operation = 'login' | 'refresh' | 'logout' | 'enrol';
+
+interface LoginConfig {
+  name?: string;
+  respond?: boolean;
+  issuer?: string;
+  operation?: Operation;
+  usersType?: string;
+  users?: string;
+  /** refresh: read the user again on every refresh. */
+  recheck?: boolean;
+  totp?: TotpPolicy;
+  totpLabel?: string;
+  maxRetries?: string | number;
+  ipMaxRetries?: string | number;
+  findTime?: string | number;
+  banTime?: string | number;
+}
+
+/**
+ * authflow-login: the session endpoints of one token issuer, one operation per
+ * node — login (password + TOTP → tokens), refresh (rotation), logout
+ * (revocation), enrol (TOTP enrolment of the authenticated user).
+ */
+export = function register(RED: RED) {
+  function AuthflowLogin(this: RedNode, config: LoginConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const operation: Operation = config.operation ?? 'login';
+    initEndpointNode(node, config, {
+      method: 'login',
+      setup(status) {
+        if (!['login', 'refresh', 'logout', 'enrol'].includes(operation)) throw new Error(`unknown operation "${operation}"`);
+        const tokens = issuerTokens(RED, config.issuer);
+        const lockout = new Lockout(tokens.store, {
+          maxRetries: int(config.maxRetries, 5), ipMaxRetries: int(config.ipMaxRetries, 20),
+          findTimeSec: int(config.findTime, 120), banTimeSec: int(config.banTime, 300),
+        });
+        const guard = new TotpGuard(tokens.store);
+        const enrolment = tokens.dataKey
+          ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerLabel: (config.totpLabel || tokens.issuer.issuer || 'Node-RED').replace(/:/g, ' ') })
+          : undefined;
+        if (operation === 'enrol' && !enrolment) throw new Error('TOTP enrolment needs a data key on the issuer (opaque tokens have no signing key to derive one from)');
+        const policy: TotpPolicy = config.totp === 'enrolled' || config.totp === 'always' ? config.totp : 'off';
+        const service = new LoginService({ tokens, lockout, totp: { policy, guard, enrolment } });
+        const needsUsers = operation === 'login' || (operation === 'refresh' && !!config.recheck);
+        let users: CredentialSource | undefined;
+        let warnings: ((raw: unknown) => void) | undefined;
+        if (needsUsers) {
+          users = createCredentialSource(RED, node, config.usersType || 'cred', config.users || '', 'userList');
+          warnings = watchListWarnings(node, status, service.users);
+        }
+        const readUsers = async (msg: RedMsg) => {
+          const list = await users!(msg);
+          warnings!(list);
+          return list;
+        };
+        status.ready(operation);
+
+        const ops: Record<Operation, (msg: RedMsg) => Promise<EndpointResult>> = {
+          async login(msg) {
+            const fields = readLoginFields(msg.payload);
+            const list = await readUsers(msg);
+            const ip = requestIp(msg);
+            const { response, auth } = await service.login(list, fields, ip);
+            return { statusCode: 200, payload: response, auth: { ...auth, ip }, reason: 'login' };
+          },
+          async refresh(msg) {
+            const token = readRefreshToken(msg.payload);
+            const list = config.recheck ? await readUsers(msg) : undefined;
+            const { response, auth } = await service.refresh(token, list);
+            return { statusCode: 200, payload: response, auth: { ...auth, ip: requestIp(msg) }, reason: 'refresh' };
+          },
+          async logout(msg) {
+            const token = readRefreshToken(msg.payload);
+            const { revoked } = await service.logout(token, headerValues(msg.req?.rawHeaders, 'authorization'));
+            return { statusCode: 204, reason: `logout (${revoked} revoked)` };
+          },
+          async enrol(msg) {
+            const who = msg.auth as AuthInfo | undefined;
+            if (!who?.subject) throw new InvalidCredentialsError('TOTP enrolment needs an authenticated user: put a bearer node before it');
+            const ip = requestIp(msg);
+            const { mfaCode, currentCode } = readEnrolmentFields(msg.payload);
+            await lockout.check(who.subject, ip);
+            try {
+              if (mfaCode !== undefined) {
+                await enrolment!.confirm(who.subject, mfaCode);
+                return { statusCode: 200, payload: { enrolled: true }, auth: who, reason: 'TOTP enrolment confirmed' };
+              }
+              const started = await enrolment!.begin(who.subject, currentCode);
+              return {
+                statusCode: 200,
+                payload: { secret: started.secret, otpauth_uri: started.otpauthUri, confirm_with: 'mfa_code' },
+                auth: who, reason: 'TOTP enrolment started',
+              };
+            } catch (err) {
+              // Wrong codes during enrolment are throttled like login failures.
+              if ((err as { code?: string }).code === 'AUTH_006') await lockout.failure(who.subject, ip);
+              throw err;
+            }
+          },
+        };
+        return ops[operation];
+      },
+    });
+  }
+  RED.nodes.registerType('authflow-login', AuthflowLogin, { credentials: { userList: { type: 'text' } } });
+};
+
+/** The address lockout counts against: one an upstream ip node verified (proxy-aware), else the socket peer. */
+function requestIp(msg: RedMsg): string {
+  const upstream = (msg.auth as AuthInfo | undefined)?.ip;
+  return upstream ?? clientIp(msg) ?? 'unknown';
+}
+
+function int(v: string | number | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error('lockout settings must be whole numbers >= 0');
+  return n;
+}

