@@ -64,7 +64,9 @@ export class TokenIssuer {
     this.format = opts.format;
     this.accessTtlSec = opts.accessTtlSec;
     this.issuer = opts.issuer || undefined;
-    this.audience = opts.audience && (!Array.isArray(opts.audience) || opts.audience.length > 0) ? opts.audience : undefined;
+    // One audience is written as a string, the common form (RFC 7519 §4.1.3 allows both).
+    const aud = Array.isArray(opts.audience) && opts.audience.length === 1 ? opts.audience[0] : opts.audience;
+    this.audience = aud && (!Array.isArray(aud) || aud.length > 0) ? aud : undefined;
     this.extraClaims = checkExtraClaims(opts.extraClaims ?? {});
     this.now = opts.now ?? Date.now;
     if (opts.format === 'jwt') {

@@ -9,10 +9,9 @@ const supertest = require('supertest');
 const {
   createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, unless, chain, compileExceptions,
 } = require('../../dist/lib/middleware');
-const { rejectionFor, bearerChallenge } = require('../../dist/lib/rejection');
+const { rejectionFor } = require('../../dist/lib/rejection');
 const {
-  hashPasswordScrypt, sha256Hex, auditEvents, buildSigningKey, signJwt, RateLimitedError, InsufficientScopeError,
-  InvalidCredentialsError, StoreUnavailableError,
+  hashPasswordScrypt, sha256Hex, auditEvents, buildSigningKey, signJwt, RateLimitedError, StoreUnavailableError,
 } = require('../../dist/lib');
 
 const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');
@@ -96,14 +95,6 @@ describe('lib/rejection: the refusal contract as a pure function', () => {
     });
     assert.ok(!JSON.stringify(r).includes('precise'), 'the reason never reaches the client');
     assert.strictEqual(rejectionFor(new StoreUnavailableError('x', { retryAfter: 2.1 })).headers['Retry-After'], '3');
-  });
-  it('bearerChallenge follows RFC 6750 §3', () => {
-    assert.strictEqual(bearerChallenge('api', new InvalidCredentialsError('no bearer credentials')), 'Bearer realm="api"');
-    assert.strictEqual(bearerChallenge('api', new InvalidCredentialsError('sig', { oauthError: 'invalid_token' })),
-      'Bearer realm="api", error="invalid_token", error_description="Invalid or missing credentials"');
-    assert.strictEqual(bearerChallenge('api', new InsufficientScopeError('m', { oauthError: 'insufficient_scope', scope: 'orders:write' })),
-      'Bearer realm="api", error="insufficient_scope", error_description="Insufficient scope", scope="orders:write"');
-    assert.strictEqual(bearerChallenge('api', new StoreUnavailableError('down')), undefined);
   });
 });
 

@@ -77,7 +77,7 @@ describe('authflow-login over real HTTP', function () {
       assert.deepEqual(header, { alg: 'HS256', typ: 'at+jwt' });
       assert.equal(claims.sub, 'alice');
       assert.equal(claims.iss, 'https://api.example.test');
-      assert.deepEqual(claims.aud, ['demo-api']);
+      assert.equal(claims.aud, 'demo-api');
       assert.equal(claims.scope, 'orders:read orders:write');
       assert.deepEqual(claims.roles, ['admin']);
       assert.equal(claims.exp - claims.iat, 600);

@@ -1,4 +1,5 @@
 import { InsufficientScopeError, StoreUnavailableError } from '../../errors';
+import { validateRealm } from '../../basic';
 import { memoByValue } from '../../memo';
 import { buildVerificationKey, JwsAlg, KeySpec } from '../../jwt/keys';
 import type { JwtVerifierOptions } from '../../jwt/verify';
@@ -49,6 +50,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 /** Bearer JWT check: lib/session BearerAuthenticator over a JwtSource (own secret, PEM/JWK keys, or a JWKS URL). */
 export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCheck {
   rejectUnknownKeys(opts, KEYS, 'bearer');
+  const realm = validateRealm(opts.realm ?? 'api');
   const given = [opts.secret, opts.keys, opts.jwksUrl ?? opts.jwks].filter((v) => v !== undefined).length;
   if (given !== 1) throw new Error('bearer: give exactly one of "secret", "keys" or "jwksUrl"/"jwks"');
   const required = opts.requiredScopes ?? [];
@@ -63,7 +65,7 @@ export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCh
     maxTokenAgeSec: opts.maxTokenAgeSec, typ: opts.typ, requiredClaims: opts.requiredClaims,
   };
   const authenticator = (keys: JwtVerifierOptions['keys']) => new BearerAuthenticator({
-    realm: opts.realm, allowQuery: opts.allowQuery, rolesClaim: opts.rolesClaim, cacheSize: opts.cacheSize,
+    realm, allowQuery: opts.allowQuery, rolesClaim: opts.rolesClaim, cacheSize: opts.cacheSize,
     source: new JwtSource({ ...verifier, keys }),
   });
   const toKeys = (raw: unknown) =>
@@ -98,9 +100,6 @@ export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCh
       return built;
     };
   }
-  // Same realm for every authenticator: any of them renders the challenge.
-  const realm = (fixed ?? authenticator([buildVerificationKey({ alg: 'HS256', secret: 'x'.repeat(32) })])).realm;
-
   return {
     method: 'bearer',
     challenge: (err) => bearerChallenge(realm, err),
