@@ -6,32 +6,13 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const net = require('net');
-const { spawn } = require('child_process');
 const supertest = require('supertest');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
+const { startNodeRed, freePort } = require('../support/node-red-process');
 const { hashPasswordScrypt, buildSigningKey, signJwt } = require('../../dist/lib');
 
-// Node-RED 4.1 by default; the Node-RED 5 run selects its copy through test/support/node-red-version.js.
-let redJs;
-try {
-  ({ redJs } = require('../support/node-red-version'));
-} catch {
-  redJs = path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js');
-}
-
-const STARTUP_MS = 30000;
+// Required the way a user's settings.js does, through the package installed in the userDir.
 const PKG = '@authflow/node-red-api-auth/dist/lib/middleware';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Routes: each answers `{ route, auth: msg.req.auth }`, which is what a flow sees. */
 function flows(routes) {
@@ -46,53 +27,32 @@ function flows(routes) {
 }
 
 /**
- * Starts Node-RED on a free 127.0.0.1 port and waits (bounded) until `readyPath`
- * answers 200. Always returns a stop() that kills the process, also on failure.
+ * A real Node-RED on a free 127.0.0.1 port with extra settings.js text; the
+ * shared starter bounds the wait and kills the process on a failed start.
+ * stop() kills it (SIGTERM, then SIGKILL) and removes the userDir.
  */
-async function startNodeRed({ settings, routes, readyPath, env = {} }) {
+async function startInstance({ settings, routes, env = {} }) {
   const port = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-mw-e2e-'));
+  const cleanup = () => fs.rmSync(userDir, { recursive: true, force: true });
   prepareUserDir(userDir, { port, flows: flows(routes), creds: {}, settings });
-  let log = '';
-  const child = spawn(process.execPath, [redJs, '--userDir', userDir], {
-    env: { ...process.env, ...env, NODE_RED_ENABLE_PROJECTS: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(userDir, { recursive: true, force: true });
-  };
-
-  const api = supertest(`http://127.0.0.1:${port}`);
-  const deadline = Date.now() + STARTUP_MS;
-  let dead = false;
-  exited.then(() => (dead = true));
+  let red;
   try {
-    for (;;) {
-      if (dead) throw new Error('Node-RED exited during startup');
-      if (Date.now() > deadline) throw new Error(`Node-RED not ready within ${STARTUP_MS} ms`);
-      const res = await api.get(readyPath).timeout(2000).catch(() => undefined);
-      if (res && res.status === 200) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    red = await startNodeRed(userDir, port, { env });
   } catch (err) {
-    await stop();
-    err.message += `\n--- Node-RED log ---\n${log.slice(-4000)}`;
+    cleanup();
     throw err;
   }
-  return { api, stop, log: () => log };
+  const killOnExit = () => red.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    api: supertest(`http://127.0.0.1:${port}`),
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      await red.stop();
+      cleanup();
+    },
+  };
 }
 
 /** The refusal contract shared with the check nodes. */
@@ -131,11 +91,7 @@ describe('e2e: a real Node-RED protected by httpNodeMiddleware from settings.js'
       ],
     });
   })(),`;
-    red = await startNodeRed({
-      settings,
-      routes: [['get', '/api'], ['post', '/webhooks/github'], ['get', '/health'], ['post', '/health']],
-      readyPath: '/health',
-    });
+    red = await startInstance({ settings, routes: [['get', '/api'], ['post', '/webhooks/github'], ['get', '/health'], ['post', '/health']] });
   });
 
   after(async () => {
@@ -216,12 +172,7 @@ describe('e2e: a real Node-RED protected by the function form of httpNodeAuth (B
     leewaySec: 0,
     except: ['/public/**'],
   }),`;
-    red = await startNodeRed({
-      settings,
-      routes: [['get', '/api'], ['get', '/public/ping']],
-      readyPath: '/public/ping',
-      env: { AUTHFLOW_E2E_JWT_SECRET: SECRET },
-    });
+    red = await startInstance({ settings, routes: [['get', '/api'], ['get', '/public/ping']], env: { AUTHFLOW_E2E_JWT_SECRET: SECRET } });
   });
 
   after(async () => {

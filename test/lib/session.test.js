@@ -282,7 +282,7 @@ describe('lib/session', () => {
       const iat = Math.floor(now() / 1000);
       assert.deepEqual(p, {
         tenant: 'acme', email: 'a@example.com', sub: 'alice', iat, exp: iat + 600, jti: issued.jti,
-        iss: 'https://issuer.test', aud: ['api'], scope: 'a b', roles: ['admin'], sid: 'sid-1',
+        iss: 'https://issuer.test', aud: 'api', scope: 'a b', roles: ['admin'], sid: 'sid-1',
       });
       assert.equal(issued.expiresIn, 600);
     });
