@@ -39,6 +39,7 @@ function prepareUserDir(userDir, { port = 1880, flows, creds, link = true, setti
   httpNodeRoot: '/',
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { tours: false, projects: { enabled: false } },
+  telemetry: { enabled: false },
   contextStorage: { default: { module: 'memory' }, file: { module: 'localfilesystem' } },
   ${settings}
 };\n`,

@@ -2,36 +2,23 @@
 // The package as users get it: `npm pack`, installed into a fresh Node-RED
 // user directory, loaded by a real Node-RED process.
 const assert = require('assert');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { execFileSync } = require('child_process');
 const { startNodeRed, freePort, getJson, getText } = require('../support/node-red-process');
-const { prepareUserDir, root } = require('../../scripts/node-red-instance');
+const { pack, installedUserDir } = require('../support/packed-install');
 
 const pkg = require('../../package.json');
 
 describe('packed package in a real Node-RED', function () {
   this.timeout(240000);
-  let tmp, tarball, red, files;
-
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-pack-'));
-    // dist/ is already built by `npm test`; the prepack script would rebuild it.
-    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root }).toString();
-    const info = JSON.parse(out)[0];
-    tarball = path.join(tmp, info.filename);
-    files = new Set(info.files.map((f) => f.path));
-  });
+  let red;
 
   after(async () => {
     if (red) await red.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('ships compiled nodes with their editor HTML, locales and icons beside them, plus examples and resources', () => {
+    const { files } = pack();
     for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
-      const dir = path.posix.dirname(file);
+      const dir = require('path').posix.dirname(file);
       assert.ok(files.has(file), `${file} missing`);
       assert.ok(files.has(file.replace(/\.js$/, '.html')), `${type} editor html missing`);
       assert.ok([...files].some((f) => f.startsWith(`${dir}/icons/`) && f.endsWith('.svg')), `${type} icons missing`);
@@ -43,12 +30,8 @@ describe('packed package in a real Node-RED', function () {
   });
 
   it('installs from the tarball and registers every node type with no load error', async () => {
-    const userDir = path.join(tmp, 'userdir');
     const port = await freePort();
-    prepareUserDir(userDir, { port, flows: [], creds: {}, link: false });
-    fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', tarball], { cwd: userDir, stdio: 'pipe' });
-    red = await startNodeRed(userDir, port);
+    red = await startNodeRed(installedUserDir(port), port);
     const { status, body } = await getJson(port, '/nodes');
     assert.strictEqual(status, 200);
     const ours = body.filter((set) => set.module === pkg.name);

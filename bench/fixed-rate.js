@@ -1,0 +1,51 @@
+'use strict';
+// A fixed-rate (open-loop) latency probe with microsecond resolution:
+// requests are scheduled every 1/rate seconds whether or not earlier ones
+// have answered, and latency counts from the scheduled time, so a stalled
+// server cannot hide its stall (no coordinated omission).
+const http = require('http');
+const { median } = require('./interleave');
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+async function fixedRateLatency({ port, path, headers = {}, rate, seconds }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const period = 1e9 / rate; // ns
+  const count = Math.round(rate * seconds);
+  const start = process.hrtime.bigint();
+  const latencies = [];
+  const statuses = {};
+  let errors = 0;
+  const one = (i) => new Promise((resolve) => {
+    const scheduled = start + BigInt(Math.round(i * period));
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
+        latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+        resolve();
+      });
+    });
+    req.on('error', () => {
+      errors++;
+      resolve();
+    });
+    req.setTimeout(30000, () => req.destroy());
+  });
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + BigInt(Math.round(i * period));
+    const wait = Number(due - process.hrtime.bigint()) / 1e6;
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(one(i));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    count, errors, statuses,
+    p50: median(sorted), p99: percentile(sorted, 99), max: sorted[sorted.length - 1],
+  };
+}
+
+module.exports = { fixedRateLatency };

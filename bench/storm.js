@@ -1,0 +1,85 @@
+'use strict';
+// Login storm: while one client hammers a password check with wrong passwords
+// (every one a cache miss, so a full scrypt/bcrypt), a fixed-rate probe calls a
+// protected endpoint with valid credentials; its p99 during the storm is
+// compared with its p99 when the machine is quiet. Node-RED's own
+// httpNodeAuth runs bcrypt.compareSync on the event loop and is measured the
+// same way.
+const { spawn } = require('child_process');
+const path = require('path');
+const { fixedRateLatency } = require('./fixed-rate');
+
+const clients = new Set();
+
+/**
+ * Storm cases. `protected` is what the probe calls; `storm` what the storm
+ * client hammers (style 'basic' = GET with Basic, 'json' = POST a login body).
+ * `requires` skips the case until that node type is registered.
+ */
+function stormCases(fx) {
+  const admin = { username: fx.nodeRedAuth.user, password: fx.nodeRedAuth.password };
+  const ours = { instance: 'main', path: '/bench/basic-scrypt', headers: { authorization: fx.basic(fx.scryptUser) } };
+  return [
+    {
+      id: 'basic-scrypt', label: 'authflow-basic, wrong passwords for the scrypt user',
+      protected: ours, storm: { instance: 'main', path: '/bench/storm-basic', style: 'basic', username: fx.scryptUser.username },
+    },
+    {
+      id: 'basic-bcrypt', label: 'authflow-basic, wrong passwords for the bcrypt user',
+      protected: ours, storm: { instance: 'main', path: '/bench/storm-basic', style: 'basic', username: fx.bcryptUser.username },
+    },
+    // TODO(issue 3): once authflow-login lands, add a /bench/login route (extraRoutes in
+    // scenarios.js) with lockout limits high enough that the storm measures password checks,
+    // not the 429 path, and fill these two in:
+    //   storm: { instance: 'main', path: '/bench/login', style: 'json', username: 'alice' | 'bob' }
+    { id: 'login-scrypt', label: 'authflow-login, wrong passwords for the scrypt user', requires: 'authflow-login', todo: 'authflow-login not available yet (issue 3)' },
+    { id: 'login-bcrypt', label: 'authflow-login, wrong passwords for the bcrypt user', requires: 'authflow-login', todo: 'authflow-login not available yet (issue 3)' },
+    {
+      id: 'nr-httpNodeAuth', label: 'Node-RED `httpNodeAuth` (bcrypt.compareSync), wrong passwords',
+      protected: { instance: 'nodeauth', path: '/bench/bare', headers: { authorization: fx.basic(admin) } },
+      storm: { instance: 'nodeauth', path: '/bench/bare', style: 'basic', username: admin.username },
+    },
+  ];
+}
+
+function startStormClient(cfg) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'storm-client.js'), JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  clients.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const done = new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      clients.delete(child);
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`storm client exited with ${code} and no result`));
+      }
+    });
+  });
+  return { child, done };
+}
+
+/**
+ * @param ports   { main, nodeauth }
+ * @param seconds length of each latency measurement
+ * @param rate    protected requests per second (a steady API client)
+ */
+async function runStorm(c, { ports, seconds, rate = 50, connections = 16 }) {
+  const probe = () => fixedRateLatency({ port: ports[c.protected.instance], path: c.protected.path, headers: c.protected.headers, rate, seconds });
+  const quiet = await probe();
+  const client = startStormClient({ ...c.storm, port: ports[c.storm.instance], seconds: seconds + 2, connections });
+  await new Promise((r) => setTimeout(r, 1000)); // let the storm fill the hashing queue
+  const during = await probe();
+  const storm = await client.done;
+  return { quiet, during, storm, p99Ratio: during.p99 / quiet.p99 };
+}
+
+function stopStormClients() {
+  for (const child of clients) child.kill('SIGKILL');
+  clients.clear();
+}
+
+module.exports = { stormCases, runStorm, stopStormClients };

@@ -1,0 +1,144 @@
+'use strict';
+// The editor in a real browser against a real Node-RED with the packed
+// package installed: palette, drag-wire-edit-deploy, Import > Examples.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const http = require('http');
+const { startNodeRed, freePort } = require('../support/node-red-process');
+const { installedUserDir } = require('../support/packed-install');
+const { launchBrowser } = require('../support/browser');
+
+const pkg = require('../../package.json');
+const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
+const ourTypes = Object.keys(pkg['node-red'].nodes);
+const checkTypes = ourTypes.filter((t) => !['authflow-store'].includes(t));
+const examples = fs.readdirSync(path.join(__dirname, '../../examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+
+function get(port, urlPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject);
+  });
+}
+
+async function center(locator) {
+  const b = await locator.boundingBox();
+  assert.ok(b, 'element not visible');
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+async function dragMouse(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 8 });
+  await page.mouse.move(to.x, to.y, { steps: 8 });
+  await page.mouse.up();
+}
+
+async function deploy(page) {
+  await page.locator('#red-ui-header-button-deploy').click();
+  await page.locator('.red-ui-notification', { hasText: /Successfully deployed/i }).last().waitFor({ timeout: 20000 });
+}
+
+describe('editor in a real browser (chromium + playwright-core)', function () {
+  this.timeout(300000);
+  let red, browser, page, port;
+
+  before(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    port = await freePort();
+    red = await startNodeRed(installedUserDir(port, { flows: [{ id: 'tab1', type: 'tab', label: 'Editor test' }] }), port);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector(`.red-ui-palette-node[data-palette-type="${ourTypes[0]}"]`, { timeout: 60000 });
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (red) await red.stop();
+  });
+
+  it('the "auth" palette category lists every node of the package', async () => {
+    const listed = await page.$$eval('#red-ui-palette-container-auth .red-ui-palette-node', (els) => els.map((e) => e.getAttribute('data-palette-type')));
+    for (const type of checkTypes) assert.ok(listed.includes(type), `${type} missing from the auth palette: ${listed}`);
+    await page.locator('#red-ui-palette-container-auth').scrollIntoViewIfNeeded();
+    await page.locator('#red-ui-palette-container-auth').screenshot({ path: path.join(ARTIFACTS, 'palette-auth.png') });
+  });
+
+  it('drag auth token into the workspace, wire it, fill its dialog, deploy: the endpoint refuses and accepts as configured', async () => {
+    await page.evaluate(() => {
+      const z = RED.workspaces.active();
+      RED.view.importNodes(
+        [
+          { id: 'ui-in', type: 'http in', url: '/ui-test', method: 'get', x: 160, y: 120, z, wires: [[]] },
+          { id: 'ui-out', type: 'http response', x: 620, y: 120, z, wires: [] },
+        ],
+        { generateIds: false },
+      );
+      RED.view.select({ nodes: [] });
+    });
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    const source = page.locator('.red-ui-palette-node[data-palette-type="authflow-token"]');
+    await source.scrollIntoViewIfNeeded();
+    await dragMouse(page, await center(source), { x: chart.x + 420, y: chart.y + 320 });
+    const tokenId = await page.evaluate(() => RED.nodes.filterNodes({ type: 'authflow-token' })[0]?.id);
+    assert.ok(tokenId, 'the dropped node exists in the workspace');
+
+    const portOf = (id, kind, i = 0) => page.locator(`[id="${id}"] .red-ui-flow-port-${kind} .red-ui-flow-port`).nth(i);
+    await dragMouse(page, await center(portOf('ui-in', 'output')), await center(portOf(tokenId, 'input')));
+    await dragMouse(page, await center(portOf(tokenId, 'output', 0)), await center(portOf('ui-out', 'input')));
+    await dragMouse(page, await center(portOf(tokenId, 'output', 1)), await center(portOf('ui-out', 'input')));
+    const wires = await page.evaluate((id) => RED.nodes.filterLinks({}).map((l) => `${l.source.id}:${l.sourcePort}->${l.target.id}`).filter((w) => w.includes(id)), tokenId);
+    assert.deepStrictEqual(wires.sort(), [`${tokenId}:0->ui-out`, `${tokenId}:1->ui-out`, `ui-in:0->${tokenId}`].sort());
+
+    await page.locator(`[id="${tokenId}"] .red-ui-flow-node`).dblclick();
+    await page.locator('#node-input-header').waitFor();
+    await page.locator('#node-input-header-apikey').click(); // the one-click X-API-Key
+    await page.locator('#node-input-tokenList').fill('ui-secret-1');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-auth-token.png') });
+    await page.locator('#node-dialog-ok').click();
+    await deploy(page);
+
+    const refused = await get(port, '/ui-test');
+    assert.strictEqual(refused.status, 401);
+    assert.strictEqual(JSON.parse(refused.body).error, 'AUTH_001');
+    const wrong = await get(port, '/ui-test', { 'X-API-Key': 'nope' });
+    assert.strictEqual(JSON.parse(wrong.body).error, 'AUTH_004');
+    const ok = await get(port, '/ui-test', { 'X-API-Key': 'ui-secret-1' });
+    assert.strictEqual(ok.status, 200);
+  });
+
+  it('every node dialog opens with help text (Inputs, Outputs, Details, References)', async () => {
+    for (const type of checkTypes) {
+      const help = await page.evaluate((t) => RED.nodes.getType(t) && $(`script[data-help-name="${t}"]`).html(), type);
+      assert.ok(help, `${type} help`);
+      for (const section of ['Inputs', 'Outputs', 'Details', 'References']) assert.match(help, new RegExp(`<h3>${section}</h3>`), `${type} help lacks ${section}`);
+    }
+  });
+
+  it('Import > Examples lists every example of the package; each imports and deploys without an error or unknown node', async () => {
+    for (const name of examples) {
+      await page.evaluate(() => RED.actions.invoke('core:show-import-dialog'));
+      await page.getByText('Examples', { exact: true }).first().click();
+      await page.locator('.red-ui-treeList-label:visible', { hasText: pkg.name }).first().click();
+      const entry = page.locator('.red-ui-treeList-label:visible', { hasText: name }).first();
+      await entry.waitFor({ timeout: 10000 });
+      await entry.click();
+      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      // Imported nodes follow the mouse until placed: click an empty spot of the workspace.
+      const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+      await page.mouse.click(chart.x + 60, chart.y + chart.height - 60);
+      const unknown = await page.evaluate(() => RED.nodes.filterNodes({ type: 'unknown' }).length);
+      assert.strictEqual(unknown, 0, `${name}: unknown node types`);
+      await deploy(page);
+    }
+    const imported = await page.evaluate(() => RED.nodes.filterNodes({}).filter((n) => n.type.startsWith('authflow-')).map((n) => n.type));
+    for (const type of checkTypes) assert.ok(imported.includes(type), `no example uses ${type}`);
+    assert.doesNotMatch(red.log(), /\[error\]/, 'a node reported an error at deploy');
+  });
+});
