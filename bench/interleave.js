@@ -14,27 +14,40 @@ const median = (xs) => {
  * @param bare       () => Promise<result> measuring the reference route
  * @param scenarios  [{ id, run: () => Promise<result> }]
  * @param rounds     number of rounds
+ * @param isNoisy    (result) => true when other processes used the CPU during that run
+ * @param retries    how often a noisy (bare, X, bare) triple is measured again
+ * @param shouldStop () => true once the time budget is spent (then noisy triples are kept, flagged)
  * @param onRun      progress callback (id, round, result)
- * @returns { bare: [results], byId: { id: { runs: [result], ratios: [number] } } }
+ * @returns { bare: [results], byId: { id: { runs, ratios, noisy, retried } } }
  */
-async function interleave({ bare, scenarios, rounds, onRun = () => {}, shouldStop = () => false }) {
+async function interleave({ bare, scenarios, rounds, isNoisy = () => false, retries = 0, shouldStop = () => false, onRun = () => {} }) {
   const out = { bare: [], byId: {} };
-  for (const s of scenarios) out.byId[s.id] = { runs: [], ratios: [] };
-  for (let round = 0; round < rounds && !shouldStop(); round++) {
+  for (const s of scenarios) out.byId[s.id] = { runs: [], ratios: [], noisy: 0, retried: 0 };
+  for (let round = 0; round < rounds; round++) {
     const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
     let before = await bare();
     out.bare.push(before);
     onRun('bare', round, before);
     for (const s of order) {
-      if (shouldStop()) break;
-      const r = await s.run();
-      const after = await bare();
-      out.bare.push(after);
-      onRun(s.id, round, r);
-      onRun('bare', round, after);
-      out.byId[s.id].runs.push(r);
-      out.byId[s.id].ratios.push(r.rps / ((before.rps + after.rps) / 2));
-      before = after;
+      const row = out.byId[s.id];
+      for (let attempt = 0; ; attempt++) {
+        const r = await s.run();
+        const after = await bare();
+        out.bare.push(after);
+        onRun(s.id, round, r);
+        onRun('bare', round, after);
+        const noisy = isNoisy(before) || isNoisy(r) || isNoisy(after);
+        if (noisy && attempt < retries && !shouldStop()) {
+          row.retried++;
+          before = after;
+          continue;
+        }
+        if (noisy) row.noisy++;
+        row.runs.push(r);
+        row.ratios.push(r.rps / ((before.rps + after.rps) / 2));
+        before = after;
+        break;
+      }
     }
   }
   return out;
@@ -52,6 +65,8 @@ function summarise(runs, ratios) {
     ratioMax: ratios && ratios.length ? Math.max(...ratios) : undefined,
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     errors: runs.reduce((a, r) => a + r.errors, 0),
+    cpuUs: runs.every((r) => r.cpuUs !== undefined) ? median(runs.map((r) => r.cpuUs)) : undefined,
+    background: runs.reduce((a, r) => a + (r.background || 0), 0) / runs.length,
     rounds: runs.length,
   };
 }

@@ -55,7 +55,7 @@ async function startNodeRed({ name, port, flows, creds, settings = '', nodeArgs 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (instance.exited) break;
-    if ((await get(port, '/settings')) === 200 && /Started flows/.test(log)) return instance;
+    if (/Started flows/.test(log) && /Server now running/.test(log)) return instance;
     await new Promise((r) => setTimeout(r, 200));
   }
   await stopNodeRed(instance);

@@ -31,6 +31,11 @@ async function center(locator) {
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 
+/** Notifications can cover nodes at the top of the workspace. */
+function clearNotifications(page) {
+  return page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+}
+
 async function dragMouse(page, from, to) {
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
@@ -58,6 +63,12 @@ describe('editor in a real browser (chromium + playwright-core)', function () {
     await page.waitForSelector(`.red-ui-palette-node[data-palette-type="${ourTypes[0]}"]`, { timeout: 60000 });
   });
 
+  afterEach(async function () {
+    if (this.currentTest.state === 'failed' && page) {
+      await page.screenshot({ path: path.join(ARTIFACTS, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+    }
+  });
+
   after(async () => {
     if (browser) await browser.close();
     if (red) await red.stop();
@@ -75,13 +86,14 @@ describe('editor in a real browser (chromium + playwright-core)', function () {
       const z = RED.workspaces.active();
       RED.view.importNodes(
         [
-          { id: 'ui-in', type: 'http in', url: '/ui-test', method: 'get', x: 160, y: 120, z, wires: [[]] },
-          { id: 'ui-out', type: 'http response', x: 620, y: 120, z, wires: [] },
+          { id: 'ui-in', type: 'http in', url: '/ui-test', method: 'get', x: 160, y: 260, z, wires: [[]] },
+          { id: 'ui-out', type: 'http response', x: 620, y: 260, z, wires: [] },
         ],
         { generateIds: false },
       );
       RED.view.select({ nodes: [] });
     });
+    await clearNotifications(page);
     const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
     const source = page.locator('.red-ui-palette-node[data-palette-type="authflow-token"]');
     await source.scrollIntoViewIfNeeded();
@@ -122,9 +134,11 @@ describe('editor in a real browser (chromium + playwright-core)', function () {
   });
 
   it('Import > Examples lists every example of the package; each imports and deploys without an error or unknown node', async () => {
+    await page.keyboard.press('Escape');
     for (const name of examples) {
+      await clearNotifications(page);
       await page.evaluate(() => RED.actions.invoke('core:show-import-dialog'));
-      await page.getByText('Examples', { exact: true }).first().click();
+      await page.locator('.red-ui-clipboard-dialog-tabs li:visible, .red-ui-tab:visible, span:visible', { hasText: /^\s*Examples\s*$/ }).first().click();
       await page.locator('.red-ui-treeList-label:visible', { hasText: pkg.name }).first().click();
       const entry = page.locator('.red-ui-treeList-label:visible', { hasText: name }).first();
       await entry.waitFor({ timeout: 10000 });

@@ -1,0 +1,119 @@
+'use strict';
+// Memory under a flood of distinct invalid credentials: every cache must stay
+// bounded. Two views:
+//  - HTTP: distinct invalid API keys and client IPs sent to the Node-RED
+//    process; its resident set size (VmRSS) is read from /proc before, along
+//    the way and after a full GC;
+//  - lib: 1,000,000 distinct values per check straight into the lib classes
+//    in this process, heap used before/after a full GC.
+const v8 = require('v8');
+const vm = require('vm');
+const crypto = require('crypto');
+const lib = require('../dist/lib');
+const { runLoad } = require('./load');
+const { rssBytes, get } = require('./node-red');
+
+/** Distinct invalid values per kind; `requires` skips a kind until its node is registered. */
+const memoryKinds = [
+  {
+    id: 'api-keys', label: 'distinct invalid API keys → authflow-token, 100,000 tokens in flow context', path: '/bench/mem-token', expect: 401,
+    header: (n, salt) => ['x-auth-token', `invalid-${salt}-${n}`],
+  },
+  {
+    id: 'client-ips', label: 'distinct client IPs (X-Forwarded-For from a trusted proxy) → authflow-ip, 100,000 CIDRs', path: '/bench/mem-ip', expect: 403,
+    // 100.64.0.0/10: 4 million addresses no rule covers.
+    header: (n) => ['x-forwarded-for', `100.${64 + ((n >>> 16) & 63)}.${(n >>> 8) & 255}.${n & 255}`],
+  },
+  // TODO(issue 3): distinct invalid bearer tokens (random signatures and unknown kids) →
+  // authflow-bearer once it lands; its verified-token cache must not grow on failures.
+  { id: 'bearer-tokens', label: 'distinct invalid bearer tokens → authflow-bearer', requires: 'authflow-bearer', todo: 'authflow-bearer not available yet (issue 3)' },
+];
+
+async function rssAfterGc(instance) {
+  await get(instance.port, '/bench/gc');
+  await new Promise((r) => setTimeout(r, 300));
+  return rssBytes(instance.pid);
+}
+
+/**
+ * Sends `requests` distinct values of one kind in chunks, stopping early
+ * when `seconds` have passed; RSS is read after each chunk.
+ */
+async function floodKind(instance, kind, { requests, seconds, connections = 32 }) {
+  const salt = crypto.randomBytes(4).toString('hex');
+  const before = await rssAfterGc(instance);
+  const points = [];
+  let sent = 0;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssBytes(instance.pid));
+  }, 250);
+  const start = Date.now();
+  const statuses = {};
+  try {
+    // Small chunks so the time bound is kept within a few seconds.
+    const chunk = Math.max(connections, Math.min(20000, Math.ceil(requests / 4)));
+    let n = 0;
+    while (sent < requests && Date.now() - start < seconds * 1000) {
+      const r = await runLoad({
+        port: instance.port, path: kind.path, connections, amount: Math.min(chunk, requests - sent),
+        setupRequest: (req) => {
+          const [name, value] = kind.header(n++, salt);
+          req.headers = { ...req.headers, [name]: value };
+          return req;
+        },
+      });
+      sent += r.total;
+      for (const [code, count] of Object.entries(r.statuses)) statuses[code] = (statuses[code] || 0) + count;
+      points.push({ sent, rss: rssBytes(instance.pid) });
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const after = await rssAfterGc(instance);
+  return { sent, seconds: (Date.now() - start) / 1000, before, after, peak, points, statuses };
+}
+
+function exposeGc() {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc');
+}
+
+/** 1,000,000 distinct values straight into the lib checks; heap growth after GC. */
+async function libFlood(fx, { count = 1_000_000 } = {}) {
+  const gc = exposeGc();
+  const heap = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const rows = [];
+  const measure = async (name, setup, one) => {
+    const state = setup();
+    const before = heap();
+    const start = Date.now();
+    for (let i = 0; i < count; i++) await one(state, i);
+    const ms = Date.now() - start;
+    rows.push({ name, count, ms, before, after: heap() });
+  };
+  await measure('TokenDirectory.verify, 100,000 tokens, distinct unknown keys', () => {
+    const dir = new lib.TokenDirectory();
+    dir.verify(fx.tokenListBig, fx.token);
+    return dir;
+  }, (dir, i) => {
+    try {
+      dir.verify(fx.tokenListBig, `invalid-${i}`);
+    } catch {
+      /* AUTH_004 */
+    }
+  });
+  await measure('resolveClientIp + IpAccessList.isAllowed, 100,000 CIDRs, distinct IPs', () => ({
+    list: new lib.IpAccessList({ allow: fx.cidrsBig }),
+    trusted: lib.IpSet.from('127.0.0.1'),
+  }), (s, i) => {
+    const ip = lib.resolveClientIp('127.0.0.1', `100.${64 + ((i >>> 16) & 63)}.${(i >>> 8) & 255}.${i & 255}`, s.trusted);
+    s.list.isAllowed(ip);
+  });
+  return rows;
+}
+
+module.exports = { memoryKinds, floodKind, libFlood, rssAfterGc };

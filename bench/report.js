@@ -1,0 +1,183 @@
+'use strict';
+// Writes docs/BENCHMARKS.md from one run's results. Everything in it is
+// measured in that run; the hand-written analysis (bench/analysis.md) is
+// appended as it is.
+const fs = require('fs');
+const path = require('path');
+
+const TARGET_RATIO = 0.95;
+const STORM_TARGET = 2;
+// A per-key cache entry costs well over 40 bytes; growing less than that per
+// distinct request means nothing is kept per request.
+const BOUNDED_BYTES_PER_REQUEST = 40;
+
+const f0 = (x) => (x === undefined || Number.isNaN(x) ? '—' : Math.round(x).toLocaleString('en-US'));
+const f1 = (x) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(1));
+const f2 = (x) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(2));
+const f3 = (x) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(3));
+const mib = (b) => (b === undefined || Number.isNaN(b) ? '—' : (b / 2 ** 20).toFixed(1));
+const ms = (x) => (x === undefined || Number.isNaN(x) ? '—' : x < 10 ? x.toFixed(2) : x.toFixed(0));
+const cell = (s) => String(s).replace(/\|/g, '\\|');
+const table = (head, rows) => [
+  `| ${head.join(' | ')} |`,
+  `|${head.map(() => '---').join('|')}|`,
+  ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+].join('\n');
+
+function throughputSection(r) {
+  const { scenarios, summary, bare, opts } = r;
+  const rows = [];
+  rows.push(['bare `http in → http response` (reference)', f0(bare.rps), ms(bare.p50), ms(bare.p99), f0(bare.cpuUs), '1.00', '—', '']);
+  for (const s of scenarios) {
+    if (s.id === 'bare') continue;
+    const m = summary[s.id];
+    if (!m) {
+      rows.push([s.label, '—', '—', '—', '—', '—', s.group === 'check' ? `≥ ${TARGET_RATIO}` : '—', `not measured: ${s.skipped}`]);
+      continue;
+    }
+    const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})`;
+    let verdict = '';
+    if (m.non2xx || m.errors) verdict = `**invalid: ${m.non2xx} non-2xx, ${m.errors} errors**`;
+    else if (s.group === 'check') verdict = m.ratio >= TARGET_RATIO ? 'met' : '**missed**';
+    if (m.noisy) verdict += ` (${m.noisy}/${m.rounds} rounds noisy)`;
+    rows.push([s.label, f0(m.rps), ms(m.p50), ms(m.p99), f0(m.cpuUs), ratio, s.group === 'check' ? `≥ ${TARGET_RATIO}` : '—', verdict.trim()]);
+  }
+  const vs = [];
+  for (const s of scenarios.filter((x) => x.fasterThan)) {
+    const a = summary[s.id];
+    const b = summary[s.fasterThan];
+    const other = scenarios.find((x) => x.id === s.fasterThan);
+    if (!a || !b) {
+      vs.push([s.label, other ? other.label : s.fasterThan, '—', '—', 'not measured']);
+      continue;
+    }
+    vs.push([s.label, other.label, f2(a.ratio), f2(b.ratio), a.ratio > b.ratio ? 'faster' : '**slower**']);
+  }
+  return [
+    '## Throughput: each check in front of `http in → http response`',
+    '',
+    `Closed loop, ${opts.connections} keep-alive connections, ${opts.rounds} interleaved rounds of ${opts.roundSeconds} s per scenario; ` +
+      'req/s is the mean over rounds, p50/p99 the median over rounds (autocannon, 1 ms resolution). ' +
+      '"ratio" is the median over rounds of req/s divided by the mean of the bare runs just before and after it (min–max in brackets). ' +
+      '"CPU µs/req" is the Node-RED process\'s user+system CPU time per request (/proc/<pid>/stat), median over rounds — ' +
+      'less sensitive to other processes than req/s.',
+    '',
+    table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio to bare', 'target', 'result'], rows),
+    '',
+    '### Check node vs the way people do it today (ratio to bare, same run)',
+    '',
+    table(['check node', 'today', 'check node', 'today', 'result'], vs),
+  ].join('\n');
+}
+
+function stormSection(r) {
+  const rows = r.storm.map((c) => {
+    if (!c.result) return [c.label, '—', '—', '—', '—', '—', `not measured: ${c.skipped}`];
+    const { quiet, during, storm, p99Ratio } = c.result;
+    const codes = Object.entries(storm.statuses).map(([k, v]) => `${k}×${f0(v)}`).join(' ');
+    const errs = quiet.errors + during.errors ? ` (${quiet.errors + during.errors} probe errors)` : '';
+    return [c.label, `${ms(quiet.p50)} / ${ms(quiet.p99)}`, `${ms(during.p50)} / ${ms(during.p99)}`, `${f1(p99Ratio)}×`,
+      `${f1(storm.rps)} (${codes})`, `≤ ${STORM_TARGET}×`, (p99Ratio <= STORM_TARGET ? 'met' : '**missed**') + errs];
+  });
+  return [
+    '## Login storm: a protected endpoint while passwords are being guessed',
+    '',
+    `A storm client (its own process, ${r.opts.stormConnections} connections) sends a different wrong password on every request, ` +
+      'so every request is a cache miss and costs a full hash. Meanwhile a fixed-rate probe ' +
+      `(${r.opts.stormRate} req/s, latency from the scheduled send time, µs resolution) calls a protected endpoint with valid, ` +
+      `cached credentials for ${r.opts.stormSeconds} s; the same probe without the storm gives the quiet figures.`,
+    '',
+    table(['storm', 'quiet p50 / p99 ms', 'storm p50 / p99 ms', 'p99 ratio', 'storm req/s answered (status×count)', 'target', 'result'], rows),
+  ].join('\n');
+}
+
+function memorySection(r) {
+  const rows = r.memory.map((k) => {
+    if (!k.result) return [k.label, '—', '—', '—', '—', '—', '—', `not measured: ${k.skipped}`];
+    const m = k.result;
+    const perReq = (m.after - m.before) / Math.max(1, m.sent);
+    const codes = Object.entries(m.statuses).map(([c, v]) => `${c}×${f0(v)}`).join(' ');
+    return [k.label, `${f0(m.sent)} in ${f0(m.seconds)} s (${codes})`, mib(m.before), mib(m.peak), mib(m.after),
+      mib(m.after - m.before), f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
+  });
+  const lib = (r.libFlood || []).map((x) => {
+    const perReq = (x.after - x.before) / x.count;
+    return [x.name, f0(x.count), f1(x.ms / 1000), mib(x.before), mib(x.after), f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
+  });
+  const sent = r.memory.reduce((a, k) => a + (k.result ? k.result.sent : 0), 0);
+  return [
+    '## Memory: distinct invalid credentials',
+    '',
+    `HTTP: ${f0(sent)} requests in total (asked: ${f0(r.opts.memoryRequests)} split over the kinds, time bound ${r.opts.memorySeconds} s), ` +
+      'each with a value never sent before, to the Node-RED process; RSS from /proc/<pid>/status, "before" and "after" after a full GC ' +
+      `(node --expose-gc, triggered through a bench-only route). "bounded" = less than ${BOUNDED_BYTES_PER_REQUEST} bytes kept per distinct request.`,
+    '',
+    table(['flood', 'sent', 'RSS before MiB', 'RSS peak MiB', 'RSS after MiB', 'growth MiB', 'bytes/request', 'result'], rows),
+    '',
+    'The same checks in this process, 1,000,000 distinct values each (heap used after a full GC):',
+    '',
+    table(['check', 'calls', 'seconds', 'heap before MiB', 'heap after MiB', 'bytes/call', 'result'], lib),
+  ].join('\n');
+}
+
+function microSection(r) {
+  const rows = r.micro.map((m) => [m.name, m.us < 1 ? m.us.toFixed(3) : f2(m.us), f0(1e6 / m.us), m.note]);
+  return [
+    '## Micro-benchmarks of the lib/ checks',
+    '',
+    `In the bench process before Node-RED starts, ${r.opts.microMs} ms per line after a warm-up. Async checks are awaited one at a time, so their figure includes a promise round trip.`,
+    '',
+    table(['call', 'µs/call', 'calls/s', 'note'], rows),
+  ].join('\n');
+}
+
+function writeReport(r, outFile) {
+  const m = r.machine;
+  const todo = [
+    ...r.scenarios.filter((s) => s.skipped).map((s) => `- throughput: ${s.label} — ${s.skipped}`),
+    ...r.storm.filter((s) => s.skipped).map((s) => `- login storm: ${s.label} — ${s.skipped}`),
+    ...r.memory.filter((s) => s.skipped).map((s) => `- memory: ${s.label} — ${s.skipped}`),
+  ];
+  const analysisFile = path.join(__dirname, 'analysis.md');
+  const parts = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/run.js); the Analysis section comes from bench/analysis.md. -->',
+    '',
+    'Auth checks sit in front of every request, so they must cost close to nothing next to Node-RED\'s own request handling, ' +
+      'and less than what people do today (a function node, or `httpNodeAuth` in settings.js). ' +
+      'Every figure below comes from one run of `npm run bench` against real Node-RED processes on 127.0.0.1.',
+    '',
+    'Run it: `npm run bench` (about ten minutes; writes this file) or `npm run bench -- --quick` (about two minutes, writes to the temp directory). ' +
+      'Knobs: `BENCH_ROUNDS`, `BENCH_ROUND_SECONDS`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_MEMORY_SECONDS`, `BENCH_ONLY=basic-scrypt,ip-100k`, ' +
+      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT`.',
+    '',
+    '## Machine',
+    '',
+    table(['', ''], [
+      ['date', m.date],
+      ['CPU', `${m.cpu}, ${m.cores} cores`],
+      ['memory', `${m.memoryGiB.toFixed(1)} GiB`],
+      ['OS', m.os],
+      ['Node.js', m.node],
+      ['Node-RED', m.nodeRed],
+      ['autocannon', m.autocannon],
+      ['mode', r.opts.quick ? 'quick (numbers are indicative only)' : 'full'],
+      ['other processes during the throughput rounds', r.background === undefined ? '—' : `${f2(r.background)} cores busy on average`],
+      ['total run time', `${f0(r.totalSeconds)} s`],
+    ]),
+    '',
+    'Node-RED runs with the settings of scripts/node-red-instance.js (editor and `http in` routes on the same root, memory context). ' +
+      'The main instance holds every scenario on its own route; `httpNodeAuth` needs a second instance because it protects every route of its instance.',
+  ];
+  if (r.summary) parts.push('', throughputSection(r));
+  if (r.storm.some((c) => c.result)) parts.push('', stormSection(r));
+  if (r.memory.some((k) => k.result)) parts.push('', memorySection(r));
+  if (r.micro) parts.push('', microSection(r));
+  if (todo.length) parts.push('', '## Not measured yet', '', ...todo);
+  if (fs.existsSync(analysisFile)) parts.push('', fs.readFileSync(analysisFile, 'utf8').trim());
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, parts.join('\n') + '\n');
+}
+
+module.exports = { writeReport, TARGET_RATIO };
