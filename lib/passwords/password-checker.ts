@@ -8,9 +8,13 @@ export interface PasswordCheckerOptions {
   /** Successful verifications remembered (never failures). */
   cacheSize?: number;
   cacheTtlMs?: number;
-  maxConcurrentHashes?: number;
-  maxQueuedHashes?: number;
+  /** Defaults to one limiter for the whole process, so many nodes together still run at most 4 hashes. */
+  limiter?: ConcurrencyLimiter;
 }
+
+// scrypt uses libuv's pool (4 threads by default) and bcrypt a 1–2 thread
+// worker pool: more parallel hashes than that only queue inside libuv.
+const processLimiter = new ConcurrencyLimiter(4, 1_000);
 
 /**
  * Password verification for the request path:
@@ -19,7 +23,7 @@ export interface PasswordCheckerOptions {
  *    plain password, and a changed or removed credential misses by itself;
  *  - failures are never cached, so a wrong password always costs a full hash;
  *  - an unknown user costs the same hash work as a wrong password (ASVS 6.3.8);
- *  - hashing runs with bounded concurrency.
+ *  - hashing runs with bounded concurrency, shared by every checker in the process.
  */
 export class PasswordChecker {
   private readonly cache: LruCache<string, true>;
@@ -29,7 +33,7 @@ export class PasswordChecker {
   constructor(opts: PasswordCheckerOptions = {}) {
     this.cache = new LruCache(opts.cacheSize ?? 10_000);
     this.ttlMs = opts.cacheTtlMs ?? 10 * 60_000;
-    this.limiter = new ConcurrencyLimiter(opts.maxConcurrentHashes ?? 4, opts.maxQueuedHashes ?? 1_000);
+    this.limiter = opts.limiter ?? processLimiter;
   }
 
   /**
