@@ -1,5 +1,7 @@
 import { StoreUnavailableError } from '../errors';
 import type { Store } from './store';
+import { checkKey, checkValue, optionalTtl, parseCounter, requiredTtl } from './validate';
+import { withTimeout } from './with-timeout';
 
 /**
  * The part of a Node-RED context object (node.context().global / .flow) this
@@ -34,8 +36,6 @@ interface Entry {
   /** Expiry in epoch ms; null = never. */
   exp: number | null;
 }
-
-const MAX_KEY_LENGTH = 512;
 
 /**
  * Per-key mutex chains, keyed by the context object itself: Node-RED hands
@@ -96,17 +96,17 @@ export class ContextStore implements Store {
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     const ck = this.contextKey(key);
     checkValue(value);
-    checkTtl(ttlMs, false);
-    await this.withLock(ck, () => this.write(ck, { v: value, exp: this.expiry(ttlMs) }));
+    const ms = optionalTtl(ttlMs);
+    await this.withLock(ck, () => this.write(ck, { v: value, exp: this.expiry(ms) }));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
     const ck = this.contextKey(key);
     checkValue(value);
-    checkTtl(ttlMs, false);
+    const ms = optionalTtl(ttlMs);
     return this.withLock(ck, async () => {
       if (await this.live(ck)) return false;
-      await this.write(ck, { v: value, exp: this.expiry(ttlMs) });
+      await this.write(ck, { v: value, exp: this.expiry(ms) });
       return true;
     });
   }
@@ -124,12 +124,12 @@ export class ContextStore implements Store {
 
   async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
     const ck = this.contextKey(key);
-    checkTtl(ttlMs, true);
+    const windowMs = requiredTtl(ttlMs);
     return this.withLock(ck, async () => {
       const now = this.now();
       const current = await this.live(ck);
       let value = 1;
-      let exp = now + Math.ceil(ttlMs);
+      let exp = now + windowMs;
       if (current) {
         value = parseCounter(current.v) + 1;
         // Fixed window: keep the existing expiry; a counter set without one gets this window.
@@ -144,11 +144,11 @@ export class ContextStore implements Store {
     const ck = this.contextKey(key);
     checkValue(expected);
     checkValue(value);
-    checkTtl(ttlMs, false);
+    const ms = optionalTtl(ttlMs);
     return this.withLock(ck, async () => {
       const current = await this.live(ck);
       if (!current || current.v !== expected) return false;
-      await this.write(ck, { v: value, exp: this.expiry(ttlMs) });
+      await this.write(ck, { v: value, exp: this.expiry(ms) });
       return true;
     });
   }
@@ -190,14 +190,13 @@ export class ContextStore implements Store {
 
   /** Prefix + an injective escape of everything but [A-Za-z0-9_:-], so a key never reads as a Node-RED property path. */
   private contextKey(key: string): string {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
-      throw new TypeError(`store: key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters without U+0000`);
-    }
+    checkKey(key);
     return this.prefix + key.replace(/[^A-Za-z0-9_:-]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   }
 
-  private expiry(ttlMs: number | undefined): number | null {
-    return ttlMs === undefined ? null : this.now() + Math.ceil(ttlMs);
+  /** ms: a TTL already checked and rounded by optionalTtl. */
+  private expiry(ms: number | undefined): number | null {
+    return ms === undefined ? null : this.now() + ms;
   }
 
   private expired(entry: Entry): boolean {
@@ -234,22 +233,19 @@ export class ContextStore implements Store {
   /** Promise around a context callback, failing closed on error, throw or silence. */
   private call<T>(what: string, invoke: (cb: (err?: unknown, value?: unknown) => void) => void): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('context: store closed'));
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
+    const answer = new Promise<T>((resolve, reject) => {
+      // A promise settles once, so a callback fired twice (or after a throw) is ignored.
       const finish = (err: unknown, value?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
         if (err) reject(new StoreUnavailableError(`context: ${what} failed: ${describe(err)}`));
         else resolve(value as T);
       };
-      const timer = setTimeout(() => finish(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       try {
-        invoke((err, value) => finish(err, value));
+        invoke(finish);
       } catch (err) {
         finish(err ?? new Error('threw'));
       }
     });
+    return withTimeout(answer, this.timeoutMs, `context: ${what} failed`);
   }
 
   /** Run fn after every earlier holder of this key's lock has finished. */
@@ -289,22 +285,4 @@ function decodeLoose(raw: unknown): Entry | undefined {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function checkValue(value: string): void {
-  if (typeof value !== 'string' || value.includes('\u0000')) {
-    throw new TypeError('store: value must be a string without U+0000');
-  }
-}
-
-function checkTtl(ttlMs: number | undefined, required: boolean): void {
-  if (ttlMs === undefined && !required) return;
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError('store: ttlMs must be a positive finite number of milliseconds');
-  }
-}
-
-function parseCounter(v: string): number {
-  if (!/^-?\d{1,15}$/.test(v)) throw new TypeError('store: value is not an integer counter');
-  return Number(v);
 }

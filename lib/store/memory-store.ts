@@ -1,4 +1,5 @@
 import type { Store } from './store';
+import { checkKey, checkValue, optionalTtl, parseCounter, requiredTtl } from './validate';
 
 /**
  * In-process Store: tests, the Express middleware, and the backing of one
@@ -21,7 +22,6 @@ interface Entry {
   exp: number | undefined;
 }
 
-const MAX_KEY_LENGTH = 512;
 /** A full expiry scan is O(n); while full, run it at most this often and evict the oldest in between. */
 const FULL_SWEEP_MIN_INTERVAL_MS = 1000;
 
@@ -79,11 +79,11 @@ export class MemoryStore implements Store {
 
   async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
     checkKey(key);
-    checkTtl(ttlMs, true);
+    const windowMs = requiredTtl(ttlMs);
     const now = this.now();
     const current = this.live(key);
     let value = 1;
-    let exp = now + Math.ceil(ttlMs);
+    let exp = now + windowMs;
     if (current) {
       value = parseCounter(current.v) + 1;
       // Fixed window: keep the existing expiry; a counter set without one gets this window.
@@ -134,8 +134,8 @@ export class MemoryStore implements Store {
   }
 
   private expiry(ttlMs: number | undefined): number | undefined {
-    checkTtl(ttlMs, false);
-    return ttlMs === undefined ? undefined : this.now() + Math.ceil(ttlMs);
+    const ms = optionalTtl(ttlMs);
+    return ms === undefined ? undefined : this.now() + ms;
   }
 
   /** Re-insert so Map order is write order: the first key is the least recently written. */
@@ -152,32 +152,4 @@ export class MemoryStore implements Store {
       this.entries.delete(oldest);
     }
   }
-}
-
-// Argument checks shared in spirit by every adapter, so a caller tested
-// against MemoryStore sees the same rejections from Redis or PostgreSQL.
-// U+0000 is refused because PostgreSQL text cannot hold it.
-
-function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
-    throw new TypeError(`store: key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters without U+0000`);
-  }
-}
-
-function checkValue(value: string): void {
-  if (typeof value !== 'string' || value.includes('\u0000')) {
-    throw new TypeError('store: value must be a string without U+0000');
-  }
-}
-
-function checkTtl(ttlMs: number | undefined, required: boolean): void {
-  if (ttlMs === undefined && !required) return;
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError('store: ttlMs must be a positive finite number of milliseconds');
-  }
-}
-
-function parseCounter(v: string): number {
-  if (!/^-?\d{1,15}$/.test(v)) throw new TypeError('store: value is not an integer counter');
-  return Number(v);
 }

@@ -2,7 +2,9 @@ import { Pool } from 'pg';
 import type { PoolClient, PoolConfig } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { Store } from './store';
-import type { StoreStatus } from './store';
+import { StatusEmitter } from './status-emitter';
+import { checkKey, checkValue, notACounter, optionalTtl, requiredTtl } from './validate';
+import { withTimeout } from './with-timeout';
 
 /**
  * Durable credential state in PostgreSQL. Expiry uses the database clock
@@ -41,13 +43,12 @@ const MIGRATIONS: { version: number; up: (table: string, indexName: string) => s
 /** Advisory-lock namespace ("AFLW"), paired with a hash of the schema name. */
 const LOCK_NAMESPACE = 0x41464c57;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
-const MAX_KEY_LENGTH = 512;
 
 /** `now() + $n ms`, or NULL when the parameter is NULL. */
 const EXPIRY = (n: number) => `now() + $${n}::bigint * interval '1 millisecond'`;
 const LIVE = `(expires_at IS NULL OR expires_at > now())`;
 
-export class PostgresStore implements Store {
+export class PostgresStore extends StatusEmitter implements Store {
   private readonly pool: Pool;
   private readonly timeoutMs: number;
   private readonly schema: string | undefined;
@@ -56,14 +57,13 @@ export class PostgresStore implements Store {
   private readonly migrationsTable: string;
   private readonly cleanupIntervalMs: number;
   private readonly cleanupBatch: number;
-  private readonly listeners = new Set<(status: StoreStatus) => void>();
-  private current: StoreStatus = { state: 'unavailable', reason: 'not connected yet' };
   private migrated: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private cleaning = false;
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
+    super({ state: 'unavailable', reason: 'not connected yet' });
     if (!options || typeof options.connectionString !== 'string' || !options.connectionString) {
       throw new TypeError('PostgresStore: connectionString is required');
     }
@@ -95,17 +95,6 @@ export class PostgresStore implements Store {
     this.pool.on('error', (err) => this.setStatus({ state: 'unavailable', reason: describe(err) }));
   }
 
-  /** Current backend health. */
-  get status(): StoreStatus {
-    return this.current;
-  }
-
-  /** Called when the state or its reason changes (not on every retry); returns an unsubscribe function. */
-  onStatus(cb: (status: StoreStatus) => void): () => void {
-    this.listeners.add(cb);
-    return () => { this.listeners.delete(cb); };
-  }
-
   async get(key: string): Promise<string | undefined> {
     checkKey(key);
     const { rows } = await this.query<{ value: string }>(
@@ -119,7 +108,7 @@ export class PostgresStore implements Store {
     await this.query(
       `INSERT INTO ${this.qualified} (key, value, expires_at) VALUES ($1, $2, ${EXPIRY(3)})
        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
-      [key, value, ttl(ttlMs, false)]);
+      [key, value, optionalTtl(ttlMs) ?? null]);
   }
 
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
@@ -130,7 +119,7 @@ export class PostgresStore implements Store {
       `INSERT INTO ${this.qualified} AS s (key, value, expires_at) VALUES ($1, $2, ${EXPIRY(3)})
        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
        WHERE s.expires_at IS NOT NULL AND s.expires_at <= now()`,
-      [key, value, ttl(ttlMs, false)]);
+      [key, value, optionalTtl(ttlMs) ?? null]);
     return rowCount === 1;
   }
 
@@ -144,7 +133,7 @@ export class PostgresStore implements Store {
 
   async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
     checkKey(key);
-    const px = ttl(ttlMs, true);
+    const px = requiredTtl(ttlMs);
     // One upsert: a new or expired row restarts at 1 with a fresh window;
     // a live row counts up and keeps its expiry (fixed window); a row
     // without expiry gets this window. The time left is measured against
@@ -169,15 +158,15 @@ export class PostgresStore implements Store {
     const { rowCount } = await this.query(
       `UPDATE ${this.qualified} SET value = $3, expires_at = ${EXPIRY(4)}
        WHERE key = $1 AND value = $2 AND ${LIVE}`,
-      [key, expected, value, ttl(ttlMs, false)]);
+      [key, expected, value, optionalTtl(ttlMs) ?? null]);
     return rowCount === 1;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopStatus();
     if (this.timer) clearInterval(this.timer);
-    this.listeners.clear();
     await this.pool.end().catch(() => undefined);
   }
 
@@ -202,13 +191,13 @@ export class PostgresStore implements Store {
       return this.pool.query<R>(sql, params);
     })();
     try {
-      const result = await withTimeout(work, this.timeoutMs);
+      const result = await withTimeout(work, this.timeoutMs, 'postgres');
       this.setStatus({ state: 'ready' });
       return result;
     } catch (err) {
       // 22P02: the stored value is not an integer — the caller's bug, not an outage.
       if (counter && (err as { code?: string }).code === '22P02') {
-        throw new TypeError('store: value is not an integer counter');
+        throw notACounter();
       }
       const mapped = err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`postgres: ${describe(err)}`);
       this.setStatus({ state: 'unavailable', reason: mapped.reason });
@@ -281,17 +270,6 @@ export class PostgresStore implements Store {
     }, this.cleanupIntervalMs);
     this.timer.unref();
   }
-
-  private setStatus(next: StoreStatus): void {
-    if (this.closed) return;
-    // Notify on a new state or a new reason (connecting -> ECONNREFUSED), not on every retry.
-    const changed = next.state !== this.current.state || next.reason !== this.current.reason;
-    this.current = next;
-    if (!changed) return;
-    for (const cb of this.listeners) {
-      try { cb(next); } catch { /* a listener's bug must not break the store */ }
-    }
-  }
 }
 
 /**
@@ -314,35 +292,4 @@ function hash32(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h | 0;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreUnavailableError(`postgres: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e) => { clearTimeout(timer); reject(e); },
-    );
-  });
-}
-
-function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
-    throw new TypeError(`store: key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters without U+0000`);
-  }
-}
-
-function checkValue(value: string): void {
-  if (typeof value !== 'string' || value.includes('\u0000')) {
-    throw new TypeError('store: value must be a string without U+0000');
-  }
-}
-
-/** Validated TTL as whole milliseconds, or null for none. */
-function ttl(ttlMs: number | undefined, required: boolean): number | null {
-  if (ttlMs === undefined && !required) return null;
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError('store: ttlMs must be a positive finite number of milliseconds');
-  }
-  return Math.ceil(ttlMs);
 }

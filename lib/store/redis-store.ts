@@ -1,7 +1,10 @@
 import Redis, { Cluster } from 'ioredis';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../errors';
-import type { Store, StoreStatus } from './store';
+import type { Store } from './store';
+import { StatusEmitter } from './status-emitter';
+import { checkKey, checkValue, notACounter, optionalTtl, requiredTtl } from './validate';
+import { withTimeout } from './with-timeout';
 
 /**
  * Shared state for several Node-RED instances behind a load balancer:
@@ -49,24 +52,21 @@ else
 end
 return 1`;
 
-const MAX_KEY_LENGTH = 512;
-
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 }
 
-export class RedisStore implements Store {
+export class RedisStore extends StatusEmitter implements Store {
   private readonly client: Client;
   private readonly prefix: string;
   private readonly timeoutMs: number;
-  private readonly listeners = new Set<(status: StoreStatus) => void>();
   private readonly waiters = new Set<Waiter>();
-  private current: StoreStatus = { state: 'unavailable', reason: 'connecting' };
   private closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
+    super({ state: 'unavailable', reason: 'connecting' });
     this.prefix = options.keyPrefix ?? 'authflow:';
     this.timeoutMs = options.commandTimeoutMs ?? 1000;
     if (!(this.timeoutMs > 0)) throw new RangeError('RedisStore: commandTimeoutMs must be positive');
@@ -105,22 +105,11 @@ export class RedisStore implements Store {
       this.settleWaiters();
     });
     const down = () => {
-      if (this.current.state === 'ready') this.setStatus({ state: 'unavailable', reason: 'connection lost' });
-      this.settleWaiters(new StoreUnavailableError(`redis: ${this.current.reason ?? 'connection closed'}`));
+      if (this.status.state === 'ready') this.setStatus({ state: 'unavailable', reason: 'connection lost' });
+      this.settleWaiters(new StoreUnavailableError(`redis: ${this.status.reason ?? 'connection closed'}`));
     };
     this.client.on('close', down);
     this.client.on('end', down);
-  }
-
-  /** Current backend health. */
-  get status(): StoreStatus {
-    return this.current;
-  }
-
-  /** Called when the state or its reason changes (not on every retry); returns an unsubscribe function. */
-  onStatus(cb: (status: StoreStatus) => void): () => void {
-    this.listeners.add(cb);
-    return () => { this.listeners.delete(cb); };
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -132,14 +121,14 @@ export class RedisStore implements Store {
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     const k = this.key(key);
     checkValue(value);
-    const px = ttl(ttlMs, false);
+    const px = optionalTtl(ttlMs);
     await this.run(() => (px === undefined ? this.client.set(k, value) : this.client.set(k, value, 'PX', px)));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
     const k = this.key(key);
     checkValue(value);
-    const px = ttl(ttlMs, false);
+    const px = optionalTtl(ttlMs);
     const reply = await this.run(() =>
       px === undefined ? this.client.set(k, value, 'NX') : this.client.set(k, value, 'PX', px, 'NX'));
     return reply === 'OK';
@@ -152,7 +141,7 @@ export class RedisStore implements Store {
 
   async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
     const k = this.key(key);
-    const px = ttl(ttlMs, true)!;
+    const px = requiredTtl(ttlMs);
     const [value, left] = await this.run(() => this.scripts.authflowIncr(k, px));
     return { value: Number(value), ttlMs: Math.max(0, Number(left)) };
   }
@@ -161,20 +150,20 @@ export class RedisStore implements Store {
     const k = this.key(key);
     checkValue(expected);
     checkValue(value);
-    const px = ttl(ttlMs, false);
+    const px = optionalTtl(ttlMs);
     return (await this.run(() => this.scripts.authflowCas(k, expected, value, px === undefined ? '' : String(px)))) === 1;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopStatus();
     this.settleWaiters(new StoreUnavailableError('redis: store closed'));
     if (this.client.status === 'ready') {
       // Polite QUIT, bounded; a dead link falls through to disconnect().
-      await withTimeout(this.client.quit(), this.timeoutMs).catch(() => undefined);
+      await withTimeout(this.client.quit(), this.timeoutMs, 'redis').catch(() => undefined);
     }
     this.client.disconnect();
-    this.listeners.clear();
   }
 
   private get scripts(): ScriptCommands {
@@ -182,9 +171,7 @@ export class RedisStore implements Store {
   }
 
   private key(key: string): string {
-    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || key.includes('\u0000')) {
-      throw new TypeError(`store: key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters without U+0000`);
-    }
+    checkKey(key);
     return this.prefix + key;
   }
 
@@ -194,7 +181,7 @@ export class RedisStore implements Store {
     const deadline = Date.now() + this.timeoutMs;
     await this.whenReady(deadline);
     try {
-      return await withTimeout(command(), Math.max(1, deadline - Date.now()));
+      return await withTimeout(command(), Math.max(1, deadline - Date.now()), 'redis');
     } catch (err) {
       throw mapError(err);
     }
@@ -209,7 +196,7 @@ export class RedisStore implements Store {
     const status = this.client.status;
     if (status === 'ready') return Promise.resolve();
     if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
-      return Promise.reject(new StoreUnavailableError(`redis: ${this.current.reason ?? status}`));
+      return Promise.reject(new StoreUnavailableError(`redis: ${this.status.reason ?? status}`));
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
@@ -232,24 +219,13 @@ export class RedisStore implements Store {
     }
     this.waiters.clear();
   }
-
-  private setStatus(next: StoreStatus): void {
-    if (this.closed) return;
-    // Notify on a new state or a new reason (connecting -> ECONNREFUSED), not on every retry.
-    const changed = next.state !== this.current.state || next.reason !== this.current.reason;
-    this.current = next;
-    if (!changed) return;
-    for (const cb of this.listeners) {
-      try { cb(next); } catch { /* a listener's bug must not break the store */ }
-    }
-  }
 }
 
 /** Connection trouble, timeouts and server refusals all fail closed; a non-integer counter is the caller's bug. */
 function mapError(err: unknown): Error {
   if (err instanceof StoreUnavailableError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/not an integer/i.test(message)) return new TypeError('store: value is not an integer counter');
+  if (/not an integer/i.test(message)) return notACounter();
   if (err instanceof Error && err.name === 'ReplyError') {
     // Server error replies can echo arguments; keep only the error code word.
     return new StoreUnavailableError(`redis: server replied ${message.split(/\s/)[0]}`);
@@ -265,29 +241,4 @@ function describe(err: Error): string {
 /** Belt and braces: never let URL credentials reach a status or audit line. */
 function redact(message: string): string {
   return message.replace(/\/\/[^@\s/]*@/g, '//***@');
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreUnavailableError(`redis: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e) => { clearTimeout(timer); reject(e); },
-    );
-  });
-}
-
-function checkValue(value: string): void {
-  if (typeof value !== 'string' || value.includes('\u0000')) {
-    throw new TypeError('store: value must be a string without U+0000');
-  }
-}
-
-/** Validated TTL as whole milliseconds (PX takes integers), or undefined for none. */
-function ttl(ttlMs: number | undefined, required: boolean): number | undefined {
-  if (ttlMs === undefined && !required) return undefined;
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError('store: ttlMs must be a positive finite number of milliseconds');
-  }
-  return Math.ceil(ttlMs);
 }
