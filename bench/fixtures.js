@@ -87,6 +87,8 @@ async function buildFixtures({ tokenCount = 100000, cidrCount = 100000 } = {}) {
   fx.jwtHS256 = sign({ alg: 'HS256', secret: fx.hsSecret });
   fx.jwtRS256 = sign({ alg: 'RS256', pem: fx.rsaPrivatePem });
   fx.jwtES256 = sign({ alg: 'ES256', pem: fx.ecPrivatePem });
+  // header.payload of a valid HS256 token: the memory phase appends forged signatures.
+  fx.jwtUnsigned = fx.jwtHS256.split('.').slice(0, 2).join('.');
 
   fx.nodeRedAuth = { user: 'admin', password: 'admin-' + crypto.randomBytes(6).toString('hex') };
   fx.nodeRedAuthHash = bcrypt.hashSync(fx.nodeRedAuth.password, 10);

@@ -11,7 +11,7 @@ const vm = require('vm');
 const crypto = require('crypto');
 const lib = require('../dist/lib');
 const { runLoad } = require('./load');
-const { rssBytes, get } = require('./node-red');
+const { rssBytes, getJson } = require('./node-red');
 
 /** Distinct invalid values per kind; `requires` skips a kind until its node is registered. */
 const memoryKinds = [
@@ -24,27 +24,30 @@ const memoryKinds = [
     // 100.64.0.0/10: 4 million addresses no rule covers.
     header: (n) => ['x-forwarded-for', `100.${64 + ((n >>> 16) & 63)}.${(n >>> 8) & 255}.${n & 255}`],
   },
-  // TODO(issue 3): distinct invalid bearer tokens (random signatures and unknown kids) →
-  // authflow-bearer once it lands; its verified-token cache must not grow on failures.
-  { id: 'bearer-tokens', label: 'distinct invalid bearer tokens → authflow-bearer', requires: 'authflow-bearer', todo: 'authflow-bearer not available yet (issue 3)' },
+  {
+    id: 'bearer-tokens', label: 'distinct invalid bearer tokens (valid header and claims, forged HS256 signature) → authflow-bearer',
+    path: '/bench/mem-bearer', expect: 401, requires: 'authflow-bearer',
+    header: (n, salt, fx) => ['authorization', `Bearer ${fx.jwtUnsigned}.${crypto.createHash('sha256').update(`${salt}-${n}`).digest('base64url')}`],
+  },
 ];
 
-async function rssAfterGc(instance) {
-  await get(instance.port, '/bench/gc');
-  await new Promise((r) => setTimeout(r, 300));
-  return rssBytes(instance.pid);
+/** Full GC in the Node-RED process, then its heap (process.memoryUsage) and RSS (/proc). */
+async function afterGc(instance) {
+  const m = await getJson(instance.port, '/bench/gc');
+  if (!m.gc) throw new Error('Node-RED was not started with --expose-gc');
+  return { heap: m.heapUsed, rss: rssBytes(instance.pid) };
 }
 
 /**
  * Sends `requests` distinct values of one kind in chunks, stopping early
  * when `seconds` have passed; RSS is read after each chunk.
  */
-async function floodKind(instance, kind, { requests, seconds, connections = 32 }) {
+async function floodKind(instance, kind, fx, { requests, seconds, connections = 32 }) {
   const salt = crypto.randomBytes(4).toString('hex');
-  const before = await rssAfterGc(instance);
+  const before = await afterGc(instance);
   const points = [];
   let sent = 0;
-  let peak = before;
+  let peak = before.rss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssBytes(instance.pid));
   }, 250);
@@ -58,7 +61,7 @@ async function floodKind(instance, kind, { requests, seconds, connections = 32 }
       const r = await runLoad({
         port: instance.port, path: kind.path, connections, amount: Math.min(chunk, requests - sent),
         setupRequest: (req) => {
-          const [name, value] = kind.header(n++, salt);
+          const [name, value] = kind.header(n++, salt, fx);
           req.headers = { ...req.headers, [name]: value };
           return req;
         },
@@ -70,7 +73,7 @@ async function floodKind(instance, kind, { requests, seconds, connections = 32 }
   } finally {
     clearInterval(sampler);
   }
-  const after = await rssAfterGc(instance);
+  const after = await afterGc(instance);
   return { sent, seconds: (Date.now() - start) / 1000, before, after, peak, points, statuses };
 }
 
@@ -116,4 +119,4 @@ async function libFlood(fx, { count = 1_000_000 } = {}) {
   return rows;
 }
 
-module.exports = { memoryKinds, floodKind, libFlood, rssAfterGc };
+module.exports = { memoryKinds, floodKind, libFlood, afterGc };

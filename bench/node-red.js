@@ -28,6 +28,28 @@ function get(port, urlPath, headers = {}) {
   });
 }
 
+/** GET returning parsed JSON (bench-only probe routes). */
+function getJson(port, urlPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch {
+          reject(new Error(`GET ${urlPath}: ${res.statusCode} ${body.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(30000, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
+  });
+}
+
 /**
  * Writes a userDir (this checkout symlinked as the package), starts red.js on
  * 127.0.0.1:port and resolves once the editor answers. `nodeArgs` go to node
@@ -101,4 +123,4 @@ async function waitForRoute(port, urlPath, headers, status, timeoutMs = 30000) {
   throw new Error(`GET ${urlPath} on port ${port} answered ${last}, expected ${status}`);
 }
 
-module.exports = { startNodeRed, stopNodeRed, stopAll, killAllSync, rssBytes, waitForRoute, get, RED_JS };
+module.exports = { startNodeRed, stopNodeRed, stopAll, killAllSync, rssBytes, waitForRoute, get, getJson, RED_JS };

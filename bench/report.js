@@ -72,11 +72,12 @@ function throughputSection(r) {
 
 function stormSection(r) {
   const rows = r.storm.map((c) => {
-    if (!c.result) return [c.label, '—', '—', '—', '—', '—', `not measured: ${c.skipped}`];
-    const { quiet, during, storm, p99Ratio } = c.result;
+    if (!c.result) return [c.label, '—', '—', '—', '—', '—', '—', `not measured: ${c.skipped}`];
+    const { quiet, during, storm, p99Ratio, quietLoop, stormLoop } = c.result;
     const codes = Object.entries(storm.statuses).map(([k, v]) => `${k}×${f0(v)}`).join(' ');
     const errs = quiet.errors + during.errors ? ` (${quiet.errors + during.errors} probe errors)` : '';
     return [c.label, `${ms(quiet.p50)} / ${ms(quiet.p99)}`, `${ms(during.p50)} / ${ms(during.p99)}`, `${f1(p99Ratio)}×`,
+      `${ms(quietLoop.p99)} → ${ms(stormLoop.p99)} (max ${ms(stormLoop.max)})`,
       `${f1(storm.rps)} (${codes})`, `≤ ${STORM_TARGET}×`, (p99Ratio <= STORM_TARGET ? 'met' : '**missed**') + errs];
   });
   return [
@@ -85,38 +86,41 @@ function stormSection(r) {
     `A storm client (its own process, ${r.opts.stormConnections} connections) sends a different wrong password on every request, ` +
       'so every request is a cache miss and costs a full hash. Meanwhile a fixed-rate probe ' +
       `(${r.opts.stormRate} req/s, latency from the scheduled send time, µs resolution) calls a protected endpoint with valid, ` +
-      `cached credentials for ${r.opts.stormSeconds} s; the same probe without the storm gives the quiet figures.`,
+      `cached credentials for ${r.opts.stormSeconds} s; the same probe without the storm gives the quiet figures. ` +
+      'Event-loop delay is measured inside the Node-RED process (perf_hooks.monitorEventLoopDelay) over each probe.',
     '',
-    table(['storm', 'quiet p50 / p99 ms', 'storm p50 / p99 ms', 'p99 ratio', 'storm req/s answered (status×count)', 'target', 'result'], rows),
+    table(['storm', 'quiet p50 / p99 ms', 'storm p50 / p99 ms', 'p99 ratio', 'event-loop delay p99 ms, quiet → storm', 'storm req/s answered (status×count)', 'target', 'result'], rows),
   ].join('\n');
 }
 
 function memorySection(r) {
   const rows = r.memory.map((k) => {
-    if (!k.result) return [k.label, '—', '—', '—', '—', '—', '—', `not measured: ${k.skipped}`];
+    if (!k.result) return [k.label, '—', '—', '—', '—', `not measured: ${k.skipped}`];
     const m = k.result;
-    const perReq = (m.after - m.before) / Math.max(1, m.sent);
+    const perReq = (m.after.heap - m.before.heap) / Math.max(1, m.sent);
     const codes = Object.entries(m.statuses).map(([c, v]) => `${c}×${f0(v)}`).join(' ');
-    return [k.label, `${f0(m.sent)} in ${f0(m.seconds)} s (${codes})`, mib(m.before), mib(m.peak), mib(m.after),
-      mib(m.after - m.before), f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
+    return [k.label, `${f0(m.sent)} in ${f0(m.seconds)} s (${codes})`,
+      `${mib(m.before.rss)} / ${mib(m.peak)} / ${mib(m.after.rss)}`,
+      `${mib(m.before.heap)} → ${mib(m.after.heap)}`, f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
   });
   const lib = (r.libFlood || []).map((x) => {
     const perReq = (x.after - x.before) / x.count;
-    return [x.name, f0(x.count), f1(x.ms / 1000), mib(x.before), mib(x.after), f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
+    return [x.name, f0(x.count), f1(x.ms / 1000), `${mib(x.before)} → ${mib(x.after)}`, f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
   });
   const sent = r.memory.reduce((a, k) => a + (k.result ? k.result.sent : 0), 0);
   return [
     '## Memory: distinct invalid credentials',
     '',
-    `HTTP: ${f0(sent)} requests in total (asked: ${f0(r.opts.memoryRequests)} split over the kinds, time bound ${r.opts.memorySeconds} s), ` +
-      'each with a value never sent before, to the Node-RED process; RSS from /proc/<pid>/status, "before" and "after" after a full GC ' +
-      `(node --expose-gc, triggered through a bench-only route). "bounded" = less than ${BOUNDED_BYTES_PER_REQUEST} bytes kept per distinct request.`,
+    `HTTP: ${f0(sent)} requests in total (asked for ${f0(r.opts.memoryRequests)}, split over the kinds, within ${r.opts.memorySeconds} s), ` +
+      'each carrying a value never sent before, to the main Node-RED process. RSS comes from /proc/<pid>/status (before, peak while sampling every 250 ms, after); ' +
+      'heap is `process.memoryUsage().heapUsed` after a full GC (node --expose-gc, read through a bench-only route), before and after the flood. ' +
+      `"bounded" = the heap kept less than ${BOUNDED_BYTES_PER_REQUEST} bytes per distinct request (any per-key cache entry costs more).`,
     '',
-    table(['flood', 'sent', 'RSS before MiB', 'RSS peak MiB', 'RSS after MiB', 'growth MiB', 'bytes/request', 'result'], rows),
+    table(['flood', 'sent', 'RSS before / peak / after MiB', 'heap after GC MiB', 'heap bytes/request', 'result'], rows),
     '',
-    'The same checks in this process, 1,000,000 distinct values each (heap used after a full GC):',
+    `The same checks in this process, ${f0(r.opts.libFloodCount)} distinct values each (heap used after a full GC):`,
     '',
-    table(['check', 'calls', 'seconds', 'heap before MiB', 'heap after MiB', 'bytes/call', 'result'], lib),
+    table(['check', 'calls', 'seconds', 'heap MiB', 'bytes/call', 'result'], lib),
   ].join('\n');
 }
 
@@ -125,7 +129,8 @@ function microSection(r) {
   return [
     '## Micro-benchmarks of the lib/ checks',
     '',
-    `In the bench process before Node-RED starts, ${r.opts.microMs} ms per line after a warm-up. Async checks are awaited one at a time, so their figure includes a promise round trip.`,
+    `In the bench process before Node-RED starts: after a warm-up, five windows of ${r.opts.microMs / 5} ms each; the fastest window counts ` +
+      '(other processes can only make a window slower). Async checks are awaited one at a time, so their figure includes a promise round trip.',
     '',
     table(['call', 'µs/call', 'calls/s', 'note'], rows),
   ].join('\n');

@@ -101,7 +101,7 @@ async function main() {
   const throughput = scenarios.filter(wanted).map((s) => ({ ...s, skipped: unavailable(s, types) }));
   results.scenarios = throughput;
   const live = throughput.filter((s) => !s.skipped);
-  const mainRoutes = [...live.filter((s) => (s.instance || 'main') === 'main'), ...extraRoutes];
+  const mainRoutes = [...live.filter((s) => (s.instance || 'main') === 'main'), ...extraRoutes.filter((r) => !unavailable(r, types))];
   const ports = { main: opts.port, nodeauth: opts.port + 1 };
 
   // Everything the flows read from context comes in through functionGlobalContext.
@@ -114,13 +114,14 @@ async function main() {
     log(`starting Node-RED (main) on 127.0.0.1:${ports.main} with ${mainRoutes.length} routes`);
     const main = await startNodeRed({
       name: 'main', port: ports.main, flows, creds, nodeArgs: ['--expose-gc'],
-      settings: `functionGlobalContext: { benchData: require(${JSON.stringify(dataFile)}), jwt: require(${JSON.stringify(jwtModule)}), gc: global.gc },`,
+      settings: `functionGlobalContext: { benchData: require(${JSON.stringify(dataFile)}), jwt: require(${JSON.stringify(jwtModule)}), benchProbe: require(${JSON.stringify(path.join(__dirname, 'instrument.js'))}) },`,
     });
-    const nodeauthFlow = buildFlow([scenarios.find((s) => s.id === 'bare')], fx);
+    const nodeauthFlow = buildFlow([scenarios.find((s) => s.id === 'bare'), extraRoutes.find((r) => r.id === 'lag')], fx);
     log(`starting Node-RED (httpNodeAuth) on 127.0.0.1:${ports.nodeauth}`);
     const nodeauth = await startNodeRed({
       name: 'nodeauth', port: ports.nodeauth, ...nodeauthFlow,
-      settings: `httpNodeAuth: { user: ${JSON.stringify(fx.nodeRedAuth.user)}, pass: ${JSON.stringify(fx.nodeRedAuthHash)} },`,
+      settings: `httpNodeAuth: { user: ${JSON.stringify(fx.nodeRedAuth.user)}, pass: ${JSON.stringify(fx.nodeRedAuthHash)} },
+  functionGlobalContext: { benchProbe: require(${JSON.stringify(path.join(__dirname, 'instrument.js'))}) },`,
     });
     const instances = { main, nodeauth };
     const pids = () => [main.pid, nodeauth.pid];
@@ -192,7 +193,7 @@ async function main() {
         results.memory.push(entry);
         if (k.skipped) continue;
         log(`memory: ${k.label}`);
-        entry.result = await floodKind(main, k, {
+        entry.result = await floodKind(main, k, fx, {
           requests: Math.ceil(opts.memoryRequests / liveKinds.length),
           seconds: opts.memorySeconds / liveKinds.length,
         });

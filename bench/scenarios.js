@@ -56,6 +56,7 @@ try {
 }`;
 
 const basicNode = { type: 'authflow-basic', realm: 'bench', usersType: 'cred', users: '', respond: false };
+const bearerNode = { type: 'authflow-bearer', realm: 'bench', iss: 'authflow-bench', aud: 'bench-api', respond: false };
 
 const scenarios = [
   { id: 'bare', label: 'bare `http in → http response`', group: 'reference', nodes: () => [] },
@@ -106,19 +107,21 @@ const scenarios = [
     nodes: () => [{ type: 'authflow-ip', allowType: 'flow', allow: 'allowedIps', denyType: 'str', deny: '', trustedProxies: '' }],
     context: { allowedIps: 'cidrsBig' },
   },
-  // TODO(issue 3): fill `nodes` with the bearer node's config once nodes/bearer lands;
-  // the scenario is skipped (and reported as not measured) until authflow-bearer is registered.
+  // Bearer: verified-token cache on (the node's default), same token every request.
   {
-    id: 'bearer-hs256', label: 'authflow-bearer, HS256', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
-    todo: 'authflow-bearer not available yet (issue 3)', nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtHS256 }),
+    id: 'bearer-hs256', label: 'authflow-bearer, HS256 shared secret', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
+    nodes: () => [{ ...bearerNode, keySource: 'secret', alg: 'HS256' }], credentials: (fx) => ({ 0: { secret: fx.hsSecret } }),
+    headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtHS256 }),
   },
   {
-    id: 'bearer-rs256', label: 'authflow-bearer, RS256', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
-    todo: 'authflow-bearer not available yet (issue 3)', nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtRS256 }),
+    id: 'bearer-rs256', label: 'authflow-bearer, RS256 public key', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
+    nodes: (fx) => [{ ...bearerNode, keySource: 'key', alg: 'RS256', publicKey: fx.rsaPublicPem }],
+    headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtRS256 }),
   },
   {
-    id: 'bearer-es256', label: 'authflow-bearer, ES256', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
-    todo: 'authflow-bearer not available yet (issue 3)', nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtES256 }),
+    id: 'bearer-es256', label: 'authflow-bearer, ES256 public key', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
+    nodes: (fx) => [{ ...bearerNode, keySource: 'key', alg: 'ES256', publicKey: fx.ecPublicPem }],
+    headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtES256 }),
   },
 
   // The way people do it today.
@@ -154,8 +157,11 @@ const extraRoutes = [
   { id: 'mem-token', label: 'authflow-token, 100,000 tokens in flow context',
     nodes: () => [{ type: 'authflow-token', tokensType: 'flow', tokens: 'apiTokens', header: 'x-auth-token', respond: true }],
     context: { apiTokens: 'tokenListBig' } },
-  // Lets the memory phase measure RSS after a full GC (node --expose-gc → functionGlobalContext.gc).
-  { id: 'gc', label: 'run global.gc()', nodes: () => [fn('gc', "const gc = global.get('gc'); if (gc) gc(); msg.payload = { gc: !!gc }; return msg;", 1)] },
+  { id: 'mem-bearer', label: 'authflow-bearer, HS256', requires: 'authflow-bearer',
+    nodes: () => [{ ...bearerNode, keySource: 'secret', alg: 'HS256', respond: true }], credentials: (fx) => ({ 0: { secret: fx.hsSecret } }) },
+  // Bench-only probes into the Node-RED process (bench/instrument.js via functionGlobalContext.benchProbe).
+  { id: 'gc', label: 'full GC, then process.memoryUsage()', nodes: () => [fn('gc', "msg.payload = global.get('benchProbe').memory(); return msg;", 1)] },
+  { id: 'lag', label: 'event-loop delay since the last call', nodes: () => [fn('lag', "msg.payload = global.get('benchProbe').loopDelay(); return msg;", 1)] },
 ];
 
 module.exports = { scenarios, extraRoutes };

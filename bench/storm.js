@@ -8,6 +8,7 @@
 const { spawn } = require('child_process');
 const path = require('path');
 const { fixedRateLatency } = require('./fixed-rate');
+const { getJson } = require('./node-red');
 
 const clients = new Set();
 
@@ -68,13 +69,22 @@ function startStormClient(cfg) {
  * @param rate    protected requests per second (a steady API client)
  */
 async function runStorm(c, { ports, seconds, rate = 50, connections = 16 }) {
-  const probe = () => fixedRateLatency({ port: ports[c.protected.instance], path: c.protected.path, headers: c.protected.headers, rate, seconds });
+  const port = ports[c.protected.instance];
+  const probe = () => fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds });
+  // Event-loop delay inside the Node-RED process over each probe (bench/instrument.js).
+  const loopDelay = () => getJson(port, '/bench/lag', c.protected.headers);
+  await loopDelay();
   const quiet = await probe();
+  const quietLoop = await loopDelay();
   const client = startStormClient({ ...c.storm, port: ports[c.storm.instance], seconds: seconds + 2, connections });
   await new Promise((r) => setTimeout(r, 1000)); // let the storm fill the hashing queue
+  await loopDelay();
   const during = await probe();
+  const stormLoop = await loopDelay();
   const storm = await client.done;
-  return { quiet, during, storm, p99Ratio: during.p99 / quiet.p99 };
+  // Let queued hashes drain so the next case starts quiet.
+  await new Promise((r) => setTimeout(r, 3000));
+  return { quiet, during, storm, quietLoop, stormLoop, p99Ratio: during.p99 / quiet.p99 };
 }
 
 function stopStormClients() {

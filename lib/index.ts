@@ -17,3 +17,5 @@ export { memoByValue } from './memo';
 export * from './jwt';
 export * from './totp';
 export * from './store';
+export * from './middleware';
+export * from './rejection';

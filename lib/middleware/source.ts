@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'http';
-import { StoreUnavailableError } from '../errors';
+import { AuthError, StoreUnavailableError } from '../errors';
+import { withTimeout } from '../store/with-timeout';
 
 /**
  * A credential given in settings.js: the value itself, or a function that
@@ -12,30 +13,17 @@ export const DEFAULT_SOURCE_TIMEOUT_MS = 5000;
 
 /**
  * Reads a source. A function that throws, rejects or does not answer within
- * `timeoutMs` fails closed with AUTH_011 (503): the server could not check,
- * which is not the client's fault. Only the error's name/code is kept: a
- * message (e.g. from JSON.parse) may quote the secret it was reading.
+ * `timeoutMs` fails closed with AUTH_011 (503, Retry-After): the server could
+ * not check, which is not the client's fault. Only the error's code/name is
+ * kept: a message (e.g. from JSON.parse) may quote the secret it was reading.
  */
 export async function readSource<T>(source: Source<T>, req: IncomingMessage, timeoutMs: number, what: string): Promise<T> {
   if (typeof source !== 'function') return source;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const pending = Promise.resolve().then(() => (source as (r: IncomingMessage) => T | Promise<T>)(req));
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreUnavailableError(`${what} source timed out after ${timeoutMs} ms`, { retryAfter: 1 })), timeoutMs);
-      timer.unref?.();
-    });
-    return await Promise.race([pending, timeout]);
+    return await withTimeout(Promise.resolve().then(() => (source as (r: IncomingMessage) => T | Promise<T>)(req)), timeoutMs, `${what} source`);
   } catch (err) {
-    if (err instanceof StoreUnavailableError) throw err;
     const e = err as { name?: string; code?: string };
-    throw new StoreUnavailableError(`${what} source failed: ${e?.code ?? e?.name ?? 'error'}`, { retryAfter: 1 });
-  } finally {
-    clearTimeout(timer);
+    const reason = err instanceof AuthError ? err.reason : `${what} source failed: ${e?.code ?? e?.name ?? 'error'}`;
+    throw new StoreUnavailableError(reason, { retryAfter: 1 });
   }
-}
-
-/** True when the option is a function (re-read per request) rather than a fixed value. */
-export function isDynamic(source: unknown): boolean {
-  return typeof source === 'function';
 }

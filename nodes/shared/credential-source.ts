@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '../../lib';
 import type { RED, RedNode, RedMsg } from './red-types';
 
 /**
@@ -15,6 +16,15 @@ export type SourceType = 'cred' | 'flow' | 'global' | 'env' | 'msg' | 'json';
 export type CredentialSource = (msg: RedMsg) => Promise<unknown>;
 
 export function createCredentialSource(RED: RED, node: RedNode, type: string, value: string, credentialField: string): CredentialSource {
+  const read = sourceReader(RED, node, type, value, credentialField);
+  // A context store that cannot answer fails closed with 503 AUTH_011, like any other store.
+  return (msg) =>
+    read(msg).catch((e: unknown) => {
+      throw new StoreUnavailableError(`${type} credential source unavailable: ${e instanceof Error ? e.name : 'error'}`, { retryAfter: 1 });
+    });
+}
+
+function sourceReader(RED: RED, node: RedNode, type: string, value: string, credentialField: string): CredentialSource {
   switch (type as SourceType) {
     case 'cred':
       return async () => node.credentials?.[credentialField];

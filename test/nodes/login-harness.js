@@ -40,8 +40,11 @@ function route(id, url, method, node, { echo = false } = {}) {
     { id: out, type: 'http response', z: 'f1', wires: [] },
   ];
   if (echo) nodes.push({ id: `${id}-ok`, type: 'function', z: 'f1', func: 'msg.payload = { ok: true, auth: msg.auth }; return msg;', wires: [[out]] });
-  return nodes;
+  return nodes.map(placed);
 }
+
+/** x/y make a node a flow node: without them Node-RED treats it as a config node. */
+const placed = (n) => ({ x: 100, y: 100, ...n });
 
 const TAB = { id: 'f1', type: 'tab', label: 'session test' };
 
@@ -79,4 +82,4 @@ function decodeJwt(token) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { helper, start, stop, loadSession, route, TAB, rawRequest, decodeJwt, sleep, getRED: () => RED };
+module.exports = { placed, helper, start, stop, loadSession, route, TAB, rawRequest, decodeJwt, sleep, getRED: () => RED };

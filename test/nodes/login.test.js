@@ -4,7 +4,7 @@
  * authflow-issuer config node and authflow-bearer, all through real HTTP.
  */
 const assert = require('node:assert/strict');
-const { helper, start, stop, loadSession, route, TAB, decodeJwt, sleep, getRED } = require('./login-harness');
+const { helper, start, stop, loadSession, route, placed, TAB, decodeJwt, sleep } = require('./login-harness');
 const { hashPasswordScrypt, totp, base32Decode } = require('../../dist/lib');
 const { MemoryStore } = require('../../dist/lib/store');
 
@@ -28,7 +28,14 @@ describe('authflow-login over real HTTP', function () {
     await start();
   });
   after(stop);
-  afterEach(() => helper.unload());
+  // The embedded default store is Node-RED's global context, which the test
+  // helper keeps between tests: empty it, so used TOTP steps and lockout
+  // counters of one test never leak into the next.
+  afterEach(async () => {
+    const global = helper.getNode('iss')?.context().global;
+    for (const key of global ? global.keys() : []) global.set(key, undefined);
+    await helper.unload();
+  });
 
   /** The whole session flow on one tab; `issuer`/`login` override the node configs. */
   function sessionFlow({ issuer = {}, login = {}, refresh = {}, bearer = {}, enrol = {}, ipFront = false } = {}) {
@@ -40,16 +47,18 @@ describe('authflow-login over real HTTP', function () {
       ...route('logout', '/logout', 'post', { type: 'authflow-login', issuer: 'iss', operation: 'logout' }),
       ...route('bearer', '/api', 'get', { type: 'authflow-bearer', keySource: 'issuer', issuer: 'iss', ...bearer }, { echo: true }),
       // Enrolment sits behind a bearer node: only an authenticated user enrols.
-      { id: 'enrol-in', type: 'http in', z: 'f1', url: '/totp', method: 'post', wires: [['enrol-bearer']] },
-      { id: 'enrol-bearer', type: 'authflow-bearer', z: 'f1', keySource: 'issuer', issuer: 'iss', wires: [['enrol'], ['enrol-out']] },
-      { id: 'enrol', type: 'authflow-login', z: 'f1', issuer: 'iss', operation: 'enrol', ...enrol, wires: [['enrol-out'], ['enrol-out']] },
-      { id: 'enrol-out', type: 'http response', z: 'f1', wires: [] },
+      ...[
+        { id: 'enrol-in', type: 'http in', z: 'f1', url: '/totp', method: 'post', wires: [['enrol-bearer']] },
+        { id: 'enrol-bearer', type: 'authflow-bearer', z: 'f1', keySource: 'issuer', issuer: 'iss', wires: [['enrol'], ['enrol-out']] },
+        { id: 'enrol', type: 'authflow-login', z: 'f1', issuer: 'iss', operation: 'enrol', ...enrol, wires: [['enrol-out'], ['enrol-out']] },
+        { id: 'enrol-out', type: 'http response', z: 'f1', wires: [] },
+      ].map(placed),
     ];
     if (ipFront) {
       // An ip node in front makes lockout proxy-aware: it counts against the X-Forwarded-For address.
       const i = flow.findIndex((n) => n.id === 'login-in');
       flow[i] = { ...flow[i], wires: [['login-ip']] };
-      flow.push({ id: 'login-ip', type: 'authflow-ip', z: 'f1', allowType: 'str', allow: '0.0.0.0/0, ::/0', trustedProxies: '127.0.0.1, ::1', wires: [['login'], ['login-out']] });
+      flow.push({ id: 'login-ip', type: 'authflow-ip', z: 'f1', x: 1, y: 1, allowType: 'str', allow: '0.0.0.0/0, ::/0', trustedProxies: '127.0.0.1, ::1', wires: [['login'], ['login-out']] });
     }
     return flow;
   }
@@ -160,7 +169,7 @@ describe('authflow-login over real HTTP', function () {
       // Output 1 goes to a function that records what travels on (it must not answer again).
       const i = flow.findIndex((n) => n.id === 'login');
       flow[i] = { ...flow[i], wires: [['seen'], []] };
-      flow.push({ id: 'seen', type: 'function', z: 'f1', func: 'global.set("seen", { payload: msg.payload === undefined ? null : msg.payload, auth: msg.auth }); return null;', wires: [] });
+      flow.push({ id: 'seen', type: 'function', z: 'f1', x: 1, y: 1, func: 'global.set("seen", { payload: msg.payload === undefined ? null : msg.payload, auth: msg.auth }); return null;', wires: [] });
       const api = await loadSession(flow, creds());
       const res = await login(api, { username: 'alice', password: 'alice-pw' }).expect(200);
       assert.ok(res.body.access_token);
@@ -437,7 +446,6 @@ describe('authflow-login over real HTTP', function () {
       assert.ok(!dump.includes(started.body.secret));
       assert.ok(!dump.includes(s.refresh_token), 'refresh tokens are stored by digest only');
       assert.ok(dump.includes('af:rt:'));
-      void getRED;
     });
   });
 });

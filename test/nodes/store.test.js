@@ -25,6 +25,8 @@ const functionNode = require(fromNodeRed('@node-red/nodes/core/function/10-funct
 const storeNode = require('../../dist/nodes/store/authflow-store.js');
 const { initCheckNode } = require('../../dist/nodes/shared/check-node.js');
 const { resolveStore, watchStoreStatus } = require('../../dist/nodes/shared/store-ref.js');
+// The runtime's context module: the test helper skips its load(), which creates the stores named in contextStorage.
+const contextRuntime = require(fromNodeRed('@node-red/runtime/lib/nodes/context'));
 
 const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -182,27 +184,40 @@ describe('authflow-store config node over real HTTP', function () {
   describe('context backend', function () {
     before(() => helper.settings({ contextStorage: { default: { module: 'memory' }, second: { module: 'memory' } } }));
     after(() => helper.settings({}));
-
-    it('keeps state in the selected context store under the key prefix', async function () {
-      const flow = flowWith({ backend: 'context', contextStore: 'second', keyPrefix: 'myapp_' }, route('plain', '/plain'));
+    afterEach(() => contextRuntime.close());
+    const load = async (flow) => {
       const api = await loadFlow(flow);
+      await contextRuntime.load();
+      return api;
+    };
+    const read = (key, store) => new Promise((resolve, reject) =>
+      helper.getNode('store').context().global.get(key, store, (e, v) => (e ? reject(e) : resolve(v))));
+
+    it('keeps state in the selected context store, apart from the default one', async function () {
+      const api = await load(flowWith({ backend: 'context', contextStore: 'second' }, route('plain', '/plain')));
       assert.equal((await put(api, 'a', 'one').expect(200)).body.value, 'one');
       assert.equal((await get(api, 'a').expect(200)).body.value, 'one');
-      const global = helper.getNode('store').context().global;
-      const stored = await new Promise((resolve, reject) => global.get('myapp_probe:a', 'second', (e, v) => (e ? reject(e) : resolve(v))));
-      assert.equal(stored.v, 'one');
-      // The embedded default (no store selected) is the default context store: not where this went.
+      assert.equal((await read('authflow_probe:a', 'second')).v, 'one');
+      assert.equal(await read('authflow_probe:a', 'default'), undefined);
+      // The embedded default (no store selected) uses the same key prefix in the default store: not where this went.
       assert.equal((await api.get('/plain?k=a').expect(200)).body.value, '(absent)');
     });
 
+    it('writes under the configured key prefix', async function () {
+      const api = await load(flowWith({ backend: 'context', keyPrefix: 'myapp_' }));
+      await put(api, 'a', 'one').expect(200);
+      assert.equal((await read('myapp_probe:a', 'default')).v, 'one');
+      assert.equal(await read('authflow_probe:a', 'default'), undefined);
+    });
+
     it('with default settings shares state with nodes on the embedded default', async function () {
-      const api = await loadFlow(flowWith({ backend: 'context' }, route('plain', '/plain')));
+      const api = await load(flowWith({ backend: 'context' }, route('plain', '/plain')));
       await put(api, 'b', 'two').expect(200);
       assert.equal((await api.get('/plain?k=b').expect(200)).body.value, 'two');
     });
 
     it('a context store missing from settings.js fails closed with 503 AUTH_011, shown on the user node', async function () {
-      const api = await loadFlow(flowWith({ backend: 'context', contextStore: 'nosuchstore' }));
+      const api = await load(flowWith({ backend: 'context', contextStore: 'nosuchstore' }));
       await assertOutage(api);
       assert.ok(isOutage(lastStatus()), JSON.stringify(lastStatus()));
       assert.match(lastStatus().text, /^AUTH_011 store config error: context store "nosuchstore"/);
@@ -211,7 +226,7 @@ describe('authflow-store config node over real HTTP', function () {
     });
 
     it('the old store is closed on redeploy, the new one serves at once', async function () {
-      const api = await loadFlow(flowWith({ backend: 'context' }));
+      const api = await load(flowWith({ backend: 'context' }));
       await put(api, 'c', 'three').expect(200);
       const old = helper.getNode('store').store;
       await helper.setFlows(flowWith({ backend: 'context', name: 'changed' }), 'full');
