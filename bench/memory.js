@@ -39,13 +39,14 @@ async function afterGc(instance) {
 }
 
 /**
- * Sends `requests` distinct values of one kind in chunks, stopping early
- * when `seconds` have passed; RSS is read after each chunk.
+ * Sends `requests` distinct values of one kind in chunks, stopping early when
+ * `seconds` have passed. After each chunk: full GC, heap and RSS. A bounded
+ * cache may grow until it is full; what must be flat is the second half.
  */
 async function floodKind(instance, kind, fx, { requests, seconds, connections = 32 }) {
   const salt = crypto.randomBytes(4).toString('hex');
   const before = await afterGc(instance);
-  const points = [];
+  const points = [{ sent: 0, ...before }];
   let sent = 0;
   let peak = before.rss;
   const sampler = setInterval(() => {
@@ -54,8 +55,8 @@ async function floodKind(instance, kind, fx, { requests, seconds, connections = 
   const start = Date.now();
   const statuses = {};
   try {
-    // Small chunks so the time bound is kept within a few seconds.
-    const chunk = Math.max(connections, Math.min(20000, Math.ceil(requests / 4)));
+    // Chunks of a few seconds keep the time bound and give the growth curve.
+    const chunk = Math.max(connections, Math.min(25000, Math.ceil(requests / 8)));
     let n = 0;
     while (sent < requests && Date.now() - start < seconds * 1000) {
       const r = await runLoad({
@@ -68,13 +69,16 @@ async function floodKind(instance, kind, fx, { requests, seconds, connections = 
       });
       sent += r.total;
       for (const [code, count] of Object.entries(r.statuses)) statuses[code] = (statuses[code] || 0) + count;
-      points.push({ sent, rss: rssBytes(instance.pid) });
+      points.push({ sent, ...(await afterGc(instance)) });
     }
   } finally {
     clearInterval(sampler);
   }
-  const after = await afterGc(instance);
-  return { sent, seconds: (Date.now() - start) / 1000, before, after, peak, points, statuses };
+  const after = points[points.length - 1];
+  // Heap kept per request over the second half of the flood (first point at or past half-way).
+  const mid = points.find((p) => p.sent >= sent / 2 && p !== points[0]) || points[0];
+  const slope = after.sent > mid.sent ? (after.heap - mid.heap) / (after.sent - mid.sent) : NaN;
+  return { sent, seconds: (Date.now() - start) / 1000, before, after, mid, slope, peak, points, statuses };
 }
 
 function exposeGc() {

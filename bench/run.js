@@ -197,7 +197,9 @@ async function main() {
           requests: Math.ceil(opts.memoryRequests / liveKinds.length),
           seconds: opts.memorySeconds / liveKinds.length,
         });
-        log(`  ${entry.result.sent} sent, RSS ${(entry.result.before / 2 ** 20).toFixed(1)} → ${(entry.result.after / 2 ** 20).toFixed(1)} MiB`);
+        const m = entry.result;
+        log(`  ${m.sent} sent; heap after GC ${(m.before.heap / 2 ** 20).toFixed(1)} → ${(m.after.heap / 2 ** 20).toFixed(1)} MiB; ` +
+          `RSS ${(m.before.rss / 2 ** 20).toFixed(1)} → ${(m.after.rss / 2 ** 20).toFixed(1)} MiB; second half ${m.slope.toFixed(1)} bytes/request`);
       }
     }
   } finally {

@@ -28,6 +28,7 @@ const instance = autocannon({
     },
   }],
 });
+// run.js ends the storm with SIGTERM once its probe is done; the result is still printed.
 process.on('SIGTERM', () => instance.stop());
 instance.then((r) => {
   const statuses = {};

@@ -76,11 +76,13 @@ async function runStorm(c, { ports, seconds, rate = 50, connections = 16 }) {
   await loopDelay();
   const quiet = await probe();
   const quietLoop = await loopDelay();
-  const client = startStormClient({ ...c.storm, port: ports[c.storm.instance], seconds: seconds + 2, connections });
+  // Runs until stopped: a probe delayed by the stall it measures must still see the storm.
+  const client = startStormClient({ ...c.storm, port: ports[c.storm.instance], seconds: 600, connections });
   await new Promise((r) => setTimeout(r, 1000)); // let the storm fill the hashing queue
   await loopDelay();
   const during = await probe();
   const stormLoop = await loopDelay();
+  client.child.kill('SIGTERM');
   const storm = await client.done;
   // Let queued hashes drain so the next case starts quiet.
   await new Promise((r) => setTimeout(r, 3000));
