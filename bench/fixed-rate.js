@@ -8,7 +8,7 @@ const { median } = require('./interleave');
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
-async function fixedRateLatency({ port, path, headers = {}, rate, seconds }) {
+async function fixedRateLatency({ port, path, headers = {}, rate, seconds, timeoutMs = 10000 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const period = 1e9 / rate; // ns
   const count = Math.round(rate * seconds);
@@ -30,7 +30,8 @@ async function fixedRateLatency({ port, path, headers = {}, rate, seconds }) {
       errors++;
       resolve();
     });
-    req.setTimeout(30000, () => req.destroy());
+    // A request still unanswered after timeoutMs counts as an error (and bounds the run).
+    req.setTimeout(timeoutMs, () => req.destroy());
   });
   const pending = [];
   for (let i = 0; i < count; i++) {

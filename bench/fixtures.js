@@ -71,6 +71,7 @@ async function buildFixtures({ tokenCount = 100000, cidrCount = 100000 } = {}) {
 
   fx.cidrs10 = [...cidrList(9, 7), '127.0.0.1/32'];
   fx.cidrsBig = [...cidrList(cidrCount - 1, 11), '127.0.0.1/32'];
+  fx.plainIps = [...fx.cidrs10.slice(0, 9).map((c) => c.split('/')[0]), '127.0.0.1'];
 
   // JWTs: a 32-byte-plus HS256 secret, RSA 2048 and P-256 key pairs.
   fx.hsSecret = crypto.randomBytes(32).toString('base64url');
@@ -104,6 +105,7 @@ function benchData(fx) {
     tokenListBig: fx.tokenListBig,
     cidrs10: fx.cidrs10,
     cidrsBig: fx.cidrsBig,
+    plainIps: fx.plainIps,
     hsSecret: fx.hsSecret,
   };
 }

@@ -108,6 +108,12 @@ function memorySection(r) {
     return [x.name, f0(x.count), f1(x.ms / 1000), `${mib(x.before)} → ${mib(x.after)}`, f1(perReq), perReq < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
   });
   const sent = r.memory.reduce((a, k) => a + (k.result ? k.result.sent : 0), 0);
+  const libPart = lib.length ? [
+    '',
+    `The same checks in this process, ${f0(r.opts.libFloodCount)} distinct values each (heap used after a full GC):`,
+    '',
+    table(['check', 'calls', 'seconds', 'heap MiB', 'bytes/call', 'result'], lib),
+  ] : [];
   return [
     '## Memory: distinct invalid credentials',
     '',
@@ -118,10 +124,7 @@ function memorySection(r) {
       `"bounded" = the heap kept less than ${BOUNDED_BYTES_PER_REQUEST} bytes per distinct request from half-way to the end (any per-key cache entry costs more).`,
     '',
     table(['flood', 'sent', 'RSS before / peak / after MiB', 'heap after GC: before → half-way → end MiB', 'heap bytes/request, second half', 'result'], rows),
-    '',
-    `The same checks in this process, ${f0(r.opts.libFloodCount)} distinct values each (heap used after a full GC):`,
-    '',
-    table(['check', 'calls', 'seconds', 'heap MiB', 'bytes/call', 'result'], lib),
+    ...libPart,
   ].join('\n');
 }
 

@@ -40,19 +40,19 @@ function options(argv = process.argv.slice(2), env = process.env) {
     quick,
     phases: new Set(phases),
     only: only ? new Set(only.split(',').map((s) => s.trim())) : undefined,
-    rounds: num('rounds', 'BENCH_ROUNDS', quick ? 2 : 5),
+    rounds: num('rounds', 'BENCH_ROUNDS', quick ? 2 : 4),
     roundSeconds: num('round-seconds', 'BENCH_ROUND_SECONDS', quick ? 1 : 2),
     connections: num('connections', 'BENCH_CONNECTIONS', 10),
     warmupSeconds: quick ? 1 : 2,
     // A (bare, X, bare) triple during which other processes kept more than this many cores busy is measured again.
     maxBackground: num('max-background', 'BENCH_MAX_BACKGROUND', 0.3),
     retries: quick ? 0 : 2,
-    throughputBudgetSeconds: quick ? 120 : 420,
+    throughputBudgetSeconds: quick ? 120 : 330,
     stormSeconds: num('storm-seconds', 'BENCH_STORM_SECONDS', quick ? 2 : 6),
     stormRate: 50,
     stormConnections: 16,
     memoryRequests: num('memory-requests', 'BENCH_MEMORY_REQUESTS', quick ? 20000 : 1000000),
-    memorySeconds: num('memory-seconds', 'BENCH_MEMORY_SECONDS', quick ? 20 : 240),
+    memorySeconds: num('memory-seconds', 'BENCH_MEMORY_SECONDS', quick ? 20 : 180),
     libFloodCount: quick ? 100000 : 1000000,
     microMs: quick ? 100 : 500,
     port: num('port', 'BENCH_PORT', 18880),
@@ -63,10 +63,12 @@ function options(argv = process.argv.slice(2), env = process.env) {
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 let stopping = false;
+let dataDir;
 async function cleanup() {
   stopAllLoad();
   stopStormClients();
   await stopAll();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -80,6 +82,7 @@ process.on('exit', () => {
   stopAllLoad();
   stopStormClients();
   killAllSync();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function main() {
@@ -105,7 +108,7 @@ async function main() {
   const ports = { main: opts.port, nodeauth: opts.port + 1 };
 
   // Everything the flows read from context comes in through functionGlobalContext.
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-bench-data-'));
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-bench-data-'));
   const dataFile = path.join(dataDir, 'bench-data.json');
   fs.writeFileSync(dataFile, JSON.stringify(benchData(fx)));
   const jwtModule = require.resolve('jsonwebtoken', { paths: [root] });
@@ -174,7 +177,7 @@ async function main() {
     }
 
     if (opts.phases.has('storm')) {
-      for (const c of stormCases(fx)) {
+      for (const c of stormCases(fx).filter((x) => !opts.only || opts.only.has(`storm-${x.id}`) || opts.only.has('storm'))) {
         const skipped = unavailable(c, types);
         const entry = { id: c.id, label: c.label, skipped };
         results.storm.push(entry);
@@ -186,7 +189,8 @@ async function main() {
     }
 
     if (opts.phases.has('memory')) {
-      const kinds = memoryKinds.map((k) => ({ ...k, skipped: unavailable(k, types) }));
+      const kinds = memoryKinds.filter((k) => !opts.only || opts.only.has(`memory-${k.id}`) || opts.only.has('memory'))
+        .map((k) => ({ ...k, skipped: unavailable(k, types) }));
       const liveKinds = kinds.filter((k) => !k.skipped);
       for (const k of kinds) {
         const entry = { id: k.id, label: k.label, skipped: k.skipped };
@@ -204,7 +208,6 @@ async function main() {
     }
   } finally {
     await cleanup();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
   results.totalSeconds = (Date.now() - t0) / 1000;
   writeReport(results, opts.out);

@@ -18,6 +18,7 @@
 //   requires  node type that must be registered (package.json node-red.nodes) or the entry is skipped
 //   todo      why the entry is not measured yet (shown in the report instead of numbers)
 //   fasterThan  id of the "today" scenario this check node must beat
+//   route / method   override the path (/bench/<id>) and the method (get)
 
 const { sha256 } = require('./fixtures');
 
@@ -42,6 +43,13 @@ const tokens = flow.get('tokens') || [];
 if (t && tokens.includes(t)) return [msg, null];
 msg.statusCode = 401;
 msg.payload = { error: 'unauthorized' };
+return [null, msg];`;
+
+const FN_IP = `const ip = msg.req.ip;
+const allowed = flow.get('allowedIps') || [];
+if (allowed.includes(ip)) return [msg, null];
+msg.statusCode = 403;
+msg.payload = { error: 'forbidden' };
 return [null, msg];`;
 
 const FN_JWT = `const jwt = global.get('jwt');
@@ -99,11 +107,11 @@ const scenarios = [
     headers: (fx) => ({ 'x-auth-token': fx.token }),
   },
   {
-    id: 'ip-10', label: 'authflow-ip, 10 CIDRs typed into the node', group: 'check',
+    id: 'ip-10', label: 'authflow-ip, 10 CIDRs typed into the node', group: 'check', fasterThan: 'fn-ip',
     nodes: (fx) => [{ type: 'authflow-ip', allowType: 'str', allow: fx.cidrs10.join(', '), denyType: 'str', deny: '', trustedProxies: '' }],
   },
   {
-    id: 'ip-100k', label: 'authflow-ip, 100,000 CIDRs in flow context', group: 'check',
+    id: 'ip-100k', label: 'authflow-ip, 100,000 CIDRs in flow context', group: 'check', fasterThan: 'fn-ip',
     nodes: () => [{ type: 'authflow-ip', allowType: 'flow', allow: 'allowedIps', denyType: 'str', deny: '', trustedProxies: '' }],
     context: { allowedIps: 'cidrsBig' },
   },
@@ -134,6 +142,10 @@ const scenarios = [
     id: 'fn-token', label: 'function node: x-auth-token in a flow-context array', group: 'today',
     nodes: () => [fn('token by hand', FN_TOKEN)], context: { tokens: 'plainTokens' },
     headers: (fx) => ({ 'x-auth-token': fx.token }),
+  },
+  {
+    id: 'fn-ip', label: 'function node: msg.req.ip in a flow-context array of 10 addresses', group: 'today',
+    nodes: () => [fn('ip by hand', FN_IP)], context: { allowedIps: 'plainIps' },
   },
   {
     id: 'fn-jwt', label: 'function node: jsonwebtoken.verify, HS256 string secret', group: 'today',

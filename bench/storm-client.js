@@ -30,6 +30,11 @@ const instance = autocannon({
 });
 // run.js ends the storm with SIGTERM once its probe is done; the result is still printed.
 process.on('SIGTERM', () => instance.stop());
+// If run.js dies without stopping us (SIGKILL), we are re-parented: stop too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 500).unref();
 instance.then((r) => {
   const statuses = {};
   for (const [code, { count }] of Object.entries(r.statusCodeStats || {})) statuses[code] = count;

@@ -73,6 +73,7 @@ async function runStorm(c, { ports, seconds, rate = 50, connections = 16 }) {
   const probe = () => fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds });
   // Event-loop delay inside the Node-RED process over each probe (bench/instrument.js).
   const loopDelay = () => getJson(port, '/bench/lag', c.protected.headers);
+  await fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds: 1 }); // warm-up, discarded
   await loopDelay();
   const quiet = await probe();
   const quietLoop = await loopDelay();

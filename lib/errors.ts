@@ -90,7 +90,8 @@ export class SignatureError extends AuthError {
   constructor(reason: string, opts?: AuthErrorOptions) { super('AUTH_010', 401, reason, opts); }
 }
 export class StoreUnavailableError extends AuthError {
-  constructor(reason: string, opts?: AuthErrorOptions) { super('AUTH_011', 503, reason, opts); }
+  // RFC 9110 §10.2.3: a 503 may say when to retry; stores usually recover within seconds.
+  constructor(reason: string, opts?: AuthErrorOptions) { super('AUTH_011', 503, reason, { retryAfter: 5, ...opts }); }
 }
 
 /** Anything that is not an AuthError (a bug, a library throw) still fails closed. */

@@ -12,6 +12,6 @@ export { DataKey } from './data-key';
 export { TokenIssuer, TokenIssuerOptions, IssuedAccessToken, AccessTokenFormat, ACCESS_TOKEN_TYP, RESERVED_CLAIMS } from './token-issuer';
 export { AccessTokenSource, JwtSource, OwnTokenSource, OwnTokenSourceOptions } from './access-tokens';
 export { BearerAuthenticator, BearerAuthenticatorOptions, BearerRequest, bearerChallenge } from './bearer';
-export { readLoginFields, readRefreshToken, readEnrolmentFields, LoginFields } from './request-fields';
+export { readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery, LoginFields } from './request-fields';
 export { LoginService, LoginServiceOptions, TokenResponse, SessionResult, SessionTokens, TotpPolicy } from './login-service';
 export { createSessionTokens, SessionTokensOptions, SessionTokensBundle, SESSION_DEFAULTS } from './session-tokens';

@@ -60,3 +60,18 @@ export function readEnrolmentFields(body: unknown): { mfaCode?: string; currentC
   const b = asObject(body);
   return { mfaCode: field(b, ['mfa_code'], LIMITS.code) || undefined, currentCode: field(b, ['current_code'], LIMITS.code) || undefined };
 }
+
+/** Names that carry a secret in these requests. */
+const SECRET_PARAMS = ['password', 'refresh_token', 'mfa_code', 'current_code', 'access_token'];
+
+/**
+ * Secrets in the URL end up in access logs, proxies and browser history
+ * (OWASP API2:2023 "credentials in URLs"): refuse them with 400 even when the
+ * flow reads the body, so a client that sends them there learns at once.
+ */
+export function refuseSecretsInQuery(query: unknown): void {
+  if (!query || typeof query !== 'object') return;
+  for (const name of SECRET_PARAMS) {
+    if (Object.prototype.hasOwnProperty.call(query, name)) throw bad(`${name} in the query string`);
+  }
+}

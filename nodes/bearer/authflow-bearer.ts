@@ -4,6 +4,7 @@ import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { clientIp } from '../shared/decision';
 import { buildKeySource, BearerKeyConfig } from './key-source';
+import { prefetchJwks } from './jwks-prefetch';
 
 interface BearerConfig extends CheckNodeConfig, BearerKeyConfig {
   realm?: string;
@@ -18,35 +19,26 @@ export = function register(RED: RED) {
     RED.nodes.createNode(this, config);
     const node = this;
     let bearer: BearerAuthenticator | undefined;
+    let stopPrefetch: (() => void) | undefined;
     initCheckNode(node, config, {
       method: 'bearer',
       challenge: (err) => (bearer ? bearer.challenge(err) : err.status === 401 ? { 'WWW-Authenticate': `Bearer realm="api"` } : {}),
       setup(status) {
-        const { source, jwks, label } = buildKeySource(RED, config, node.credentials?.secret);
+        const { source, jwks, label } = buildKeySource(RED, config, node.credentials?.secret, node, status);
         const cacheSize = config.cacheSize === undefined || config.cacheSize === '' ? 10_000 : Number(config.cacheSize);
         bearer = new BearerAuthenticator({
           realm: config.realm || 'api', source, allowQuery: !!config.allowQuery, cacheSize,
           rolesClaim: config.rolesClaim || 'roles',
         });
         status.ready(label);
-        if (jwks) {
-          // Fetch at deploy so the first request does not wait and the status tells whether the IdP answers.
-          jwks.refresh().then(() => {
-            const s = jwks.status();
-            if (s.lastError) {
-              node.warn(`JWKS not loaded yet: ${s.lastError}`);
-              status.ready('JWKS unavailable');
-            } else {
-              status.ready(`JWKS: ${s.keys} keys`);
-            }
-          }, () => undefined);
-        }
+        if (jwks) stopPrefetch = prefetchJwks(jwks, status, (text) => node.warn(text));
         return async (msg) => {
           const query = msg.req?.query?.access_token as string | string[] | undefined;
           const info = await bearer!.authenticate({ authorization: headerValues(msg.req?.rawHeaders, 'authorization'), queryToken: query });
           return { ...info, ip: clientIp(msg) };
         };
       },
+      close: () => stopPrefetch?.(),
     });
   }
   RED.nodes.registerType('authflow-bearer', AuthflowBearer, { credentials: { secret: { type: 'password' } } });

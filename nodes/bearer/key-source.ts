@@ -4,7 +4,8 @@ import {
 import {
   BoundKey, JwksKeyResolver, JwsAlg, KeyResolver, buildVerificationKey, isJwsAlg, parseJwks,
 } from '../../lib/jwt';
-import type { RED } from '../shared/red-types';
+import type { RED, RedNode } from '../shared/red-types';
+import type { StatusReporter } from '../shared/status';
 import { issuerTokens } from '../login/issuer-provider';
 
 export interface BearerKeyConfig {
@@ -34,7 +35,9 @@ export interface BearerKeyConfig {
  *  - jwks:   an identity provider's JWKS URL (kid selection, refresh on unknown kid).
  * Each key is bound to one algorithm (RFC 8725 §3.1): the allow-list is the keys.
  */
-export function buildKeySource(RED: RED, config: BearerKeyConfig, secret: string | undefined): { source: AccessTokenSource; jwks?: JwksKeyResolver; label: string } {
+export function buildKeySource(
+  RED: RED, config: BearerKeyConfig, secret: string | undefined, node: RedNode, status: StatusReporter,
+): { source: AccessTokenSource; jwks?: JwksKeyResolver; label: string } {
   const common = {
     issuer: list(config.iss),
     audience: list(config.aud),
@@ -46,7 +49,7 @@ export function buildKeySource(RED: RED, config: BearerKeyConfig, secret: string
   };
   switch (config.keySource ?? 'issuer') {
     case 'issuer': {
-      const tokens = issuerTokens(RED, config.issuer);
+      const tokens = issuerTokens(RED, config.issuer, node, status);
       return { source: new OwnTokenSource({ issuer: tokens.issuer, revocations: tokens.revocations, leewaySec: common.leewaySec }), label: 'own tokens' };
     }
     case 'secret': {

@@ -49,6 +49,7 @@ export = function register(RED: RED) {
       error = e instanceof Error ? e.message : String(e);
       node.error(`issuer configuration error: ${error}`);
     }
+    node.storeId = config.store || undefined;
     node.tokens = () => {
       if (!bundle) throw new Error(`issuer "${config.name || node.id}": ${error}`);
       return bundle;

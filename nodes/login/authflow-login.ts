@@ -1,7 +1,7 @@
 import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib';
 import {
   LoginService, Lockout, TotpGuard, TotpEnrolment, TotpPolicy,
-  readLoginFields, readRefreshToken, readEnrolmentFields,
+  readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery,
 } from '../../lib/session';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { createCredentialSource, CredentialSource } from '../shared/credential-source';
@@ -43,7 +43,8 @@ export = function register(RED: RED) {
       method: 'login',
       setup(status) {
         if (!['login', 'refresh', 'logout', 'enrol'].includes(operation)) throw new Error(`unknown operation "${operation}"`);
-        const tokens = issuerTokens(RED, config.issuer);
+        status.ready(operation);
+        const tokens = issuerTokens(RED, config.issuer, node, status);
         const lockout = new Lockout(tokens.store, {
           maxRetries: int(config.maxRetries, 5), ipMaxRetries: int(config.ipMaxRetries, 20),
           findTimeSec: int(config.findTime, 120), banTimeSec: int(config.banTime, 300),
@@ -67,7 +68,6 @@ export = function register(RED: RED) {
           warnings!(list);
           return list;
         };
-        status.ready(operation);
 
         const ops: Record<Operation, (msg: RedMsg) => Promise<EndpointResult>> = {
           async login(msg) {
@@ -112,7 +112,11 @@ export = function register(RED: RED) {
             }
           },
         };
-        return ops[operation];
+        const op = ops[operation];
+        return async (msg) => {
+          refuseSecretsInQuery(msg.req?.query);
+          return op(msg);
+        };
       },
     });
   }

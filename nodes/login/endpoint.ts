@@ -51,7 +51,8 @@ export function initEndpointNode(node: RedNode, config: { respond?: boolean }, s
     };
   }
   node.on('input', (msg, send, done) => {
-    handle(msg).then(
+    // Through a promise even if `handle` throws synchronously: every msg gets an answer.
+    Promise.resolve().then(() => handle(msg)).then(
       (result) => succeed(node, opts, msg, result, send),
       (error) => reject(node, opts, msg, error, send),
     ).then(() => done(), (e) => done(e instanceof Error ? e : new Error(String(e))));
