@@ -19,3 +19,4 @@ export * from './totp';
 export * from './store';
 export * from './middleware';
 export * from './rejection';
+export * from './session';

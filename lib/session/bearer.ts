@@ -98,7 +98,8 @@ export class BearerAuthenticator {
       roles: listOf(this.rolesPath.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), claims)),
       tokenId: claims.jti,
       expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
-      claims: { ...claims },
+      // A deep copy: the cached claims must not change if a flow edits msg.auth.claims.
+      claims: structuredClone(claims),
     };
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
     if (clientId !== undefined) info.clientId = clientId;

@@ -13,5 +13,5 @@ export { TokenIssuer, TokenIssuerOptions, IssuedAccessToken, AccessTokenFormat, 
 export { AccessTokenSource, JwtSource, OwnTokenSource, OwnTokenSourceOptions } from './access-tokens';
 export { BearerAuthenticator, BearerAuthenticatorOptions, BearerRequest, bearerChallenge } from './bearer';
 export { readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery, LoginFields } from './request-fields';
-export { LoginService, LoginServiceOptions, TokenResponse, SessionResult, SessionTokens, TotpPolicy } from './login-service';
+export { LoginService, LoginServiceOptions, TokenResponse, SessionResult, SessionTokens, TotpPolicy, EnrolmentResult } from './login-service';
 export { createSessionTokens, SessionTokensOptions, SessionTokensBundle, SESSION_DEFAULTS } from './session-tokens';

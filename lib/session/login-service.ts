@@ -57,6 +57,11 @@ export interface TokenResponse {
   user: Record<string, unknown>;
 }
 
+/** What the enrolment endpoint answers. */
+export type EnrolmentResult =
+  | { enrolled: true }
+  | { secret: string; otpauth_uri: string; confirm_with: 'mfa_code' };
+
 export interface SessionResult {
   response: TokenResponse;
   /** For msg.auth: never a token or a password. */
@@ -69,6 +74,8 @@ export class LoginService {
   private readonly passwords: PasswordChecker;
   private readonly lockout?: Lockout;
   private readonly totp?: LoginServiceOptions['totp'];
+  /** Kept even with policy 'off': enrolling does not depend on whether login asks for codes yet. */
+  private readonly enrolment?: TotpEnrolment;
   private readonly profileClaims: string[];
 
   constructor(opts: LoginServiceOptions) {
@@ -77,6 +84,7 @@ export class LoginService {
     this.passwords = opts.passwords ?? new PasswordChecker();
     this.lockout = opts.lockout;
     this.totp = opts.totp && opts.totp.policy !== 'off' ? opts.totp : undefined;
+    this.enrolment = opts.totp?.enrolment;
     this.profileClaims = opts.profileClaims ?? [];
   }
 
@@ -146,6 +154,29 @@ export class LoginService {
       }
     }
     return { revoked };
+  }
+
+  /**
+   * TOTP enrolment of an authenticated user: without `mfaCode` it starts (or
+   * restarts, proving the current factor with `currentCode`) and returns the
+   * seed and otpauth URI; with `mfaCode` it confirms the pending seed. Wrong
+   * codes are throttled like wrong passwords; a locked user cannot try.
+   */
+  async enrol(subject: string, codes: { mfaCode?: string; currentCode?: string }, ip: string): Promise<EnrolmentResult> {
+    const enrolment = this.enrolment;
+    if (!enrolment) throw new MfaError('TOTP enrolment is not configured');
+    await this.lockout?.check(subject, ip);
+    try {
+      if (codes.mfaCode !== undefined) {
+        await enrolment.confirm(subject, codes.mfaCode);
+        return { enrolled: true };
+      }
+      const started = await enrolment.begin(subject, codes.currentCode);
+      return { secret: started.secret, otpauth_uri: started.otpauthUri, confirm_with: 'mfa_code' };
+    } catch (err) {
+      if (err instanceof MfaError) await this.lockout?.failure(subject, ip);
+      throw err;
+    }
   }
 
   /** The verified claims of one of our access tokens, or undefined (expired, forged, not ours). */

@@ -51,7 +51,7 @@ export = function register(RED: RED) {
         });
         const guard = new TotpGuard(tokens.store);
         const enrolment = tokens.dataKey
-          ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerLabel: (config.totpLabel || tokens.issuer.issuer || 'Node-RED').replace(/:/g, ' ') })
+          ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerLabel: appLabel(config.totpLabel, tokens.issuer.issuer) })
           : undefined;
         if (operation === 'enrol' && !enrolment) throw new Error('TOTP enrolment needs a data key on the issuer (opaque tokens have no signing key to derive one from)');
         const policy: TotpPolicy = config.totp === 'enrolled' || config.totp === 'always' ? config.totp : 'off';
@@ -91,25 +91,8 @@ export = function register(RED: RED) {
           async enrol(msg) {
             const who = msg.auth as AuthInfo | undefined;
             if (!who?.subject) throw new InvalidCredentialsError('TOTP enrolment needs an authenticated user: put a bearer node before it');
-            const ip = requestIp(msg);
-            const { mfaCode, currentCode } = readEnrolmentFields(msg.payload);
-            await lockout.check(who.subject, ip);
-            try {
-              if (mfaCode !== undefined) {
-                await enrolment!.confirm(who.subject, mfaCode);
-                return { statusCode: 200, payload: { enrolled: true }, auth: who, reason: 'TOTP enrolment confirmed' };
-              }
-              const started = await enrolment!.begin(who.subject, currentCode);
-              return {
-                statusCode: 200,
-                payload: { secret: started.secret, otpauth_uri: started.otpauthUri, confirm_with: 'mfa_code' },
-                auth: who, reason: 'TOTP enrolment started',
-              };
-            } catch (err) {
-              // Wrong codes during enrolment are throttled like login failures.
-              if ((err as { code?: string }).code === 'AUTH_006') await lockout.failure(who.subject, ip);
-              throw err;
-            }
+            const result = await service.enrol(who.subject, readEnrolmentFields(msg.payload), requestIp(msg));
+            return { statusCode: 200, payload: result, auth: who, reason: 'enrolled' in result ? 'TOTP enrolment confirmed' : 'TOTP enrolment started' };
           },
         };
         const op = ops[operation];
@@ -127,6 +110,17 @@ export = function register(RED: RED) {
 function requestIp(msg: RedMsg): string {
   const upstream = (msg.auth as AuthInfo | undefined)?.ip;
   return upstream ?? clientIp(msg) ?? 'unknown';
+}
+
+/** The issuer name authenticator apps show: configured, else the host of `iss`; never a ':' (it splits the otpauth label). */
+function appLabel(configured: string | undefined, iss: string | undefined): string {
+  if (configured && configured.trim()) return configured.trim().replace(/:/g, ' ');
+  try {
+    if (iss) return new URL(iss).hostname;
+  } catch {
+    // not a URL: use it as it is
+  }
+  return (iss || 'Node-RED').replace(/:/g, ' ');
 }
 
 function int(v: string | number | undefined, dflt: number): number {

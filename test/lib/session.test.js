@@ -452,6 +452,20 @@ describe('lib/session', () => {
     });
   });
 
+  describe('TOTP enrolment through the login service', () => {
+    it('wrong confirming codes are throttled: after the limit the user is locked out of enrolment too', async () => {
+      const ctx = setup();
+      const guard = new TotpGuard(ctx.store, { now: ctx.now });
+      const enrolment = new TotpEnrolment(ctx.store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard);
+      const svc = new LoginService({ tokens: ctx.tokens, lockout: new Lockout(ctx.store, { maxRetries: 2, ipMaxRetries: 0, now: ctx.now }), totp: { policy: 'off', guard, enrolment } });
+      const started = await svc.enrol('erin', {}, 'ip');
+      assert.match(started.otpauth_uri, /^otpauth:\/\/totp\/erin\?secret=/);
+      await rejectsWith(svc.enrol('erin', { mfaCode: '000000' }, 'ip'), 'AUTH_006');
+      await rejectsWith(svc.enrol('erin', { mfaCode: '000001' }, 'ip'), 'AUTH_006');
+      await rejectsWith(svc.enrol('erin', { mfaCode: totp(base32Decode(started.secret), ctx.now() / 1000) }, 'ip'), 'AUTH_007');
+    });
+  });
+
   describe('request fields', () => {
     it('reads username/email, password (never trimmed) and mfa_code; refuses the rest with 400', () => {
       assert.deepEqual(readLoginFields({ username: 'a', password: ' p ' }), { username: 'a', password: ' p ', mfaCode: undefined });

@@ -24,6 +24,7 @@ const ours = {
   'authflow-login': () => require('../../dist/nodes/login/authflow-login.js'),
   'authflow-bearer': () => require('../../dist/nodes/bearer/authflow-bearer.js'),
   'authflow-store': () => require('../../dist/nodes/store/authflow-store.js'),
+  'authflow-issuer': () => require('../../dist/nodes/login/authflow-issuer.js'),
 };
 
 /**
@@ -42,8 +43,8 @@ function protectedRoute(type, config, opts = {}) {
   ];
 }
 
-async function load(types, flow, credentials = {}) {
-  const modules = [capturingHttpIn, functionNode, changeNode, ...types.map((t) => ours[t]())];
+async function load(types, flow, credentials = {}, extraModules = []) {
+  const modules = [capturingHttpIn, functionNode, changeNode, ...types.map((t) => ours[t]()), ...extraModules];
   await new Promise((resolve) => helper.load(modules, flow, credentials, resolve));
   return supertest(RED.httpNode);
 }
