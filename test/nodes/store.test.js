@@ -1,4 +1,5 @@
 'use strict';
+const { tcpProxy } = require('../support/tcp-proxy');
 /**
  * authflow-store config node in a real Node-RED runtime, reached over real
  * HTTP: context (named memory stores), Redis and PostgreSQL on this
@@ -129,38 +130,6 @@ async function withPg(fn) {
   }
 }
 
-/** A TCP forwarder we can cut and restore, to simulate an outage of a shared server we must not stop. */
-function tcpProxy(targetPort) {
-  const sockets = new Set();
-  let server;
-  let port = 0;
-  return {
-    get port() { return port; },
-    start() {
-      return new Promise((resolve, reject) => {
-        server = net.createServer((inbound) => {
-          const outbound = net.connect(targetPort, '127.0.0.1');
-          for (const s of [inbound, outbound]) {
-            sockets.add(s);
-            s.on('error', () => {});
-            s.on('close', () => { inbound.destroy(); outbound.destroy(); sockets.delete(s); });
-          }
-          inbound.pipe(outbound);
-          outbound.pipe(inbound);
-        });
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => { port = server.address().port; resolve(port); });
-      });
-    },
-    stop() {
-      return new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        sockets.clear();
-        server.close(() => resolve());
-      });
-    },
-  };
-}
 
 const put = (api, k, v) => api.put(`/kv?k=${k}&v=${v}`);
 const get = (api, k) => api.get(`/kv?k=${k}`);
