@@ -14,7 +14,6 @@ const { tcpProxy } = require('../support/tcp-proxy');
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const net = require('node:net');
 const Redis = require('ioredis');
 const pg = require('pg');
 const supertest = require('supertest');
