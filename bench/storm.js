@@ -51,15 +51,16 @@ function startStormClient(cfg) {
     out += d;
   });
   const done = new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clients.delete(child);
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()));
       } catch {
-        reject(new Error(`storm client exited with ${code} and no result`));
+        reject(new Error(`storm client exited (${signal || code}) without a result`));
       }
     });
   });
+  done.catch(() => undefined); // awaited later; an early exit must not be an unhandled rejection meanwhile
   return { child, done };
 }
 

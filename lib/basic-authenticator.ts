@@ -2,28 +2,45 @@ import { parseBasicAuthorization, validateRealm, basicChallenge } from './basic'
 import { PasswordChecker } from './passwords/password-checker';
 import { UserDirectory } from './credentials/user-list';
 import { InvalidCredentialsError } from './errors';
+import type { Lockout } from './session/lockout';
 import type { AuthInfo } from './auth-info';
 
 /**
  * RFC 7617 Basic authentication against a user list from any source.
- * The same path — one password check — runs for an unknown user and a wrong
- * password, and both give the same error (ASVS 6.3.8).
+ * The same path — one password check, one failure count — runs for an
+ * unknown user and a wrong password, and both give the same error (ASVS 6.3.8).
+ *
+ * With a Lockout, failures are counted per (user, IP) and per IP exactly as
+ * the login endpoint counts them; while banned the request ends in 429
+ * AUTH_007 before any password is checked (ASVS 6.1.1/6.3.1). Malformed
+ * headers name no user and are not counted (the login endpoint does not
+ * count malformed bodies either).
  */
 export class BasicAuthenticator {
   readonly realm: string;
   readonly challenge: string;
   readonly users = new UserDirectory();
 
-  constructor(realm: string, private readonly passwords: PasswordChecker = new PasswordChecker()) {
+  constructor(
+    realm: string,
+    private readonly passwords: PasswordChecker = new PasswordChecker(),
+    private readonly lockout?: Lockout,
+  ) {
     this.realm = validateRealm(realm);
     this.challenge = basicChallenge(this.realm);
   }
 
-  async authenticate(authorization: string[], userList: unknown): Promise<AuthInfo> {
+  /** `ip`: the client address failures count against (only used with a Lockout). */
+  async authenticate(authorization: string[], userList: unknown, ip = 'unknown'): Promise<AuthInfo> {
     const { username, password } = parseBasicAuthorization(authorization);
+    const checked = await this.lockout?.check(username, ip);
     const user = this.users.find(userList, username);
     const ok = await this.passwords.check(username, password, user?.password, this.users.likeHash(userList));
-    if (!ok || !user) throw new InvalidCredentialsError(user ? 'wrong password' : 'unknown user');
+    if (!ok || !user) {
+      await this.lockout?.failure(username, ip);
+      throw new InvalidCredentialsError(user ? 'wrong password' : 'unknown user');
+    }
+    await this.lockout?.success(username, ip, checked);
     return { method: 'basic', subject: user.username, roles: user.roles, scopes: user.scopes };
   }
 }

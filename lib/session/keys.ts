@@ -37,6 +37,8 @@ export const keys = {
   failIp: (ip: string) => `af:lf:i:${digest(ip)}`,
   banUserIp: (user: string, ip: string) => `af:lb:u:${digest(user, ip)}`,
   banIp: (ip: string) => `af:lb:i:${digest(ip)}`,
+  /** Present while any counter or ban above may exist for this IP: the one read a clean request pays. */
+  lockMark: (ip: string) => `af:lm:${digest(ip)}`,
   /** A TOTP step already used by this user (ASVS 6.5.1: single use). */
   totpUsed: (user: string, step: number) => `af:tu:${digest(user)}:${step}`,
   /** A user's confirmed TOTP seed (encrypted), and one awaiting confirmation. */

@@ -1,17 +1,21 @@
-import { BasicAuthenticator, headerValues } from '../../lib';
+import { BasicAuthenticator, PasswordChecker, headerValues } from '../../lib';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { createCredentialSource } from '../shared/credential-source';
 import { clientIp } from '../shared/decision';
 import { watchListWarnings } from '../shared/list-warnings';
+import { createLockout, lockoutWanted, requestIp, LockoutConfig } from '../shared/lockout-config';
+import { resolveStore, watchStoreStatus } from '../shared/store-ref';
 
-interface BasicConfig extends CheckNodeConfig {
+interface BasicConfig extends CheckNodeConfig, LockoutConfig {
   realm?: string;
   usersType?: string;
   users?: string;
+  /** authflow-store config node for the lockout counters; empty = the embedded default (global context). */
+  store?: string;
 }
 
-/** authflow-basic: RFC 7617 Basic authentication in front of an `http in` route. */
+/** authflow-basic: RFC 7617 Basic authentication in front of an `http in` route, with brute-force lockout. */
 export = function register(RED: RED) {
   function AuthflowBasic(this: RedNode, config: BasicConfig) {
     RED.nodes.createNode(this, config);
@@ -23,13 +27,16 @@ export = function register(RED: RED) {
       challenge: (err): Record<string, string> =>
         err.status === 401 ? { 'WWW-Authenticate': auth?.challenge ?? 'Basic realm="api", charset="UTF-8"' } : {},
       setup(status) {
-        auth = new BasicAuthenticator(config.realm || 'api');
+        // Lockout off: no store is resolved or touched at all.
+        const lockout = lockoutWanted(config) ? createLockout(resolveStore(RED, node, config.store), config) : undefined;
+        if (lockout) watchStoreStatus(RED, node, config.store, status);
+        auth = new BasicAuthenticator(config.realm || 'api', new PasswordChecker(), lockout);
         const users = createCredentialSource(RED, node, config.usersType || 'cred', config.users || '', 'userList');
         const warnings = watchListWarnings(node, status, auth.users);
         return async (msg) => {
           const list = await users(msg);
           warnings(list);
-          const info = await auth.authenticate(headerValues(msg.req?.rawHeaders, 'authorization'), list);
+          const info = await auth.authenticate(headerValues(msg.req?.rawHeaders, 'authorization'), list, requestIp(msg));
           return { ...info, ip: clientIp(msg) };
         };
       },

@@ -1,18 +1,18 @@
 import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib';
 import {
-  LoginService, Lockout, TotpGuard, TotpEnrolment, TotpPolicy,
+  LoginService, TotpGuard, TotpEnrolment, TotpPolicy,
   readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery,
 } from '../../lib/session';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { createCredentialSource, CredentialSource } from '../shared/credential-source';
-import { clientIp } from '../shared/decision';
+import { createLockout, requestIp, LockoutConfig } from '../shared/lockout-config';
 import { watchListWarnings } from '../shared/list-warnings';
 import { initEndpointNode, EndpointResult } from './endpoint';
 import { issuerTokens } from './issuer-provider';
 
 type Operation = 'login' | 'refresh' | 'logout' | 'enrol';
 
-interface LoginConfig {
+interface LoginConfig extends LockoutConfig {
   name?: string;
   respond?: boolean;
   issuer?: string;
@@ -23,10 +23,6 @@ interface LoginConfig {
   recheck?: boolean;
   totp?: TotpPolicy;
   totpLabel?: string;
-  maxRetries?: string | number;
-  ipMaxRetries?: string | number;
-  findTime?: string | number;
-  banTime?: string | number;
 }
 
 /**
@@ -45,10 +41,7 @@ export = function register(RED: RED) {
         if (!['login', 'refresh', 'logout', 'enrol'].includes(operation)) throw new Error(`unknown operation "${operation}"`);
         status.ready(operation);
         const tokens = issuerTokens(RED, config.issuer, node, status);
-        const lockout = new Lockout(tokens.store, {
-          maxRetries: int(config.maxRetries, 5), ipMaxRetries: int(config.ipMaxRetries, 20),
-          findTimeSec: int(config.findTime, 120), banTimeSec: int(config.banTime, 300),
-        });
+        const lockout = createLockout(tokens.store, config);
         const guard = new TotpGuard(tokens.store);
         const enrolment = tokens.dataKey
           ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerLabel: appLabel(config.totpLabel, tokens.issuer.issuer) })
@@ -106,12 +99,6 @@ export = function register(RED: RED) {
   RED.nodes.registerType('authflow-login', AuthflowLogin, { credentials: { userList: { type: 'text' } } });
 };
 
-/** The address lockout counts against: one an upstream ip node verified (proxy-aware), else the socket peer. */
-function requestIp(msg: RedMsg): string {
-  const upstream = (msg.auth as AuthInfo | undefined)?.ip;
-  return upstream ?? clientIp(msg) ?? 'unknown';
-}
-
 /** The issuer name authenticator apps show: configured, else the host of `iss`; never a ':' (it splits the otpauth label). */
 function appLabel(configured: string | undefined, iss: string | undefined): string {
   if (configured && configured.trim()) return configured.trim().replace(/:/g, ' ');
@@ -121,11 +108,4 @@ function appLabel(configured: string | undefined, iss: string | undefined): stri
     // not a URL: use it as it is
   }
   return (iss || 'Node-RED').replace(/:/g, ' ');
-}
-
-function int(v: string | number | undefined, dflt: number): number {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error('lockout settings must be whole numbers >= 0');
-  return n;
 }

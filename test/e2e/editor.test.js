@@ -96,16 +96,18 @@ describe('editor in a real browser (chromium + playwright-core)', function () {
   });
 
   it('drag auth token into the workspace, wire it, fill its dialog, deploy: the endpoint refuses and accepts as configured', async () => {
+    // Placed directly at fixed positions (view.importNodes would make them follow the mouse until a click).
     await page.evaluate(() => {
       const z = RED.workspaces.active();
-      RED.view.importNodes(
+      RED.nodes.import(
         [
           { id: 'ui-in', type: 'http in', url: '/ui-test', method: 'get', x: 160, y: 260, z, wires: [[]] },
           { id: 'ui-out', type: 'http response', x: 620, y: 260, z, wires: [] },
         ],
         { generateIds: false },
       );
-      RED.view.select({ nodes: [] });
+      RED.nodes.dirty(true);
+      RED.view.redraw(true);
     });
     await clearNotifications(page);
     const chart = await page.locator('#red-ui-workspace-chart').boundingBox();

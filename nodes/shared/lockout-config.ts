@@ -1,0 +1,52 @@
+import { AuthInfo, Store } from '../../lib';
+import { Lockout, LockoutOptions, LOCKOUT_DEFAULTS } from '../../lib/session';
+import type { RedMsg } from './red-types';
+import { clientIp } from './decision';
+
+/**
+ * The lockout settings a node's editor dialog stores (login and basic show
+ * the same row): failures per (user, IP) and per IP within `findTime`
+ * seconds ban for `banTime` seconds. Empty fields take LOCKOUT_DEFAULTS.
+ */
+export interface LockoutConfig {
+  /** The "brute-force lockout" checkbox; only an explicit false turns it off (older flows lack the field). */
+  lockout?: boolean | string;
+  maxRetries?: string | number;
+  ipMaxRetries?: string | number;
+  findTime?: string | number;
+  banTime?: string | number;
+}
+
+/** Whether the node's lockout checkbox is ticked. */
+export function lockoutWanted(config: LockoutConfig): boolean {
+  return config.lockout !== false && config.lockout !== 'false';
+}
+
+/** Node config → Lockout options; throws a configuration error for anything but whole numbers >= 0. */
+export function lockoutOptions(config: LockoutConfig): LockoutOptions {
+  if (!lockoutWanted(config)) return { maxRetries: 0, ipMaxRetries: 0 };
+  return {
+    maxRetries: int(config.maxRetries, LOCKOUT_DEFAULTS.maxRetries),
+    ipMaxRetries: int(config.ipMaxRetries, LOCKOUT_DEFAULTS.ipMaxRetries),
+    findTimeSec: int(config.findTime, LOCKOUT_DEFAULTS.findTimeSec),
+    banTimeSec: int(config.banTime, LOCKOUT_DEFAULTS.banTimeSec),
+  };
+}
+
+/** The node's Lockout over `store` (0/0 gives a disabled one, as the Lockout class defines). */
+export function createLockout(store: Store, config: LockoutConfig): Lockout {
+  return new Lockout(store, lockoutOptions(config));
+}
+
+/** The client address lockout counts against (and msg.auth.ip): one an upstream ip node verified (proxy-aware), else the socket peer. */
+export function requestIp(msg: RedMsg): string {
+  const upstream = (msg.auth as AuthInfo | undefined)?.ip;
+  return upstream ?? clientIp(msg) ?? 'unknown';
+}
+
+function int(v: string | number | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error('lockout settings must be whole numbers >= 0');
+  return n;
+}
