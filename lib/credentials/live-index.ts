@@ -10,8 +10,11 @@
  * a re-index on a miss at most once per second (bounded cost, no linear scan
  * per request). Replacing the value (flow.set / change node) applies at once.
  */
-/** warning: a non-fatal concern about the entry (e.g. plain-text password); never a secret. */
-export interface Indexed<E> { key: string; entry: E; warning?: string }
+/**
+ * warning: a non-fatal concern about the entry (e.g. plain-text password); never a secret.
+ * weight: which entry `sample()` picks (the heaviest; e.g. the costliest password hash).
+ */
+export interface Indexed<E> { key: string; entry: E; warning?: string; weight?: number }
 /** Turns one raw entry into its lookup key and normalised entry; throws Error on a bad entry. */
 export type Normalizer<E> = (source: unknown, at: string | number) => Indexed<E>;
 
@@ -23,7 +26,7 @@ interface Built {
   builtAt: number;
   problems: string[];
   warnings: Set<string>;
-  sample?: Slot;
+  sample?: Slot & { weight: number };
 }
 
 export class LiveIndex<E> {
@@ -46,7 +49,7 @@ export class LiveIndex<E> {
     return [...this.built(raw).warnings];
   }
 
-  /** The first valid raw entry (used to shape dummy work for unknown users). */
+  /** The heaviest valid entry, first on ties (used to shape dummy work for unknown users). */
   sample(raw: unknown): E | undefined {
     const { sample } = this.built(raw);
     return sample && safeNormalize(this.normalize, sample.source, sample.at)?.entry;
@@ -114,11 +117,11 @@ export class LiveIndex<E> {
     for (const at of keys) {
       const source = built.container[at];
       try {
-        const { key, warning } = this.normalize(source, at);
+        const { key, warning, weight = 0 } = this.normalize(source, at);
         if (warning) built.warnings.add(warning);
         if (built.slots.has(key)) throw new Error('duplicate entry');
         built.slots.set(key, { at, source });
-        built.sample ??= { at, source };
+        if (!built.sample || weight > built.sample.weight) built.sample = { at, source, weight };
       } catch (e) {
         problems.push(`entry ${typeof at === 'number' ? at + 1 : JSON.stringify(at)}: ${(e as Error).message}`);
       }

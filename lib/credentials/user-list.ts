@@ -1,6 +1,7 @@
 import { LiveIndex, Indexed } from './live-index';
 import { stringList, firstString, parseListText } from './fields';
 import { storedPasswordProblem, passwordKind } from '../passwords/verify';
+import { estimatedVerifyMs } from '../passwords/dummy-hash';
 
 export interface UserRecord {
   username: string;
@@ -42,6 +43,7 @@ export function normalizeUser(source: unknown, at: string | number): Indexed<Use
     key: username,
     entry,
     warning: passwordKind(password!) === 'plain' ? 'plain-text passwords in the user list' : undefined,
+    weight: estimatedVerifyMs(password!),
   };
 }
 
@@ -58,7 +60,7 @@ export class UserDirectory {
     return this.index.find(raw, username);
   }
 
-  /** A stored hash to model dummy work on, so unknown users cost what known ones do. */
+  /** The costliest stored hash of the list, to model dummy work on, so unknown users cost what known ones do. */
   likeHash(raw: unknown): string | undefined {
     return this.index.sample(raw)?.password;
   }

@@ -68,6 +68,9 @@ export interface SessionResult {
   auth: AuthInfo;
 }
 
+/** Profile fields a login response shows besides the configured profile claims. */
+const PROFILE_FIELDS = ['name', 'email', 'displayName', 'display_name', 'given_name', 'family_name', 'picture', 'locale'];
+
 export class LoginService {
   readonly users: UserDirectory;
   private readonly tokens: SessionTokens;
@@ -221,16 +224,19 @@ export class LoginService {
 
   private sessionOf(user: UserRecord): SessionSubject {
     const id = user.profile.id ?? user.username;
-    const profile: Record<string, unknown> = { ...user.profile };
-    delete profile.id;
-    delete profile.username;
+    // An allowlist: rows from a database (`SELECT *`) carry salts, reset tokens
+    // and API keys that must never reach the response or the store.
+    const shown: Record<string, unknown> = {};
     const claims: Record<string, unknown> = {};
+    for (const name of [...PROFILE_FIELDS, ...this.profileClaims]) if (user.profile[name] !== undefined) shown[name] = user.profile[name];
     for (const name of this.profileClaims) if (user.profile[name] !== undefined) claims[name] = user.profile[name];
+    delete shown.id;
+    delete shown.username;
     return {
       subject: user.username,
       roles: user.roles,
       scopes: user.scopes,
-      user: { id, username: user.username, ...profile, roles: user.roles },
+      user: { id, username: user.username, ...shown, roles: user.roles },
       claims,
     };
   }

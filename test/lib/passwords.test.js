@@ -51,6 +51,16 @@ describe('password hashes', function () {
     assert.strictEqual(await verifyPassword('x', dummyHashLike(s)), false);
   });
 
+  it('unknown users are modelled on the costliest hash of a list; a plain-text list gets a plain dummy', async () => {
+    const { UserDirectory } = require('../../dist/lib');
+    const cheap = await hashPasswordScrypt('x', { ln: 10 });
+    const dear = bcrypt.hashSync('y', 12);
+    const dir = new UserDirectory();
+    assert.strictEqual(dir.likeHash([{ username: 'a', password: cheap }, { username: 'b', password: dear }]), dear);
+    assert.strictEqual(dir.likeHash([{ username: 'b', password: dear }, { username: 'a', password: cheap }]), dear);
+    assert.strictEqual(passwordKind(dummyHashLike('plain-secret')), 'plain');
+  });
+
   it('PasswordChecker caches successes only, and a changed stored hash misses the cache', async () => {
     const checker = new PasswordChecker();
     const h = await hashPasswordScrypt('right', { ln: 12 });

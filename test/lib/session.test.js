@@ -409,6 +409,13 @@ describe('lib/session', () => {
       assert.ok(!JSON.stringify(auth).includes(response.access_token) && !JSON.stringify(auth).includes(response.refresh_token));
     });
 
+    it('the response shows profile fields from an allowlist only: row secrets (salt, reset tokens, API keys) never leak', async () => {
+      const { svc } = service();
+      const row = [{ id: 7, username: 'eve', password: users[0].password, name: 'Eve', salt: 'abc', reset_token: 'RST-123', api_key: 'ak_live_999', otp_secret: 'JBSWY3DPEHPK3PXP', pin: '4321' }];
+      const { response } = await svc.login(row, fields('eve', 'alice-pw'), '10.0.0.9');
+      assert.deepEqual(response.user, { id: 7, username: 'eve', name: 'Eve', roles: [] });
+    });
+
     it('unknown user and wrong password: the same error, and the same work (one password check each)', async () => {
       const { svc, passwords } = service();
       const errs = [];
