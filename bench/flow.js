@@ -14,9 +14,10 @@ function registeredTypes() {
   return new Set(Object.entries(nodes).filter(([, file]) => fs.existsSync(path.join(root, file))).map(([type]) => type));
 }
 
-/** Why an entry cannot run in this checkout, or undefined when it can. */
+/** Why an entry cannot run in this checkout, or undefined when it can. `requires`: a type or a list of types. */
 function unavailable(entry, types = registeredTypes()) {
-  if (entry.requires && !types.has(entry.requires)) return entry.todo || `${entry.requires} is not registered`;
+  const missing = [].concat(entry.requires || []).filter((t) => !types.has(t));
+  if (missing.length) return entry.todo || `${missing.join(', ')} not registered in package.json`;
   if (entry.todo) return entry.todo;
   return undefined;
 }
@@ -24,7 +25,15 @@ function unavailable(entry, types = registeredTypes()) {
 function buildFlow(entries, fx) {
   const flows = [];
   const creds = {};
+  const configIds = new Set();
   entries.forEach((entry) => {
+    // Config nodes (e.g. a login issuer) are global; entries sharing one list it once.
+    for (const { credentials, ...node } of entry.configNodes ? entry.configNodes(fx) : []) {
+      if (configIds.has(node.id)) continue;
+      configIds.add(node.id);
+      flows.push(node);
+      if (credentials) creds[node.id] = credentials;
+    }
     const z = `bench-tab-${entry.id}`;
     const id = (name) => `bench-${entry.id}-${name}`;
     flows.push({ id: z, type: 'tab', label: `bench ${entry.id}`, disabled: false, info: entry.label || '' });

@@ -17,14 +17,18 @@ function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-function get(port, urlPath, headers = {}) {
+/** Status code of one request (0 when it failed); `body` is sent as JSON. */
+function get(port, urlPath, headers = {}, { method = 'GET', body } = {}) {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers, agent: false }, (res) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const h = data === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) };
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers: h, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
     });
     req.on('error', () => resolve(0));
     req.setTimeout(5000, () => req.destroy());
+    req.end(data);
   });
 }
 
@@ -70,6 +74,7 @@ async function startNodeRed({ name, port, flows, creds, settings = '', nodeArgs 
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const instance = { name, port, userDir, child, pid: child.pid, log: () => log, exited: false };
+  // Children inherit the bench's nice level (BENCH_NICE) from the spawning process.
   child.on('exit', () => {
     instance.exited = true;
   });
@@ -102,7 +107,12 @@ async function stopNodeRed(instance) {
 function killAllSync() {
   for (const instance of running) {
     if (!instance.exited) instance.child.kill('SIGKILL');
-    fs.rmSync(instance.userDir, { recursive: true, force: true });
+    try {
+      // The child may still be dying: retry on ENOTEMPTY/EBUSY.
+      fs.rmSync(instance.userDir, { recursive: true, force: true, maxRetries: 5 });
+    } catch {
+      /* left in the temp directory */
+    }
   }
   running.clear();
 }
@@ -112,15 +122,15 @@ async function stopAll() {
 }
 
 /** Polls a route until it answers `status` (flows started, context set by the init nodes). */
-async function waitForRoute(port, urlPath, headers, status, timeoutMs = 30000) {
+async function waitForRoute(port, urlPath, headers, status, { method, body, timeoutMs = 30000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last = 0;
   while (Date.now() < deadline) {
-    last = await get(port, urlPath, headers);
+    last = await get(port, urlPath, headers, { method, body });
     if (last === status) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`GET ${urlPath} on port ${port} answered ${last}, expected ${status}`);
+  throw new Error(`${method || 'GET'} ${urlPath} on port ${port} answered ${last}, expected ${status}`);
 }
 
 module.exports = { startNodeRed, stopNodeRed, stopAll, killAllSync, rssBytes, waitForRoute, get, getJson, RED_JS };

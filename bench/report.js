@@ -77,7 +77,7 @@ function stormSection(r) {
     const codes = Object.entries(storm.statuses).map(([k, v]) => `${k}×${f0(v)}`).join(' ');
     const errs = quiet.errors + during.errors ? ` (${quiet.errors + during.errors} probe errors)` : '';
     return [c.label, `${ms(quiet.p50)} / ${ms(quiet.p99)}`, `${ms(during.p50)} / ${ms(during.p99)}`, `${f1(p99Ratio)}×`,
-      `${ms(quietLoop.p99)} → ${ms(stormLoop.p99)} (max ${ms(stormLoop.max)})`,
+      `${ms(quietLoop?.p99)} → ${ms(stormLoop?.p99)} (max ${ms(stormLoop?.max)})`,
       `${f1(storm.rps)} (${codes})`, `≤ ${STORM_TARGET}×`, (p99Ratio <= STORM_TARGET ? 'met' : '**missed**') + errs];
   });
   return [
@@ -159,7 +159,7 @@ function writeReport(r, outFile) {
     '',
     'Run it: `npm run bench` (about ten minutes; writes this file) or `npm run bench -- --quick` (about two minutes, writes to the temp directory). ' +
       'Knobs: `BENCH_ROUNDS`, `BENCH_ROUND_SECONDS`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_MEMORY_SECONDS`, `BENCH_ONLY=basic-scrypt,ip-100k`, ' +
-      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT`.',
+      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT`, `BENCH_NICE=-10` (root: less disturbance from other work).',
     '',
     '## Machine',
     '',
@@ -171,7 +171,7 @@ function writeReport(r, outFile) {
       ['Node.js', m.node],
       ['Node-RED', m.nodeRed],
       ['autocannon', m.autocannon],
-      ['mode', r.opts.quick ? 'quick (numbers are indicative only)' : 'full'],
+      ['mode', (r.opts.quick ? 'quick (numbers are indicative only)' : 'full') + (r.opts.nice !== undefined ? `, nice ${r.opts.nice}` : '')],
       ['other processes during the throughput rounds', r.background === undefined ? '—' : `${f2(r.background)} cores busy on average`],
       ['total run time', `${f0(r.totalSeconds)} s`],
     ]),

@@ -19,6 +19,7 @@
 //   todo      why the entry is not measured yet (shown in the report instead of numbers)
 //   fasterThan  id of the "today" scenario this check node must beat
 //   route / method   override the path (/bench/<id>) and the method (get)
+//   configNodes(fx)  global config nodes the chain refers to (with their credentials)
 
 const { sha256 } = require('./fixtures');
 
@@ -64,6 +65,11 @@ try {
 }`;
 
 const basicNode = { type: 'authflow-basic', realm: 'bench', usersType: 'cred', users: '', respond: false };
+// A login issuer for the storm: HS256 JWTs, state in the default (context) store.
+const issuerNode = (fx) => ({
+  id: 'bench-issuer', type: 'authflow-issuer', name: 'bench issuer', iss: 'authflow-bench', aud: 'bench-api', format: 'jwt', alg: 'HS256',
+  kid: '', accessTtl: 900, refreshTtl: 86400, extraClaims: '', store: '', credentials: { secret: fx.hsSecret },
+});
 const bearerNode = { type: 'authflow-bearer', realm: 'bench', iss: 'authflow-bench', aud: 'bench-api', respond: false };
 
 const scenarios = [
@@ -171,6 +177,11 @@ const extraRoutes = [
     context: { apiTokens: 'tokenListBig' } },
   { id: 'mem-bearer', label: 'authflow-bearer, HS256', requires: 'authflow-bearer',
     nodes: () => [{ ...bearerNode, keySource: 'secret', alg: 'HS256', respond: true }], credentials: (fx) => ({ 0: { secret: fx.hsSecret } }) },
+  // Lockout off (0 = off): the storm must measure password checks, not the 429 path.
+  { id: 'login', label: 'authflow-login', requires: 'authflow-login', method: 'post', configNodes: (fx) => [issuerNode(fx)],
+    nodes: () => [{ type: 'authflow-login', issuer: 'bench-issuer', operation: 'login', usersType: 'cred', users: '', totp: 'off',
+      maxRetries: 0, ipMaxRetries: 0, findTime: 120, banTime: 300, respond: false }],
+    credentials: (fx) => ({ 0: { userList: fx.userLines } }) },
   // Bench-only probes into the Node-RED process (bench/instrument.js via functionGlobalContext.benchProbe).
   { id: 'gc', label: 'full GC, then process.memoryUsage()', nodes: () => [fn('gc', "msg.payload = global.get('benchProbe').memory(); return msg;", 1)] },
   { id: 'lag', label: 'event-loop delay since the last call', nodes: () => [fn('lag', "msg.payload = global.get('benchProbe').loopDelay(); return msg;", 1)] },

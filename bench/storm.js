@@ -20,6 +20,7 @@ const clients = new Set();
 function stormCases(fx) {
   const admin = { username: fx.nodeRedAuth.user, password: fx.nodeRedAuth.password };
   const ours = { instance: 'main', path: '/bench/basic-scrypt', headers: { authorization: fx.basic(fx.scryptUser) } };
+  const bearer = { instance: 'main', path: '/bench/bearer-hs256', headers: { authorization: 'Bearer ' + fx.jwtHS256 } };
   return [
     {
       id: 'basic-scrypt', label: 'authflow-basic, wrong passwords for the scrypt user',
@@ -29,12 +30,15 @@ function stormCases(fx) {
       id: 'basic-bcrypt', label: 'authflow-basic, wrong passwords for the bcrypt user',
       protected: ours, storm: { instance: 'main', path: '/bench/storm-basic', style: 'basic', username: fx.bcryptUser.username },
     },
-    // TODO(issue 3): once authflow-login lands, add a /bench/login route (extraRoutes in
-    // scenarios.js) with lockout limits high enough that the storm measures password checks,
-    // not the 429 path, and fill these two in:
-    //   storm: { instance: 'main', path: '/bench/login', style: 'json', username: 'alice' | 'bob' }
-    { id: 'login-scrypt', label: 'authflow-login, wrong passwords for the scrypt user', requires: 'authflow-login', todo: 'authflow-login not available yet (issue 3)' },
-    { id: 'login-bcrypt', label: 'authflow-login, wrong passwords for the bcrypt user', requires: 'authflow-login', todo: 'authflow-login not available yet (issue 3)' },
+    // Login storms: POST /bench/login (lockout off) while a bearer-protected route is probed.
+    {
+      id: 'login-scrypt', label: 'authflow-login, wrong passwords for the scrypt user', requires: ['authflow-login', 'authflow-bearer'],
+      protected: bearer, storm: { instance: 'main', path: '/bench/login', style: 'json', username: fx.scryptUser.username },
+    },
+    {
+      id: 'login-bcrypt', label: 'authflow-login, wrong passwords for the bcrypt user', requires: ['authflow-login', 'authflow-bearer'],
+      protected: bearer, storm: { instance: 'main', path: '/bench/login', style: 'json', username: fx.bcryptUser.username },
+    },
     {
       id: 'nr-httpNodeAuth', label: 'Node-RED `httpNodeAuth` (bcrypt.compareSync), wrong passwords',
       protected: { instance: 'nodeauth', path: '/bench/bare', headers: { authorization: fx.basic(admin) } },
@@ -73,7 +77,8 @@ async function runStorm(c, { ports, seconds, rate = 50, connections = 16 }) {
   const port = ports[c.protected.instance];
   const probe = () => fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds });
   // Event-loop delay inside the Node-RED process over each probe (bench/instrument.js).
-  const loopDelay = () => getJson(port, '/bench/lag', c.protected.headers);
+  // Under httpNodeAuth this request itself waits behind the storm: a timeout shows as "—".
+  const loopDelay = () => getJson(port, '/bench/lag', c.protected.headers).catch(() => undefined);
   await fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds: 1 }); // warm-up, discarded
   await loopDelay();
   const quiet = await probe();

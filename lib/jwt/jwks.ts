@@ -8,7 +8,7 @@
 import * as http from 'http';
 import * as https from 'https';
 import { KeyObject, createPublicKey } from 'crypto';
-import { InvalidCredentialsError } from '../errors';
+import { InvalidCredentialsError, StoreUnavailableError } from '../errors';
 import { ALGORITHMS, BoundKey, JwsAlg, bindKeyObject, isJwsAlg } from './keys';
 import { KeyResolver } from './verify';
 
@@ -104,8 +104,11 @@ export class JwksKeyResolver implements KeyResolver {
   async resolve(kid: string | undefined, alg: JwsAlg): Promise<BoundKey | undefined> {
     if (!this.allowed.has(alg)) return undefined;
     let refreshed = false;
-    if (this.fetchedAt === undefined || this.now() - this.fetchedAt >= this.ttl) {
+    if (this.fetchedAt === undefined) {
       refreshed = await this.maybeFetch();
+    } else if (this.now() - this.fetchedAt >= this.ttl) {
+      // Stale keys still verify: refresh in the background instead of holding requests.
+      void this.maybeFetch();
     }
     let key = this.find(kid, alg);
     // Unknown kid: perhaps the IdP rotated. One refetch, within the cooldown.
@@ -114,10 +117,9 @@ export class JwksKeyResolver implements KeyResolver {
       key = this.find(kid, alg);
     }
     if (!key && this.keys.length === 0) {
-      throw new InvalidCredentialsError(
-        this.fetchedAt === undefined ? `JWKS unavailable: ${this.lastError ?? 'not fetched yet'}` : 'JWKS has no usable keys',
-        { oauthError: 'invalid_token' },
-      );
+      // The client's token may be fine: the key server is what failed (503, fail closed).
+      if (this.fetchedAt === undefined) throw new StoreUnavailableError(`JWKS unavailable: ${this.lastError ?? 'not fetched yet'}`);
+      throw new InvalidCredentialsError('JWKS has no usable keys', { oauthError: 'invalid_token' });
     }
     return key;
   }

@@ -89,9 +89,11 @@ export class StaticKeyResolver implements KeyResolver {
   }
 
   async resolve(kid: string | undefined, alg: JwsAlg): Promise<BoundKey | undefined> {
-    const pool = kid === undefined ? this.noKid : this.byKid.get(kid) ?? [];
-    const matches = pool.filter((k) => k.alg === alg);
-    // Several kid-less keys for one alg would be a guess: refuse rather than try each.
+    const byKid = kid === undefined ? [] : (this.byKid.get(kid) ?? []).filter((k) => k.alg === alg);
+    // A key configured without a kid (a pasted PEM) is the key for its alg, whatever
+    // kid the IdP stamps on its tokens — the alg binding still holds (RFC 8725 §3.1).
+    const matches = byKid.length > 0 ? byKid : this.noKid.filter((k) => k.alg === alg);
+    // Several candidate keys for one alg would be a guess: refuse rather than try each.
     return matches.length === 1 ? matches[0] : undefined;
   }
 }

@@ -8,7 +8,7 @@ import path from 'path';
  */
 export const BCRYPT_PATTERN = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
-interface Pending { resolve: (ok: boolean) => void; reject: (e: Error) => void }
+interface Pending { worker: Worker; resolve: (ok: boolean) => void; reject: (e: Error) => void }
 
 class BcryptPool {
   private workers: Worker[] = [];
@@ -31,10 +31,11 @@ class BcryptPool {
     return worker;
   }
 
-  /** A crashed worker fails the jobs it may hold (fail closed) and is replaced on next use. */
+  /** A crashed worker fails the jobs it held (fail closed) and is replaced on next use; other workers' jobs go on. */
   private fail(worker: Worker, err: Error): void {
     this.workers = this.workers.filter((w) => w !== worker);
     for (const [id, p] of this.pending) {
+      if (p.worker !== worker) continue;
       this.pending.delete(id);
       p.reject(err);
     }
@@ -45,7 +46,7 @@ class BcryptPool {
     const worker = this.workers[this.turn++ % this.workers.length];
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { worker, resolve, reject });
       worker.postMessage({ id, password: password.normalize('NFC'), hash });
     });
   }

@@ -8,7 +8,7 @@
  * (ASVS 6.3.8). While the (user, IP) pair or the IP is banned, nothing is
  * checked at all.
  */
-import { InvalidCredentialsError, MfaError, MalformedCredentialsError } from '../errors';
+import { InvalidCredentialsError, MfaError, MalformedCredentialsError, StoreUnavailableError } from '../errors';
 import type { AuthInfo } from '../auth-info';
 import { PasswordChecker } from '../passwords/password-checker';
 import { UserDirectory, UserRecord } from '../credentials/user-list';
@@ -186,7 +186,9 @@ export class LoginService {
   private async accessClaims(token: string): Promise<JwtClaims | undefined> {
     try {
       return await this.tokens.ownTokens.verify(token);
-    } catch {
+    } catch (err) {
+      // A store that cannot answer must not turn a logout into a silent no-op (fail closed).
+      if (err instanceof StoreUnavailableError) throw err;
       return undefined;
     }
   }

@@ -39,6 +39,9 @@ export function initCheckNode(node: RedNode, config: CheckNodeConfig, spec: Chec
   }
   node.on('input', (msg, send, done) => decide(node, opts, msg, () => check(msg), send, done));
   node.on('close', (_removed, done) => {
-    Promise.resolve(spec.close?.()).finally(() => done());
+    Promise.resolve()
+      .then(() => spec.close?.())
+      .catch((e) => node.warn(`close: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => done());
   });
 }

@@ -50,6 +50,13 @@ const rejectsToken = async (p, code, reason) => {
   return e;
 };
 
+/** A key server that cannot answer: 503 AUTH_011 (fail closed), not a verdict on the token. */
+const rejectsUnavailable = async (p, reason) => {
+  const e = await rejects(p, 'AUTH_011', reason);
+  assert.strictEqual(e.status, 503);
+  return e;
+};
+
 const SECRET = crypto.randomBytes(32);
 const hsSign = buildSigningKey({ alg: 'HS256', secret: SECRET });
 const hsVerify = buildVerificationKey({ alg: 'HS256', secret: SECRET });
@@ -245,9 +252,13 @@ describe('lib/jwt', () => {
       await rejectsToken(new JwtVerifier({ keys: resolver, now: clock() }).verify(signJwt(claimsOk(), k1s, { kid: "' OR 1=1--" })), 'AUTH_001');
       assert.deepStrictEqual(seen, [["' OR 1=1--", 'HS256']]);
     });
-    it('a kid-bearing token does not match a kid-less key, and vice versa', async () => {
-      await rejectsToken(verifier().verify(signJwt(claimsOk(), k1s)), 'AUTH_001', /unknown kid/);
+    it('a kid-less key (a pasted PEM) serves tokens of its alg whatever their kid; a kid-less token never matches a kid-bearing key', async () => {
+      const { claims } = await verifier().verify(signJwt(claimsOk(), k1s));
+      assert.strictEqual(claims.sub, 'alice');
       await rejectsToken(v.verify(signJwt(claimsOk(), hsSign)), 'AUTH_001', /without kid/);
+      // The alg binding still holds for the kid-less key.
+      const hs384 = buildSigningKey({ alg: 'HS384', secret: crypto.randomBytes(48), kid: 'k1' });
+      await rejectsToken(verifier().verify(signJwt(claimsOk(), hs384)), 'AUTH_001');
     });
     it('two kid-less keys for one alg are ambiguous and refused', async () => {
       const two = new JwtVerifier({ keys: [hsVerify, buildVerificationKey({ alg: 'HS256', secret: other })], now: clock() });
@@ -790,7 +801,9 @@ describe('lib/jwt', () => {
       await v.verify(signJwt(claimsOk(), RSA1));
       assert.strictEqual(state.hits, 1);
       t += 2 * 60_000;
+      // Stale keys still verify at once; the refetch runs in the background.
       await v.verify(signJwt(claimsOk(), RSA1));
+      await new Promise((r) => setTimeout(r, 200));
       assert.strictEqual(state.hits, 2);
     });
 
@@ -801,26 +814,28 @@ describe('lib/jwt', () => {
       await v.verify(signJwt(claimsOk(), RSA1));
       server.closeAllConnections();
       await new Promise((res) => server.close(res));
-      t += 11 * 60_000; // cache expired: a refetch is attempted and fails
+      t += 11 * 60_000; // cache expired: a background refetch is attempted and fails
+      await v.verify(signJwt(claimsOk(), RSA1));
+      await r.refresh();
       await v.verify(signJwt(claimsOk(), RSA1));
       assert.match(r.status().lastError, /JWKS fetch/);
       assert.strictEqual(r.status().keys, 3);
     });
 
-    it('server errors with nothing cached: AUTH_001, JWKS unavailable', async () => {
+    it('server errors with nothing cached: 503 AUTH_011, JWKS unavailable', async () => {
       state.status = 500;
-      await rejectsToken(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /JWKS unavailable.*HTTP 500/);
+      await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /JWKS unavailable.*HTTP 500/);
       state.status = 200;
       state.body = 'not json';
-      await rejectsToken(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /JWKS unavailable.*not JSON/);
+      await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /JWKS unavailable.*not JSON/);
       state.body = JSON.stringify({ keys: {} });
-      await rejectsToken(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /JWKS unavailable/);
+      await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /JWKS unavailable/);
     });
 
     it('a failed fetch is retried only after the cooldown', async () => {
       state.status = 503;
       const v = jv(resolver());
-      for (let i = 0; i < 10; i++) await rejectsToken(v.verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /unavailable/);
+      for (let i = 0; i < 10; i++) await rejectsUnavailable(v.verify(signJwt(claimsOk(), RSA1)), /unavailable/);
       assert.strictEqual(state.hits, 1);
       state.status = 200;
       t += 31_000;
@@ -828,26 +843,26 @@ describe('lib/jwt', () => {
       assert.strictEqual(state.hits, 2);
     });
 
-    it('nothing listening: AUTH_001, JWKS unavailable', async () => {
+    it('nothing listening: 503 AUTH_011, JWKS unavailable', async () => {
       server.closeAllConnections();
       await new Promise((res) => server.close(res));
-      await rejectsToken(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /JWKS unavailable/);
+      await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /JWKS unavailable/);
     });
 
     it('the response size is capped', async () => {
-      await rejectsToken(jv(resolver({ maxBytes: 500 })).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /too large/);
+      await rejectsUnavailable(jv(resolver({ maxBytes: 500 })).verify(signJwt(claimsOk(), RSA1)), /too large/);
     });
 
     it('the fetch times out', async () => {
       state.hang = true;
       const started = Date.now();
-      await rejectsToken(jv(resolver({ timeoutMs: 150 })).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /timeout/);
+      await rejectsUnavailable(jv(resolver({ timeoutMs: 150 })).verify(signJwt(claimsOk(), RSA1)), /timeout/);
       assert.ok(Date.now() - started < 5000);
     });
 
     it('redirects are not followed', async () => {
       state.status = 302;
-      await rejectsToken(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), 'AUTH_001', /HTTP 302/);
+      await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /HTTP 302/);
     });
 
     it('skips keys with use other than sig, oct keys, disallowed or mismatched algs, weak RSA', () => {
