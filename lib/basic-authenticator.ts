@@ -1,8 +1,8 @@
 import { parseBasicAuthorization, validateRealm, basicChallenge } from './basic';
 import { PasswordChecker } from './passwords/password-checker';
 import { UserDirectory } from './credentials/user-list';
-import { InvalidCredentialsError } from './errors';
 import type { Lockout } from './session/lockout';
+import { guardedPasswordCheck } from './session/guarded-password-check';
 import type { AuthInfo } from './auth-info';
 
 /**
@@ -11,7 +11,7 @@ import type { AuthInfo } from './auth-info';
  * unknown user and a wrong password, and both give the same error (ASVS 6.3.8).
  *
  * With a Lockout, failures are counted per (user, IP) and per IP exactly as
- * the login endpoint counts them; while banned the request ends in 429
+ * the login endpoint counts them (the same guardedPasswordCheck); while banned the request ends in 429
  * AUTH_007 before any password is checked (ASVS 6.1.1/6.3.1). Malformed
  * headers name no user and are not counted (the login endpoint does not
  * count malformed bodies either).
@@ -23,8 +23,8 @@ export class BasicAuthenticator {
 
   constructor(
     realm: string,
-    private readonly passwords: PasswordChecker = new PasswordChecker(),
-    private readonly lockout?: Lockout,
+    readonly passwords: PasswordChecker = new PasswordChecker(),
+    readonly lockout?: Lockout,
   ) {
     this.realm = validateRealm(realm);
     this.challenge = basicChallenge(this.realm);
@@ -33,14 +33,7 @@ export class BasicAuthenticator {
   /** `ip`: the client address failures count against (only used with a Lockout). */
   async authenticate(authorization: string[], userList: unknown, ip = 'unknown'): Promise<AuthInfo> {
     const { username, password } = parseBasicAuthorization(authorization);
-    const checked = await this.lockout?.check(username, ip);
-    const user = this.users.find(userList, username);
-    const ok = await this.passwords.check(username, password, user?.password, this.users.likeHash(userList));
-    if (!ok || !user) {
-      await this.lockout?.failure(username, ip);
-      throw new InvalidCredentialsError(user ? 'wrong password' : 'unknown user');
-    }
-    await this.lockout?.success(username, ip, checked);
+    const user = await guardedPasswordCheck(this, userList, username, password, ip);
     return { method: 'basic', subject: user.username, roles: user.roles, scopes: user.scopes };
   }
 }

@@ -14,3 +14,17 @@ export function memoByValue<T>(compile: (raw: unknown) => T): (raw: unknown) => 
     return value;
   };
 }
+
+/**
+ * Calls `act` once per distinct value (identity for objects, equality for
+ * strings): warnings about a credential list are logged when the list
+ * changes, not on every request, which pays one identity comparison.
+ */
+export function oncePerValue(act: (raw: unknown) => void): (raw: unknown) => void {
+  let seen: unknown = Symbol('none');
+  return (raw) => {
+    if (raw === seen) return;
+    seen = raw;
+    act(raw);
+  };
+}

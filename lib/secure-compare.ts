@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { Hash, Hmac, createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
 
 /** SHA-256 of a UTF-8 string as lowercase hex: how API keys and refresh tokens are stored. */
 export function sha256Hex(value: string): string {
@@ -26,7 +26,20 @@ const processCacheKey = randomBytes(32);
 
 /** Keyed hash of the parts (joined unambiguously) for cache keys. */
 export function cacheKey(...parts: string[]): string {
-  const h = createHmac('sha256', processCacheKey);
+  return updateParts(createHmac('sha256', processCacheKey), parts).digest('base64');
+}
+
+/**
+ * SHA-256 hex of the parts, joined unambiguously: store keys built from
+ * attacker-chosen parts (usernames, IPs). Stored data depends on this exact
+ * construction; changing it orphans every existing key.
+ */
+export function sha256Parts(...parts: string[]): string {
+  return updateParts(createHash('sha256'), parts).digest('hex');
+}
+
+/** Each part as `<length>:<part>`, so ("ab", "c") and ("a", "bc") never collide. */
+function updateParts<H extends Hash | Hmac>(h: H, parts: string[]): H {
   for (const p of parts) h.update(String(p.length)).update(':').update(p, 'utf8');
-  return h.digest('base64');
+  return h;
 }

@@ -29,5 +29,16 @@
     return typeof v === 'string' && v.length > 0 && !/["\\\u0000-\u001f\u007f]/.test(v);
   }
 
-  window.AuthflowEditor = { credentialSource: credentialSource, safeQuoted: safeQuoted, color: '#D8BFD8' };
+  /**
+   * Dialogs whose rows depend on one choice (bearer key source, login
+   * operation): shows the rows matching `selector` whose `attr` lists
+   * `value` (space-separated) and hides the rest.
+   */
+  function showRowsFor(selector, attr, value) {
+    $(selector).each(function () {
+      $(this).toggle(($(this).attr(attr) || '').split(' ').indexOf(value) >= 0);
+    });
+  }
+
+  window.AuthflowEditor = { credentialSource: credentialSource, safeQuoted: safeQuoted, showRowsFor: showRowsFor, color: '#D8BFD8' };
 })();

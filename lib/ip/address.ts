@@ -62,3 +62,11 @@ export function formatBytes(family: 4 | 6, bytes: Uint8Array): string {
   if (family === 4) return Array.from(bytes).join('.');
   return ipaddr.fromByteArray(Array.from(bytes)).toString();
 }
+
+/**
+ * A socket peer address as audit events and msg.auth show it: canonical text
+ * (IPv4-mapped IPv6 as IPv4), anything unparseable kept as it was.
+ */
+export function peerAddressText(peer: string | undefined): string | undefined {
+  return peer === undefined ? undefined : parseAddress(peer)?.text ?? peer;
+}

@@ -11,6 +11,7 @@ import { KeyObject, createPublicKey } from 'crypto';
 import { InvalidCredentialsError, StoreUnavailableError } from '../errors';
 import { ALGORITHMS, BoundKey, JwsAlg, bindKeyObject, isJwsAlg } from './keys';
 import { KeyResolver } from './verify';
+import { nonNegative, positive } from './number-options';
 
 export interface JwksKeyResolverOptions {
   /** The JWKS URL. https, or http to a loopback host, or http anywhere with `allowHttp`. */
@@ -93,10 +94,10 @@ export class JwksKeyResolver implements KeyResolver {
       if (ALGORITHMS[a].family === 'HS') throw new Error('JWKS: HS algorithms cannot come from a JWKS');
     }
     this.allowed = new Set(algs);
-    this.timeoutMs = positive(opts.timeoutMs ?? JWKS_DEFAULTS.timeoutMs, 'timeoutMs');
-    this.maxBytes = positive(opts.maxBytes ?? JWKS_DEFAULTS.maxBytes, 'maxBytes');
-    this.ttl = positive(opts.cacheTtlMs ?? JWKS_DEFAULTS.cacheTtlMs, 'cacheTtlMs');
-    this.cooldown = nonNegative(opts.cooldownMs ?? JWKS_DEFAULTS.cooldownMs, 'cooldownMs');
+    this.timeoutMs = positive(opts.timeoutMs ?? JWKS_DEFAULTS.timeoutMs, 'JWKS: timeoutMs');
+    this.maxBytes = positive(opts.maxBytes ?? JWKS_DEFAULTS.maxBytes, 'JWKS: maxBytes');
+    this.ttl = positive(opts.cacheTtlMs ?? JWKS_DEFAULTS.cacheTtlMs, 'JWKS: cacheTtlMs');
+    this.cooldown = nonNegative(opts.cooldownMs ?? JWKS_DEFAULTS.cooldownMs, 'JWKS: cooldownMs');
     this.headers = { accept: 'application/jwk-set+json, application/json', ...(opts.headers ?? {}) };
     this.now = opts.now ?? Date.now;
   }
@@ -283,14 +284,4 @@ function fetchBody(url: URL, timeoutMs: number, maxBytes: number, headers: Recor
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
-function positive(v: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`JWKS: ${what} must be a number > 0`);
-  return v;
-}
-
-function nonNegative(v: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`JWKS: ${what} must be a number >= 0`);
-  return v;
 }

@@ -13,6 +13,7 @@ import {
   AuthError, InvalidCredentialsError, MalformedCredentialsError, TokenExpiredError,
 } from '../errors';
 import { ALGORITHMS, BoundKey, JwsAlg, isJwsAlg } from './keys';
+import { nonNegative } from './number-options';
 
 export interface KeyResolver {
   /** The key for this `kid` and header `alg`, or undefined when none is known. */
@@ -63,6 +64,25 @@ export interface JwtVerifierOptions {
 }
 
 export const DEFAULT_LEEWAY_SEC = 30;
+/**
+ * Largest accepted leeway: revoked jti and session markers are kept 300 s
+ * past exp (lib/session/revocation.ts, families.ts); a longer leeway would
+ * accept a revoked token again once its marker is gone.
+ */
+export const MAX_LEEWAY_SEC = 300;
+
+/** For verifiedUntil: claims objects this module returned, with the end of their acceptance. */
+const cacheLimits = new WeakMap<JwtClaims, number>();
+
+/**
+ * Epoch ms after which claims returned by a JwtVerifier must be verified
+ * again before reuse: the earlier of `exp` and `iat + maxTokenAgeSec` (no
+ * leeway: a cache need not stretch it). Undefined when neither limits them,
+ * or when the claims did not come from a JwtVerifier.
+ */
+export function verifiedUntil(claims: JwtClaims): number | undefined {
+  return cacheLimits.get(claims);
+}
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 
 const BEARER = { oauthError: 'invalid_token' as const };
@@ -116,9 +136,12 @@ export class JwtVerifier {
     if (typeof this.resolver.resolve !== 'function') throw new Error('JWT verifier: keys must be an array or a KeyResolver');
     this.issuers = stringSet(opts.issuer, 'issuer');
     this.audiences = stringSet(opts.audience, 'audience');
-    this.leeway = nonNegative(opts.leewaySec ?? DEFAULT_LEEWAY_SEC, 'leewaySec');
+    this.leeway = nonNegative(opts.leewaySec ?? DEFAULT_LEEWAY_SEC, 'JWT verifier: leewaySec');
+    if (this.leeway > MAX_LEEWAY_SEC) {
+      throw new Error(`JWT verifier: leewaySec must be at most ${MAX_LEEWAY_SEC} seconds (revoked tokens are remembered ${MAX_LEEWAY_SEC} s past exp)`);
+    }
     this.requireExp = opts.requireExp ?? true;
-    this.maxTokenAge = opts.maxTokenAgeSec === undefined ? undefined : nonNegative(opts.maxTokenAgeSec, 'maxTokenAgeSec');
+    this.maxTokenAge = opts.maxTokenAgeSec === undefined ? undefined : nonNegative(opts.maxTokenAgeSec, 'JWT verifier: maxTokenAgeSec');
     if (opts.typ !== undefined && (typeof opts.typ !== 'string' || opts.typ === '')) {
       throw new Error('JWT verifier: typ must be a non-empty string');
     }
@@ -202,6 +225,8 @@ export class JwtVerifier {
       if (iat === undefined) throw invalid('iat claim missing (maxTokenAge)');
       if (now - iat > this.maxTokenAge + L) throw new TokenExpiredError('token older than maxTokenAge', BEARER);
     }
+    const limits = [exp, this.maxTokenAge === undefined ? undefined : iat! + this.maxTokenAge].filter((t): t is number => t !== undefined);
+    if (limits.length > 0) cacheLimits.set(c, Math.min(...limits) * 1000);
   }
 
   /** J11: RFC 9068 §4 / RFC 8725 §3.8–3.11. */
@@ -361,11 +386,6 @@ function stringSet(v: string | string[] | undefined, what: string): ReadonlySet<
     throw new Error(`JWT verifier: ${what} must be a non-empty string or list of strings`);
   }
   return new Set(list);
-}
-
-function nonNegative(v: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`JWT verifier: ${what} must be a number >= 0`);
-  return v;
 }
 
 function isoOf(sec: number): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'http';
 import { headerValues } from '../http-headers';
-import { parseAddress } from '../ip/address';
+import { peerAddressText } from '../ip/address';
 
 /**
  * Request facts read the same way under plain Node http, Express, and
@@ -32,6 +32,5 @@ export function queryValue(req: IncomingMessage, name: string): string | string[
 
 /** The socket peer, IPv4-mapped IPv6 shown as IPv4 (the ip check does proxy-aware resolution). */
 export function peerIp(req: IncomingMessage): string | undefined {
-  const peer = req.socket?.remoteAddress;
-  return peer === undefined ? undefined : parseAddress(peer)?.text ?? peer;
+  return peerAddressText(req.socket?.remoteAddress);
 }

@@ -38,11 +38,15 @@ export class PasswordChecker {
 
   /**
    * stored undefined = unknown user: verify against a dummy hash with the same
-   * parameters as `likeHash` (another user's hash), then fail.
+   * parameters as `likeHash` (another user's hash), then fail. `likeHash` may
+   * be a function: it is then only evaluated for unknown users.
    */
-  async check(username: string, presented: string, stored: string | undefined, likeHash?: string): Promise<boolean> {
+  async check(
+    username: string, presented: string, stored: string | undefined,
+    likeHash?: string | (() => string | undefined),
+  ): Promise<boolean> {
     if (stored === undefined) {
-      const dummy = dummyHashLike(likeHash);
+      const dummy = dummyHashLike(typeof likeHash === 'function' ? likeHash() : likeHash);
       await this.limiter.run(() => verifyPassword(presented, dummy));
       return false;
     }
@@ -52,5 +56,14 @@ export class PasswordChecker {
     const ok = kind === 'plain' ? await verifyPassword(presented, stored) : await this.limiter.run(() => verifyPassword(presented, stored));
     if (ok && key) this.cache.set(key, true, this.ttlMs);
     return ok;
+  }
+
+  /**
+   * True when this exact password was verified for this stored hash recently
+   * (the success cache): no hash work, no await. Never true for plain text.
+   */
+  knownGood(username: string, presented: string, stored: string | undefined): boolean {
+    if (stored === undefined || passwordKind(stored) === 'plain') return false;
+    return this.cache.get(cacheKey(username, stored, presented)) === true;
   }
 }

@@ -3,7 +3,8 @@
  * with RFC 6750 §3 challenges and a bounded cache of verified tokens.
  *
  * The cache only saves signature work: an entry lives until the token's
- * `exp` (at most `cacheMaxTtlSec`), is keyed by a keyed hash (never the token),
+ * `exp` or its verifier's `iat + maxTokenAgeSec`, whichever comes first (at
+ * most `cacheMaxTtlSec`), is keyed by a keyed hash (never the token),
  * and revocation is still asked of the store on every request, cache hit or
  * not — so a logout applies on the very next request.
  */
@@ -13,7 +14,7 @@ import { LruCache } from '../lru';
 import { cacheKey } from '../secure-compare';
 import { validateRealm } from '../basic';
 import { extractBearer } from '../jwt/extract';
-import type { JwtClaims } from '../jwt/verify';
+import { JwtClaims, verifiedUntil } from '../jwt/verify';
 import type { AccessTokenSource } from './access-tokens';
 
 export interface BearerAuthenticatorOptions {
@@ -83,8 +84,9 @@ export class BearerAuthenticator {
     }
     const claims = await this.source.verify(token);
     if (cacheable) {
-      const untilExp = typeof claims.exp === 'number' ? claims.exp * 1000 - this.now() : this.cacheMaxTtlMs;
-      const ttl = Math.min(untilExp, this.cacheMaxTtlMs);
+      // The verifier knows its maxTokenAge; a source without one is limited by exp alone.
+      const until = verifiedUntil(claims) ?? (typeof claims.exp === 'number' ? claims.exp * 1000 : undefined);
+      const ttl = Math.min(until === undefined ? this.cacheMaxTtlMs : until - this.now(), this.cacheMaxTtlMs);
       if (ttl > 0) this.cache!.set(key, claims, ttl);
     }
     return claims;

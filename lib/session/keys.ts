@@ -4,19 +4,7 @@
  * IPs, token ids) are hashed: keys stay short, fit every backend, and never
  * spell a username or a token in the store.
  */
-import { createHash } from 'crypto';
-
-/** SHA-256 hex of the parts, joined unambiguously. */
-export function digest(...parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(String(p.length)).update(':').update(p, 'utf8');
-  return h.digest('hex');
-}
-
-/** SHA-256 hex of a presented token (refresh or opaque access token): how tokens are stored. */
-export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+import { sha256Parts as digest } from '../secure-compare';
 
 /** Identifiers we mint ourselves are base64url; anything else (an external jti) is hashed. */
 function idPart(id: string): string {

@@ -7,15 +7,21 @@
  * Counting per (user, IP) rather than per user means an attacker cannot lock
  * a victim out from elsewhere; the per-IP limit stops one address spraying
  * many usernames. Counters live in the store, so instances sharing a store
- * share them.
+ * share them. IPv6 clients are counted per /64 (one customer's usual
+ * allocation, RFC 6177), IPv4 per address.
+ *
+ * Concurrency: an attempt is reserved (in-process) before anything is read,
+ * and refused while attempts in flight + failures recorded would exceed a
+ * limit — so a burst cannot have more guesses checked than the limit while
+ * the first failures are still being counted.
  *
  * Hot path: a per-IP mark is written before any counter or ban of that IP
  * and outlives them all, so a request from an address with no recent
- * failure costs one store read (the mark) and nothing on success. Counters
- * or bans written without a mark (by a version before it) are not seen.
+ * failure costs one store read (the mark) and nothing on success.
  */
 import type { Store } from '../store/store';
 import { LockedError } from '../errors';
+import { parseAddress, formatBytes } from '../ip/address';
 import { keys } from './keys';
 
 export interface LockoutOptions {
@@ -37,11 +43,56 @@ export interface LockCheck {
   readonly quiet: boolean;
 }
 
+/** One reserved attempt: end it with exactly one of failure(), success() or end(). */
+export interface LockAttempt {
+  /** Counts the failure in the store, then frees the reservation. */
+  failure(): Promise<void>;
+  /** Clears the (user, IP) count when one may exist, then frees the reservation. */
+  success(): Promise<void>;
+  /** Frees the reservation without counting anything (e.g. "MFA code required", a store error). Idempotent. */
+  end(): void;
+}
+
 const QUIET: LockCheck = Object.freeze({ quiet: true });
-const NOISY: LockCheck = Object.freeze({ quiet: false });
 
 /** The mark outlives the writes that follow it (counter, ban) by this much: covers a slow store between them. */
 const MARK_SLACK_MS = 60_000;
+
+/**
+ * Attempts in flight per counter key, for the whole process: login and basic
+ * nodes sharing a store share counters, so they share reservations too.
+ * Entries leave when their last attempt ends; the size bound fails closed.
+ */
+const inFlight = new Map<string, number>();
+const MAX_IN_FLIGHT_KEYS = 100_000;
+
+/** An attempt that counts nothing: lockout disabled or absent. */
+export const NO_ATTEMPT: LockAttempt = Object.freeze({ failure: async () => {}, success: async () => {}, end: () => {} });
+
+/** Reserves an attempt on `lockout` when there is one (see Lockout.begin). */
+export function beginAttempt(lockout: Lockout | undefined, user: string, ip: string): Promise<LockAttempt> {
+  return lockout ? lockout.begin(user, ip) : Promise.resolve(NO_ATTEMPT);
+}
+
+/**
+ * The address failures count against: IPv6 by its /64 (a client is usually
+ * handed a whole /64, so per-address counting gives it 2^64 tries); IPv4
+ * and IPv4-mapped IPv6 per address; anything unparseable as given.
+ */
+export function lockoutAddress(ip: string): string {
+  const addr = parseAddress(ip);
+  if (!addr) return ip;
+  if (addr.family === 4) return addr.text;
+  const net = Uint8Array.from(addr.bytes);
+  net.fill(0, 8);
+  return `${formatBytes(6, net)}/64`;
+}
+
+interface LockState {
+  quiet: boolean;
+  pairFailures: number;
+  ipFailures: number;
+}
 
 export class Lockout {
   readonly maxRetries: number;
@@ -65,53 +116,152 @@ export class Lockout {
   }
 
   /**
+   * Reserves one attempt, then throws LockedError (429) while the pair or the
+   * IP is banned, or while attempts in flight + failures recorded would pass
+   * a limit. The reservation happens before the first await, so concurrent
+   * callers always see each other.
+   */
+  async begin(user: string, ip: string): Promise<LockAttempt> {
+    if (!this.enabled) return NO_ATTEMPT;
+    const addr = lockoutAddress(ip);
+    const held: string[] = [];
+    const release = () => {
+      for (const k of held.splice(0)) unreserve(k);
+    };
+    try {
+      const pairAhead = this.maxRetries > 0 ? reserve(keys.failUserIp(user, addr), held) : 0;
+      const ipAhead = this.ipMaxRetries > 0 ? reserve(keys.failIp(addr), held) : 0;
+      const state = await this.read(user, addr);
+      if ((this.maxRetries > 0 && state.pairFailures + pairAhead > this.maxRetries) ||
+          (this.ipMaxRetries > 0 && state.ipFailures + ipAhead > this.ipMaxRetries)) {
+        // No ban yet: the attempts ahead are still being checked. Worth a retry shortly.
+        throw new LockedError('too many attempts in flight for this user or address', { retryAfter: 1 });
+      }
+      return {
+        failure: async () => {
+          try {
+            await this.countFailure(user, addr);
+          } finally {
+            release();
+          }
+        },
+        success: async () => {
+          try {
+            if (this.maxRetries > 0 && !state.quiet) await this.store.delete(keys.failUserIp(user, addr));
+          } finally {
+            release();
+          }
+        },
+        end: release,
+      };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /**
    * Throws LockedError (429, retryAfter) while the pair or the IP is banned.
-   * An IP without a mark has no counter and no ban: one read, then done.
+   * Reserves nothing: request paths use begin().
    */
   async check(user: string, ip: string): Promise<LockCheck> {
     if (!this.enabled) return QUIET;
-    if ((await this.store.get(keys.lockMark(ip))) === undefined) return QUIET;
-    const [pair, addr] = await Promise.all([
-      this.maxRetries > 0 ? this.store.get(keys.banUserIp(user, ip)) : undefined,
-      this.ipMaxRetries > 0 ? this.store.get(keys.banIp(ip)) : undefined,
-    ]);
-    const now = this.now();
-    const until = Math.max(banEnd(pair, now), banEnd(addr, now));
-    if (until > 0) {
-      const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
-      throw new LockedError(pair !== undefined ? 'too many failures for this user from this address' : 'too many failures from this address', { retryAfter });
-    }
-    return NOISY;
+    return (await this.read(user, lockoutAddress(ip))).quiet ? QUIET : Object.freeze({ quiet: false });
   }
 
   /** Counts one failure; bans when a limit is reached. */
   async failure(user: string, ip: string): Promise<void> {
-    if (!this.enabled) return;
-    // The mark first: whoever reads no mark may rely on there being no counter and no ban.
-    await this.store.set(keys.lockMark(ip), String(this.now() + this.markTtlMs), this.markTtlMs);
-    await Promise.all([
-      this.maxRetries > 0 && this.bump(keys.failUserIp(user, ip), keys.banUserIp(user, ip), this.maxRetries),
-      this.ipMaxRetries > 0 && this.bump(keys.failIp(ip), keys.banIp(ip), this.ipMaxRetries),
-    ]);
+    if (this.enabled) await this.countFailure(user, lockoutAddress(ip));
   }
 
   /**
    * A success clears the (user, IP) count — never the IP count, so one valid
-   * account cannot launder an address. Pass what check() returned: after a
-   * quiet check there is no count to clear, and no store call is made (a
-   * failure racing in between then stays counted: the safe side).
+   * account cannot launder an address. After a quiet check there is no count
+   * to clear, and no store call is made (a failure racing in between then
+   * stays counted: the safe side).
    */
   async success(user: string, ip: string, checked?: LockCheck): Promise<void> {
-    if (this.maxRetries > 0 && !checked?.quiet) await this.store.delete(keys.failUserIp(user, ip));
+    if (this.maxRetries > 0 && !checked?.quiet) await this.store.delete(keys.failUserIp(user, lockoutAddress(ip)));
+  }
+
+  /** An IP without a mark has no counter and no ban: one read, then done. */
+  private async read(user: string, addr: string): Promise<LockState> {
+    if ((await this.store.get(keys.lockMark(addr))) === undefined) return { quiet: true, pairFailures: 0, ipFailures: 0 };
+    const pairOn = this.maxRetries > 0;
+    const ipOn = this.ipMaxRetries > 0;
+    const [pair, ipBan, pairCount, ipCount] = await Promise.all([
+      pairOn ? this.store.get(keys.banUserIp(user, addr)) : undefined,
+      ipOn ? this.store.get(keys.banIp(addr)) : undefined,
+      pairOn ? this.store.get(keys.failUserIp(user, addr)) : undefined,
+      ipOn ? this.store.get(keys.failIp(addr)) : undefined,
+    ]);
+    const now = this.now();
+    const until = Math.max(banEnd(pair, now), banEnd(ipBan, now));
+    if (until > 0) {
+      const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
+      throw new LockedError(pair !== undefined ? 'too many failures for this user from this address' : 'too many failures from this address', { retryAfter });
+    }
+    return { quiet: false, pairFailures: failures(pairCount, this.maxRetries), ipFailures: failures(ipCount, this.ipMaxRetries) };
+  }
+
+  private async countFailure(user: string, addr: string): Promise<void> {
+    // The mark first: whoever reads no mark may rely on there being no counter and no ban.
+    await this.keepLater(keys.lockMark(addr), this.now() + this.markTtlMs);
+    await Promise.all([
+      this.maxRetries > 0 && this.bump(keys.failUserIp(user, addr), keys.banUserIp(user, addr), this.maxRetries),
+      this.ipMaxRetries > 0 && this.bump(keys.failIp(addr), keys.banIp(addr), this.ipMaxRetries),
+    ]);
   }
 
   private async bump(counterKey: string, banKey: string, limit: number): Promise<void> {
     const { value } = await this.store.increment(counterKey, this.findTimeMs);
     if (value < limit) return;
-    const until = this.now() + this.banTimeMs;
-    await this.store.set(banKey, String(until), this.banTimeMs);
+    await this.keepLater(banKey, this.now() + this.banTimeMs);
     await this.store.delete(counterKey);
   }
+
+  /**
+   * Sets `key` to expire at `until` (epoch ms, also its value) unless it
+   * already lasts longer: nodes sharing a store may have different find and
+   * ban times, and the shorter must never cut the longer's mark or ban.
+   * Values only ever grow under compare-and-set, so giving up after a few
+   * lost races still leaves a value at least as late as the one first read.
+   */
+  private async keepLater(key: string, until: number): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      const raw = await this.store.get(key);
+      const ttl = Math.max(1, until - this.now());
+      if (raw === undefined) {
+        if (await this.store.setIfAbsent(key, String(until), ttl)) return;
+        continue;
+      }
+      const current = Number(raw);
+      if (Number.isFinite(current) && current >= until) return;
+      if (await this.store.compareAndSet(key, raw, String(until), ttl)) return;
+    }
+  }
+}
+
+/** Adds one in-flight attempt for `key` and returns how many are in flight with it. */
+function reserve(key: string, held: string[]): number {
+  const n = inFlight.get(key) ?? 0;
+  if (n === 0 && inFlight.size >= MAX_IN_FLIGHT_KEYS) throw new LockedError('too many attempts in flight', { retryAfter: 1 });
+  inFlight.set(key, n + 1);
+  held.push(key);
+  return n + 1;
+}
+
+function unreserve(key: string): void {
+  const n = (inFlight.get(key) ?? 1) - 1;
+  if (n <= 0) inFlight.delete(key);
+  else inFlight.set(key, n);
+}
+
+/** A recorded failure count; an unreadable one counts as the limit (fail closed). */
+function failures(raw: string | undefined, limit: number): number {
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : limit;
 }
 
 /** The ban's end (epoch ms); a present but unreadable entry still bans (fail closed) for a minute. */

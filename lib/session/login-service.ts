@@ -8,7 +8,7 @@
  * (ASVS 6.3.8). While the (user, IP) pair or the IP is banned, nothing is
  * checked at all.
  */
-import { InvalidCredentialsError, MfaError, MalformedCredentialsError, StoreUnavailableError } from '../errors';
+import { AuthError, InvalidCredentialsError, MfaError, MalformedCredentialsError, StoreUnavailableError } from '../errors';
 import type { AuthInfo } from '../auth-info';
 import { PasswordChecker } from '../passwords/password-checker';
 import { UserDirectory, UserRecord } from '../credentials/user-list';
@@ -20,7 +20,8 @@ import { RefreshTokens } from './refresh-tokens';
 import { Families } from './families';
 import { Revocations } from './revocation';
 import { OwnTokenSource } from './access-tokens';
-import { Lockout } from './lockout';
+import { Lockout, beginAttempt } from './lockout';
+import { guardedPasswordCheck } from './guarded-password-check';
 import { TotpGuard } from './totp-guard';
 import { TotpEnrolment, StoredSeed } from './totp-enrolment';
 import type { SessionSubject } from './session-subject';
@@ -74,8 +75,8 @@ const PROFILE_FIELDS = ['name', 'email', 'displayName', 'display_name', 'given_n
 export class LoginService {
   readonly users: UserDirectory;
   private readonly tokens: SessionTokens;
-  private readonly passwords: PasswordChecker;
-  private readonly lockout?: Lockout;
+  readonly passwords: PasswordChecker;
+  readonly lockout?: Lockout;
   private readonly totp?: LoginServiceOptions['totp'];
   /** Kept even with policy 'off': enrolling does not depend on whether login asks for codes yet. */
   private readonly enrolment?: TotpEnrolment;
@@ -93,15 +94,10 @@ export class LoginService {
 
   async login(userList: unknown, fields: LoginFields, ip: string): Promise<SessionResult> {
     const { username, password } = fields;
-    await this.lockout?.check(username, ip);
-    const user = this.users.find(userList, username);
-    const ok = await this.passwords.check(username, password, user?.password, this.users.likeHash(userList));
-    if (!ok || !user) {
-      await this.lockout?.failure(username, ip);
-      throw new InvalidCredentialsError(user ? 'wrong password' : 'unknown user');
-    }
-    if (this.totp) await this.secondFactor(user, fields.mfaCode, ip);
-    await this.lockout?.success(username, ip);
+    // The second factor runs inside the same lockout attempt: a burst of code
+    // guesses is limited like a burst of passwords.
+    const next = this.totp ? (u: UserRecord) => this.secondFactor(u, fields.mfaCode) : undefined;
+    const user = await guardedPasswordCheck(this, userList, username, password, ip, next);
     const session = this.sessionOf(user);
     const refresh = await this.tokens.refreshTokens.start(session);
     return this.respond(session, refresh.token, refresh.familyId, 'login');
@@ -168,7 +164,7 @@ export class LoginService {
   async enrol(subject: string, codes: { mfaCode?: string; currentCode?: string }, ip: string): Promise<EnrolmentResult> {
     const enrolment = this.enrolment;
     if (!enrolment) throw new MfaError('TOTP enrolment is not configured');
-    await this.lockout?.check(subject, ip);
+    const attempt = await beginAttempt(this.lockout, subject, ip);
     try {
       if (codes.mfaCode !== undefined) {
         await enrolment.confirm(subject, codes.mfaCode);
@@ -177,8 +173,10 @@ export class LoginService {
       const started = await enrolment.begin(subject, codes.currentCode);
       return { secret: started.secret, otpauth_uri: started.otpauthUri, confirm_with: 'mfa_code' };
     } catch (err) {
-      if (err instanceof MfaError) await this.lockout?.failure(subject, ip);
+      if (err instanceof MfaError) await attempt.failure();
       throw err;
+    } finally {
+      attempt.end();
     }
   }
 
@@ -193,7 +191,8 @@ export class LoginService {
     }
   }
 
-  private async secondFactor(user: UserRecord, code: string | undefined, ip: string): Promise<void> {
+  /** Returns the error of a wrong or replayed code (counted like a wrong password); throws refusals that are not guesses. */
+  private async secondFactor(user: UserRecord, code: string | undefined): Promise<AuthError | void> {
     const { policy, guard } = this.totp!;
     const seed = await this.seedOf(user);
     if (seed.state === 'none') {
@@ -207,7 +206,7 @@ export class LoginService {
       await guard.verify(user.username, seed.seed, code);
     } catch (err) {
       // Wrong or replayed codes count like wrong passwords (RFC 6238 §5.2: throttle).
-      await this.lockout?.failure(user.username, ip);
+      if (err instanceof MfaError) return err;
       throw err;
     }
   }

@@ -3,9 +3,10 @@
  * (ASVS 7.2.3 asks for at least 128), meaningless to the client, stored only
  * as their SHA-256 with the claims they stand for and a TTL ending at `exp`.
  */
-import { randomBytes } from 'crypto';
 import type { Store } from '../store/store';
-import { keys, tokenDigest } from './keys';
+import { sha256Hex } from '../secure-compare';
+import { keys } from './keys';
+import { isRandomToken, mintRandomToken } from './random-token';
 import { parseRecord } from './session-subject';
 
 /** What an opaque token stands for: the claims a JWT would carry. */
@@ -13,22 +14,20 @@ export interface OpaqueTokenRecord {
   claims: Record<string, unknown> & { sub: string; jti: string; exp: number; iat: number };
 }
 
-const FORMAT = /^[A-Za-z0-9_-]{43}$/;
-
 export class OpaqueAccessTokens {
   constructor(private readonly store: Store, private readonly now: () => number = Date.now) {}
 
   async issue(claims: OpaqueTokenRecord['claims']): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
+    const token = mintRandomToken();
     const ttl = claims.exp * 1000 - this.now();
-    await this.store.set(keys.opaqueToken(tokenDigest(token)), JSON.stringify({ claims }), Math.max(1, ttl));
+    await this.store.set(keys.opaqueToken(sha256Hex(token)), JSON.stringify({ claims }), Math.max(1, ttl));
     return token;
   }
 
   /** The record, or undefined when unknown, expired, revoked or not one of ours. */
   async lookup(token: string): Promise<OpaqueTokenRecord | undefined> {
     if (!looksOpaque(token)) return undefined;
-    const record = parseRecord<OpaqueTokenRecord>(await this.store.get(keys.opaqueToken(tokenDigest(token))), (v) => {
+    const record = parseRecord<OpaqueTokenRecord>(await this.store.get(keys.opaqueToken(sha256Hex(token))), (v) => {
       const c = v.claims as Record<string, unknown> | undefined;
       return typeof c === 'object' && c !== null && typeof c.sub === 'string' && typeof c.jti === 'string' &&
         typeof c.exp === 'number' && typeof c.iat === 'number';
@@ -38,10 +37,10 @@ export class OpaqueAccessTokens {
   }
 
   async revoke(token: string): Promise<boolean> {
-    return looksOpaque(token) ? this.store.delete(keys.opaqueToken(tokenDigest(token))) : false;
+    return looksOpaque(token) ? this.store.delete(keys.opaqueToken(sha256Hex(token))) : false;
   }
 }
 
 export function looksOpaque(token: string): boolean {
-  return typeof token === 'string' && FORMAT.test(token);
+  return isRandomToken(token);
 }

@@ -5,10 +5,11 @@
  * so the whole family is revoked — OAuth 2.0 Security BCP (RFC 9700) §4.14.2,
  * ASVS 10.4.5. The family's absolute lifetime is fixed at login (10.4.8).
  */
-import { randomBytes } from 'crypto';
 import type { Store } from '../store/store';
 import { InvalidCredentialsError, MalformedCredentialsError } from '../errors';
-import { keys, tokenDigest } from './keys';
+import { sha256Hex } from '../secure-compare';
+import { keys } from './keys';
+import { isRandomToken, mintRandomToken } from './random-token';
 import { Families } from './families';
 import { SessionSubject, parseRecord } from './session-subject';
 
@@ -34,9 +35,6 @@ export interface RefreshTokensOptions {
   now?: () => number;
 }
 
-/** 32 random bytes, base64url: exactly 43 characters. */
-const FORMAT = /^[A-Za-z0-9_-]{43}$/;
-
 export class RefreshTokens {
   private readonly lifetimeMs: number;
   private readonly now: () => number;
@@ -60,7 +58,7 @@ export class RefreshTokens {
    * the compare-and-set) → the family is revoked, then AUTH_001.
    */
   async rotate(presented: unknown): Promise<RotatedRefreshToken> {
-    const key = keys.refreshToken(tokenDigest(checkFormat(presented)));
+    const key = keys.refreshToken(sha256Hex(checkFormat(presented)));
     const raw = await this.store.get(key);
     const record = parseRecord<TokenRecord>(raw, (v) => typeof v.fam === 'string' && (v.state === 'active' || v.state === 'rotated'));
     if (!record) throw new InvalidCredentialsError(raw === undefined ? 'unknown or expired refresh token' : 'unreadable refresh token record');
@@ -86,23 +84,23 @@ export class RefreshTokens {
    * the family id, or undefined for an unknown token (nothing to revoke).
    */
   async revoke(presented: unknown): Promise<string | undefined> {
-    if (typeof presented !== 'string' || !FORMAT.test(presented)) return undefined;
-    const record = parseRecord<TokenRecord>(await this.store.get(keys.refreshToken(tokenDigest(presented))), (v) => typeof v.fam === 'string');
+    if (!isRandomToken(presented)) return undefined;
+    const record = parseRecord<TokenRecord>(await this.store.get(keys.refreshToken(sha256Hex(presented))), (v) => typeof v.fam === 'string');
     if (!record) return undefined;
     await this.families.revoke(record.fam);
     return record.fam;
   }
 
   private async mint(familyId: string, expiresAt: number): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
+    const token = mintRandomToken();
     const record: TokenRecord = { fam: familyId, state: 'active' };
-    await this.store.set(keys.refreshToken(tokenDigest(token)), JSON.stringify(record), Math.max(1, expiresAt - this.now()));
+    await this.store.set(keys.refreshToken(sha256Hex(token)), JSON.stringify(record), Math.max(1, expiresAt - this.now()));
     return token;
   }
 }
 
 function checkFormat(presented: unknown): string {
   if (typeof presented !== 'string' || presented === '') throw new MalformedCredentialsError('refresh_token missing', { status: 400 });
-  if (!FORMAT.test(presented)) throw new InvalidCredentialsError('refresh token has the wrong format');
+  if (!isRandomToken(presented)) throw new InvalidCredentialsError('refresh token has the wrong format');
   return presented;
 }

@@ -7,6 +7,7 @@ import {
 import type { RED, RedNode } from '../shared/red-types';
 import type { StatusReporter } from '../shared/status';
 import { issuerTokens } from '../login/issuer-provider';
+import { list, numberValue } from '../shared/config-values';
 
 export interface BearerKeyConfig {
   keySource?: 'issuer' | 'secret' | 'key' | 'jwks';
@@ -108,14 +109,6 @@ function algList(v: string | undefined): JwsAlg[] {
   return algs as JwsAlg[];
 }
 
-function list(v: string | undefined): string[] | undefined {
-  const items = (v ?? '').split(/[\s,]+/).filter(Boolean);
-  return items.length ? items : undefined;
-}
-
 function num(v: string | number | undefined, dflt: number, what: string): number {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${what} must be a number >= 0`);
-  return n;
+  return numberValue(v, dflt, '>= 0', `${what} must be a number >= 0`);
 }

@@ -2,6 +2,7 @@ import { createSessionTokens, SessionTokensBundle } from '../../lib/session';
 import type { JwsAlg } from '../../lib/jwt';
 import type { RED, RedNode } from '../shared/red-types';
 import { resolveStore } from '../shared/store-ref';
+import { list, numberValue } from '../shared/config-values';
 import type { IssuerProvider } from './issuer-provider';
 
 interface IssuerConfig {
@@ -60,16 +61,8 @@ export = function register(RED: RED) {
   });
 };
 
-function list(v: string | undefined): string[] | undefined {
-  const items = (v ?? '').split(/[\s,]+/).filter(Boolean);
-  return items.length ? items : undefined;
-}
-
 function seconds(v: string | number | undefined, dflt: number, what: string): number {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a whole number of seconds > 0`);
-  return n;
+  return numberValue(v, dflt, 'whole > 0', `${what} must be a whole number of seconds > 0`);
 }
 
 function json(v: string | undefined): Record<string, unknown> | undefined {

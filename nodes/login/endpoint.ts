@@ -1,7 +1,8 @@
-import { AuthInfo, InvalidCredentialsError, emitDecision } from '../../lib';
+import { AuthInfo, emitDecision } from '../../lib';
 import type { RedMsg, RedNode } from '../shared/red-types';
-import { DecisionOptions, reject, nodeFacts, clientIp } from '../shared/decision';
+import { DecisionOptions, reject, nodeFacts, clientIp, requestFacts, answer, settle } from '../shared/decision';
 import { StatusReporter } from '../shared/status';
+import { setupOrFailClosed } from '../shared/fail-closed-setup';
 
 /** What an endpoint operation answers on success. */
 export interface EndpointResult {
@@ -26,8 +27,6 @@ export interface EndpointSpec {
  */
 export const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 
-type ExpressRes = NonNullable<RedMsg['res']>['_res'] & { send?(body: unknown): unknown; end?(): unknown };
-
 /**
  * The glue of endpoints that answer with a body of their own (login, refresh,
  * logout, enrolment): output 1 carries the success response in msg.payload /
@@ -39,51 +38,29 @@ type ExpressRes = NonNullable<RedMsg['res']>['_res'] & { send?(body: unknown): u
 export function initEndpointNode(node: RedNode, config: { respond?: boolean }, spec: EndpointSpec): void {
   const status = new StatusReporter(node);
   const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status };
-  let handle: (msg: RedMsg) => Promise<EndpointResult>;
-  try {
-    handle = spec.setup(status);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    node.error(`configuration error: ${message}`);
-    status.configError(`config error: ${message}`);
-    handle = async () => {
-      throw new InvalidCredentialsError('node configuration invalid');
-    };
-  }
-  node.on('input', (msg, send, done) => {
-    // Through a promise even if `handle` throws synchronously: every msg gets an answer.
-    Promise.resolve().then(() => handle(msg)).then(
-      (result) => succeed(node, opts, msg, result, send),
-      (error) => reject(node, opts, msg, error, send),
-    ).then(() => done(), (e) => done(e instanceof Error ? e : new Error(String(e))));
-  });
+  const handle = setupOrFailClosed(node, status, (s) => spec.setup(s));
+  node.on('input', (msg, send, done) => settle(
+    () => handle(msg),
+    (result) => succeed(node, opts, msg, result, send),
+    (error) => reject(node, opts, msg, error, send),
+    done,
+  ));
 }
 
 function succeed(node: RedNode, opts: DecisionOptions, msg: RedMsg, result: EndpointResult, send: (m: Array<RedMsg | null>) => void): void {
   opts.status.allowed();
   emitDecision({
     time: new Date().toISOString(), outcome: 'allow', method: opts.method, reason: result.reason,
-    subject: result.subject ?? result.auth?.subject, ip: clientIp(msg),
-    httpMethod: msg.req?.method, path: msg.req?.path ?? msg.req?.url, node: nodeFacts(node),
+    subject: result.subject ?? result.auth?.subject, ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node),
   });
   if (result.auth) msg.auth = result.auth;
   else delete msg.auth;
-  const headers: Record<string, string> = { ...NO_STORE };
+  answer(msg, opts.respond, result.statusCode, { ...NO_STORE }, result.payload);
   if (opts.respond) {
-    const res = msg.res?._res as ExpressRes | undefined;
-    if (res && !res.headersSent) {
-      res.status(result.statusCode).set(headers);
-      if (result.payload === undefined) res.end?.();
-      else res.json(result.payload);
-    }
     // The tokens went to the client; they do not travel further down the flow.
     delete msg.payload;
     delete msg.statusCode;
     delete msg.headers;
-  } else {
-    msg.statusCode = result.statusCode;
-    msg.headers = headers;
-    msg.payload = result.payload === undefined ? '' : result.payload;
   }
   send([msg, null]);
 }

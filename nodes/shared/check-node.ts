@@ -1,7 +1,8 @@
-import { AuthError, AuthInfo, InvalidCredentialsError } from '../../lib';
+import { AuthError, AuthInfo } from '../../lib';
 import type { RedMsg, RedNode } from './red-types';
 import { decide, DecisionOptions } from './decision';
 import { StatusReporter } from './status';
+import { setupOrFailClosed } from './fail-closed-setup';
 
 export interface CheckNodeConfig {
   name?: string;
@@ -26,17 +27,7 @@ export interface CheckNodeSpec {
 export function initCheckNode(node: RedNode, config: CheckNodeConfig, spec: CheckNodeSpec): void {
   const status = new StatusReporter(node);
   const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge: spec.challenge };
-  let check: (msg: RedMsg) => Promise<AuthInfo>;
-  try {
-    check = spec.setup(status);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    node.error(`configuration error: ${message}`);
-    status.configError(`config error: ${message}`);
-    check = async () => {
-      throw new InvalidCredentialsError('node configuration invalid');
-    };
-  }
+  const check = setupOrFailClosed(node, status, (s) => spec.setup(s));
   node.on('input', (msg, send, done) => decide(node, opts, msg, () => check(msg), send, done));
   node.on('close', (_removed, done) => {
     Promise.resolve()

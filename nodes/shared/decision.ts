@@ -1,4 +1,5 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo, parseAddress } from '../../lib';
+import { AuthError, toAuthError, emitDecision, AuthInfo } from '../../lib';
+import { peerAddressText } from '../../lib/ip/address';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
 // Direct path until lib/index.ts exports it.
@@ -20,11 +21,11 @@ export interface DecisionOptions {
 
 /** The socket peer, IPv4-mapped IPv6 shown as IPv4 (proxy-aware resolution is the ip node's job). */
 export function clientIp(msg: RedMsg): string | undefined {
-  const peer = msg.req?.socket?.remoteAddress ?? msg.req?.ip;
-  return peer === undefined ? undefined : parseAddress(peer)?.text ?? peer;
+  return peerAddressText(msg.req?.socket?.remoteAddress ?? msg.req?.ip);
 }
 
-function requestFacts(msg: RedMsg) {
+/** The request as audit events describe it (method and path, never headers or body). */
+export function requestFacts(msg: RedMsg) {
   return { httpMethod: msg.req?.method, path: msg.req?.path ?? msg.req?.url };
 }
 
@@ -55,15 +56,42 @@ export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error:
   });
   const { headers, payload } = rejectionFor(err, opts.challenge?.(err));
   delete msg.auth; // a rejected msg must never look authenticated downstream
-  if (opts.respond) {
+  answer(msg, opts.respond, err.status, headers, payload);
+  if (!opts.respond) send([null, msg]);
+}
+
+/**
+ * An HTTP answer: with "respond automatically" the node writes it to the
+ * client itself (unless a response already went out); otherwise it goes on
+ * the msg for an `http response` node (an empty payload for no body).
+ */
+export function answer(msg: RedMsg, respond: boolean, statusCode: number, headers: Record<string, string>, payload: unknown): void {
+  if (respond) {
     const res = msg.res?._res;
-    if (res && !res.headersSent) res.status(err.status).set(headers).json(payload);
+    if (!res || res.headersSent) return;
+    res.status(statusCode).set(headers);
+    if (payload === undefined) res.end?.();
+    else res.json(payload);
     return;
   }
-  msg.statusCode = err.status;
+  msg.statusCode = statusCode;
   msg.headers = headers;
-  msg.payload = payload;
-  send([null, msg]);
+  msg.payload = payload === undefined ? '' : payload;
+}
+
+/**
+ * Runs one msg's work and hands the outcome to `ok` or `fail`. The work runs
+ * inside a promise, so even a synchronous throw gets an answer; `done` is
+ * called exactly once, with an error only if `ok`/`fail` themselves threw.
+ */
+export function settle<T>(
+  work: () => Promise<T>,
+  ok: (value: T) => void,
+  fail: (error: unknown) => void,
+  done: (err?: Error) => void,
+): void {
+  Promise.resolve().then(work).then(ok, fail)
+    .then(() => done(), (e) => done(e instanceof Error ? e : new Error(String(e))));
 }
 
 /** Runs one check for one msg and applies the contract; never throws, never leaves `done` uncalled. */
@@ -75,8 +103,5 @@ export function decide(
   send: (m: Array<RedMsg | null>) => void,
   done: (err?: Error) => void,
 ): void {
-  check().then(
-    (info) => accept(node, opts, msg, info, send),
-    (error) => reject(node, opts, msg, error, send),
-  ).then(() => done(), (e) => done(e instanceof Error ? e : new Error(String(e))));
+  settle(check, (info) => accept(node, opts, msg, info, send), (error) => reject(node, opts, msg, error, send), done);
 }

@@ -1,3 +1,4 @@
+import { oncePerValue } from '../../lib/memo';
 import type { RedNode } from './red-types';
 import type { StatusReporter } from './status';
 
@@ -12,14 +13,11 @@ interface ListChecker {
  * the request path pays one identity comparison.
  */
 export function watchListWarnings(node: RedNode, status: StatusReporter, checker: ListChecker): (raw: unknown) => void {
-  let seen: unknown = Symbol('none');
-  return (raw) => {
-    if (raw === seen) return;
-    seen = raw;
+  return oncePerValue((raw) => {
     const problems = checker.problems(raw);
     const warnings = checker.warnings?.(raw) ?? [];
     for (const p of problems) node.warn(`credential list: ${p}`);
     for (const w of warnings) node.warn(`credential list: ${w} — store scrypt or bcrypt hashes instead`);
     status.warn(warnings[0] ?? (problems.length ? `${problems.length} invalid entries` : undefined));
-  };
+  });
 }

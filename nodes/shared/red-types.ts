@@ -22,6 +22,8 @@ export interface RedResponse {
     status(code: number): RedResponse['_res'];
     set(headers: Record<string, string>): RedResponse['_res'];
     json(body: unknown): unknown;
+    /** Ends the response without a body (Express, Node http). */
+    end?(): unknown;
     headersSent?: boolean;
   };
 }

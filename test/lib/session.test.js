@@ -160,6 +160,16 @@ describe('lib/session', () => {
       assert.match(sessionStoreKeys.revokedJti('../../etc/passwd'), /^af:rv:h[0-9a-f]{64}$/);
       assert.match(sessionStoreKeys.revokedJti('x'.repeat(10_000)), /^af:rv:h[0-9a-f]{64}$/);
     });
+
+    it('store key formats stay byte-identical (data already stored must still be found)', () => {
+      // SHA-256 over "<length>:<part>" per part; these literals were taken before the key code moved.
+      assert.equal(sessionStoreKeys.failUserIp('alice', '192.0.2.1'), 'af:lf:u:bc4f59ce0081285e98d95912ce6a423015ccdb477886840d3bdedfab6a569a96');
+      assert.equal(sessionStoreKeys.lockMark('192.0.2.1'), 'af:lm:0dbc384443c454d24ee23a4eba7f6520fd3e437bf00656b3e75280cdd217918e');
+      assert.equal(sessionStoreKeys.totpUsed('alice', 12345), 'af:tu:8c9038777a9c5c17ffc2d2a35b3acdce34789ccdc6aa66081f3649075a2083b8:12345');
+      assert.equal(sessionStoreKeys.revokedJti('a b'), 'af:rv:h5661c0af306771b3d7e57296576b10396de97a3095b7552cb101971e818126ba');
+      const parts = crypto.createHash('sha256').update('5:alice9:192.0.2.1').digest('hex');
+      assert.equal(sessionStoreKeys.failUserIp('alice', '192.0.2.1'), `af:lf:u:${parts}`);
+    });
   });
 
   describe('lockout', () => {
@@ -376,6 +386,27 @@ describe('lib/session', () => {
       // Past exp + the verifier's 30 s leeway: the cache entry ended at exp, the verifier refuses.
       now.advance(150_000);
       await rejectsWith(bearer.authenticate({ authorization: [`Bearer ${other.token}`] }), 'AUTH_002');
+    });
+
+    it('the cache never outlives maxTokenAge: verified at age 50 s (max 60 s), refused at 150 s', async () => {
+      const now = clock();
+      const { signJwt, buildSigningKey } = require('../../dist/lib/jwt');
+      const spec = { alg: 'HS256', secret: SECRET };
+      const iat = now() / 1000;
+      const token = signJwt({ sub: 's', iat, exp: iat + 3600 }, buildSigningKey(spec));
+      const bearer = new BearerAuthenticator({ source: new JwtSource({ keys: [buildVerificationKey(spec)], maxTokenAgeSec: 60, now }), now });
+      const req = { authorization: [`Bearer ${token}`] };
+      now.advance(50_000);
+      await bearer.authenticate(req);
+      now.advance(100_000);
+      await rejectsWith(bearer.authenticate(req), 'AUTH_002', /maxTokenAge/);
+    });
+
+    it('a leeway past the 300 s revocation margin is refused at configuration (revoked tokens would come back)', () => {
+      const keys = [buildVerificationKey({ alg: 'HS256', secret: SECRET })];
+      assert.throws(() => new JwtSource({ keys, leewaySec: 301 }), /leewaySec must be at most 300 seconds/);
+      assert.throws(() => setup({ leewaySec: 3600 }), /at most 300/);
+      new JwtSource({ keys, leewaySec: 300 });
     });
 
     it('maps scp arrays, a roles dot path, and azp to msg.auth', async () => {

@@ -143,6 +143,24 @@ describe('authflow-basic lockout over real HTTP', function () {
     assert.equal(control, 1);
   });
 
+  it('a burst of 40 concurrent wrong passwords: only maxRetries are hashed, the rest 429 before any hash', async () => {
+    const api = await loadBasic({ maxRetries: 5 });
+    let statuses;
+    const hashes = await countScrypt(async () => {
+      const res = await Promise.all(Array.from({ length: 40 }, () => get(api, basic('alice', 'guess'))));
+      statuses = res.map((r) => r.status);
+    });
+    assert.equal(hashes, 5);
+    assert.deepEqual([statuses.filter((s) => s === 401).length, statuses.filter((s) => s === 429).length], [5, 35]);
+  });
+
+  it('parallel requests with valid, already verified credentials are all let through', async () => {
+    const api = await loadBasic({ maxRetries: 2 });
+    await get(api, basic('alice', 'alice-pw')).expect(200);
+    const res = await Promise.all(Array.from({ length: 20 }, () => get(api, basic('alice', 'alice-pw'))));
+    assert.deepEqual([...new Set(res.map((r) => r.status))], [200]);
+  });
+
   it('the ban expires after ban time: the right password works again', async function () {
     this.timeout(20000);
     const api = await loadBasic({ maxRetries: 2, ipMaxRetries: 0, findTime: 60, banTime: 1 });

@@ -1,5 +1,7 @@
 import { BasicAuthenticator } from '../../basic-authenticator';
 import { PasswordChecker, PasswordCheckerOptions } from '../../passwords/password-checker';
+import { Lockout, LockoutOptions } from '../../session/lockout';
+import { MemoryStore } from '../../store/memory-store';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';
 import { header, peerIp } from '../request';
@@ -17,15 +19,29 @@ export interface BasicCheckOptions {
   realm?: string;
   /** Cache and concurrency limits of password checks. */
   passwords?: PasswordCheckerOptions;
+  /**
+   * Brute-force lockout, as the basic and login nodes do it (counters in
+   * this process's memory): `false` turns it off; settings default to
+   * 5 per (user, IP), 20 per IP, 120 s window, 300 s ban.
+   */
+  lockout?: false | Pick<LockoutOptions, 'maxRetries' | 'ipMaxRetries' | 'findTimeSec' | 'banTimeSec'>;
 }
 
-const KEYS = ['type', 'users', 'realm', 'passwords'];
+const KEYS = ['type', 'users', 'realm', 'passwords', 'lockout'];
+const LOCKOUT_KEYS = ['maxRetries', 'ipMaxRetries', 'findTimeSec', 'banTimeSec'];
+
+function lockoutOf(opt: BasicCheckOptions['lockout']): Lockout | undefined {
+  if (opt === false) return undefined;
+  if (opt !== undefined && (opt === null || typeof opt !== 'object')) throw new Error('basic: "lockout" must be false or an object');
+  if (opt) rejectUnknownKeys(opt, LOCKOUT_KEYS, 'basic lockout');
+  return new Lockout(new MemoryStore(), { ...opt });
+}
 
 /** RFC 7617 Basic check: the lib BasicAuthenticator behind the middleware contract. */
 export function basicCheck(opts: BasicCheckOptions, ctx: CheckContext): AuthCheck {
   rejectUnknownKeys(opts, KEYS, 'basic');
   if (opts.users === undefined) throw new Error('basic: "users" is required (a list, an object, text, or a function returning one)');
-  const auth = new BasicAuthenticator(opts.realm ?? 'api', new PasswordChecker(opts.passwords));
+  const auth = new BasicAuthenticator(opts.realm ?? 'api', new PasswordChecker(opts.passwords), lockoutOf(opts.lockout));
   const warn = oncePerValue((list) => {
     for (const p of auth.users.problems(list)) ctx.onWarning(`basic: user list: ${p}`);
     for (const w of auth.users.warnings(list)) ctx.onWarning(`basic: user list: ${w} — store scrypt or bcrypt hashes instead`);
@@ -38,8 +54,10 @@ export function basicCheck(opts: BasicCheckOptions, ctx: CheckContext): AuthChec
     async run(req, previous) {
       const list = await readSource(opts.users, req, ctx.sourceTimeoutMs, 'basic users');
       warn(list);
-      const info = await auth.authenticate(header(req, 'authorization'), list);
-      return { ...info, ip: previous?.ip ?? peerIp(req) };
+      // The address an earlier ip check resolved (proxy-aware), else the socket peer.
+      const ip = previous?.ip ?? peerIp(req);
+      const info = await auth.authenticate(header(req, 'authorization'), list, ip ?? 'unknown');
+      return { ...info, ip };
     },
   };
 }

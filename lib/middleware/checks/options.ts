@@ -9,12 +9,5 @@ export function rejectUnknownKeys(spec: object, allowed: readonly string[], labe
   }
 }
 
-/** Calls `warn` once per distinct value (identity for objects, equality for strings). */
-export function oncePerValue(warn: (raw: unknown) => void): (raw: unknown) => void {
-  let seen: unknown = Symbol('none');
-  return (raw) => {
-    if (raw === seen) return;
-    seen = raw;
-    warn(raw);
-  };
-}
+// Re-exported for the checks that import it from here; it lives beside memoByValue.
+export { oncePerValue } from '../../memo';

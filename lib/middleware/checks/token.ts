@@ -3,7 +3,8 @@ import { extractApiToken } from '../../api-token';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';
 import { header, peerIp, queryValue } from '../request';
-import { rejectUnknownKeys, oncePerValue } from './options';
+import { rejectUnknownKeys } from './options';
+import { oncePerValue } from '../../memo';
 
 export interface TokenCheckOptions {
   type?: 'token';

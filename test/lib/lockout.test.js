@@ -1,0 +1,178 @@
+'use strict';
+/**
+ * Lockout under concurrency (in-flight attempts are reserved before any
+ * check), across nodes with different settings on one store (a ban is never
+ * shortened), and per IPv6 /64 — over a real MemoryStore, with real password
+ * hashes and the real login service / Basic authenticator.
+ */
+const assert = require('node:assert/strict');
+const { MemoryStore } = require('../../dist/lib/store');
+const { Lockout, lockoutAddress } = require('../../dist/lib/session/lockout');
+const { createSessionTokens, LoginService, TotpGuard } = require('../../dist/lib/session');
+const { hashPasswordScrypt, PasswordChecker, BasicAuthenticator, totp, base32Decode } = require('../../dist/lib');
+
+const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
+const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+const basic = (user, pw) => ['Basic ' + Buffer.from(`${user}:${pw}`).toString('base64')];
+
+function clock(start = Date.UTC(2030, 0, 1)) {
+  let t = start;
+  const now = () => t;
+  now.advance = (ms) => { t += ms; };
+  return now;
+}
+
+/** Counts password checks (each one is a hash unless cached). */
+class CountingChecker extends PasswordChecker {
+  constructor() { super(); this.calls = 0; }
+  async check(...args) { this.calls++; return super.check(...args); }
+}
+
+/** Counts TOTP verifications. */
+class CountingGuard extends TotpGuard {
+  constructor(...args) { super(...args); this.calls = 0; }
+  async verify(...args) { this.calls++; return super.verify(...args); }
+}
+
+/** Settles every promise; returns [fulfilled count, codes of the rejections]. */
+async function settle(promises) {
+  const results = await Promise.allSettled(promises);
+  const codes = {};
+  let ok = 0;
+  for (const r of results) {
+    if (r.status === 'fulfilled') ok++;
+    else codes[r.reason.code] = (codes[r.reason.code] || 0) + 1;
+  }
+  return [ok, codes];
+}
+
+describe('lockout: concurrency, shared stores, IPv6', function () {
+  this.timeout(60000);
+  let users;
+  let userText;
+  before(async () => {
+    const [alice, carol] = await Promise.all(['alice-pw', 'carol-pw'].map((p) => hashPasswordScrypt(p, { ln: 10 })));
+    users = [{ username: 'alice', password: alice }, { username: 'carol', password: carol, totpSecret: SEED }];
+    userText = `alice:${alice}\ncarol:${carol}`;
+  });
+
+  function login(lockoutOpts, totpPolicy = 'enrolled') {
+    const now = clock();
+    const store = new MemoryStore({ now, sweepIntervalMs: 0 });
+    const tokens = createSessionTokens({ store, secret: SECRET, issuer: 'https://issuer.test', audience: 'api', now });
+    const passwords = new CountingChecker();
+    const guard = new CountingGuard(store, { now });
+    const lockout = new Lockout(store, { now, ...lockoutOpts });
+    const svc = new LoginService({ tokens, passwords, lockout, totp: { policy: totpPolicy, guard } });
+    return { now, store, svc, passwords, guard };
+  }
+
+  describe('S1: attempts are reserved before they are checked', () => {
+    it('200 concurrent wrong logins for one user and address: at most maxRetries passwords checked, the rest 429', async () => {
+      const { svc, passwords } = login({ maxRetries: 5, ipMaxRetries: 0 });
+      const [ok, codes] = await settle(Array.from({ length: 200 }, () => svc.login(users, { username: 'alice', password: 'guess' }, '10.0.0.1')));
+      assert.equal(ok, 0);
+      assert.equal(passwords.calls, 5, 'password checks');
+      assert.deepEqual(codes, { AUTH_001: 5, AUTH_007: 195 });
+      // Everything counted: the pair is banned now, even for the right password.
+      await assert.rejects(svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.0.0.1'), (e) => e.code === 'AUTH_007');
+    });
+
+    it('the password in the success cache, 1000 concurrent TOTP guesses: at most maxRetries codes checked', async () => {
+      const { svc, guard, now } = login({ maxRetries: 5, ipMaxRetries: 20 });
+      const seed = base32Decode(SEED);
+      const valid = new Set([-1, 0, 1].map((s) => totp(seed, now() / 1000 + 30 * s)));
+      const wrong = ['000000', '000001', '000002', '000003'].find((c) => !valid.has(c));
+      // Fills the success cache: the password is known good from here on.
+      await svc.login(users, { username: 'carol', password: 'carol-pw', mfaCode: totp(seed, now() / 1000) }, '10.0.0.2');
+      const [ok, codes] = await settle(Array.from({ length: 1000 }, () =>
+        svc.login(users, { username: 'carol', password: 'carol-pw', mfaCode: wrong }, '10.0.0.2')));
+      assert.equal(ok, 0);
+      assert.equal(guard.calls - 1, 5, 'codes checked');
+      assert.deepEqual(codes, { AUTH_006: 5, AUTH_007: 995 });
+    });
+
+    it('per IP: a burst spraying usernames has at most ipMaxRetries passwords checked', async () => {
+      const { svc, passwords } = login({ maxRetries: 5, ipMaxRetries: 8 });
+      const [, codes] = await settle(Array.from({ length: 100 }, (_, i) => svc.login(users, { username: `u${i}`, password: 'x' }, '10.0.0.3')));
+      assert.equal(passwords.calls, 8);
+      assert.deepEqual(codes, { AUTH_001: 8, AUTH_007: 92 });
+    });
+
+    it('Basic: the same limit through the same path; parallel requests with known-good credentials are never refused', async () => {
+      const store = new MemoryStore({ sweepIntervalMs: 0 });
+      const passwords = new CountingChecker();
+      const auth = new BasicAuthenticator('api', passwords, new Lockout(store, { maxRetries: 5, ipMaxRetries: 0 }));
+      await auth.authenticate(basic('alice', 'alice-pw'), userText, '10.0.0.4'); // cached from here on
+      const good = await settle(Array.from({ length: 50 }, () => auth.authenticate(basic('alice', 'alice-pw'), userText, '10.0.0.4')));
+      assert.deepEqual(good, [50, {}]);
+      passwords.calls = 0;
+      const [, codes] = await settle(Array.from({ length: 100 }, () => auth.authenticate(basic('alice', 'guess'), userText, '10.0.0.5')));
+      assert.equal(passwords.calls, 5);
+      assert.deepEqual(codes, { AUTH_001: 5, AUTH_007: 95 });
+    });
+
+    it('a quiet successful login makes no lockout store call besides the mark read (no needless delete)', async () => {
+      const { svc, store } = login({ maxRetries: 5 }, 'off');
+      const lockoutCalls = [];
+      for (const m of ['get', 'set', 'delete', 'increment', 'setIfAbsent', 'compareAndSet']) {
+        const orig = store[m].bind(store);
+        store[m] = (key, ...rest) => { if (/^af:l[fbm]:/.test(key)) lockoutCalls.push(m); return orig(key, ...rest); };
+      }
+      await svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.0.0.6');
+      assert.deepEqual(lockoutCalls, ['get']);
+    });
+
+    it('reservations end with their attempts: after the ban ends, sequential attempts work again', async () => {
+      const { svc, passwords, now } = login({ maxRetries: 3, ipMaxRetries: 0, banTimeSec: 60 });
+      await settle(Array.from({ length: 20 }, () => svc.login(users, { username: 'alice', password: 'guess' }, '10.0.0.7')));
+      now.advance(61_000);
+      passwords.calls = 0;
+      for (let i = 0; i < 2; i++) await assert.rejects(svc.login(users, { username: 'alice', password: 'guess' }, '10.0.0.7'), (e) => e.code === 'AUTH_001');
+      await svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.0.0.7');
+      assert.equal(passwords.calls, 3);
+    });
+  });
+
+  describe('S5: nodes with different settings on one store', () => {
+    it('a failure on a node with a short ban never shortens the mark or the ban of a node with a long one', async () => {
+      const now = clock();
+      const store = new MemoryStore({ now, sweepIntervalMs: 0 });
+      const long = new Lockout(store, { now, maxRetries: 3, ipMaxRetries: 0, findTimeSec: 3600, banTimeSec: 3600 });
+      const short = new Lockout(store, { now, maxRetries: 1, ipMaxRetries: 0, findTimeSec: 10, banTimeSec: 10 });
+      for (let i = 0; i < 3; i++) await long.failure('alice', '10.0.0.1');
+      await assert.rejects(long.check('alice', '10.0.0.1'), (e) => e.code === 'AUTH_007');
+      await short.failure('bob', '10.0.0.1'); // rewrites the IP's mark
+      await short.failure('alice', '10.0.0.1'); // reaches the short node's limit: a 10 s ban
+      now.advance(600_000);
+      await assert.rejects(long.check('alice', '10.0.0.1'), (e) => e.code === 'AUTH_007' && e.retryAfter === 3000);
+      await assert.rejects(short.check('alice', '10.0.0.1'), (e) => e.code === 'AUTH_007');
+      now.advance(3_000_000);
+      await long.check('alice', '10.0.0.1');
+    });
+  });
+
+  describe('S6: IPv6 per /64', () => {
+    it('addresses of one /64 share counters; another /64, IPv4 addresses and mapped IPv4 are told apart as addresses', async () => {
+      const store = new MemoryStore({ sweepIntervalMs: 0 });
+      const l = new Lockout(store, { maxRetries: 3, ipMaxRetries: 5 });
+      for (const addr of ['2001:db8:0:1::1', '2001:db8:0:1::2', '2001:db8:0:1:abcd:1234:5678:9abc']) await l.failure('alice', addr);
+      await assert.rejects(l.check('alice', '2001:db8:0:1:ffff::1'), (e) => e.code === 'AUTH_007' && /user/.test(e.reason));
+      await l.check('alice', '2001:db8:0:2::1');
+      for (const u of ['b', 'c']) await l.failure(u, `2001:db8:0:1::${u}`);
+      await assert.rejects(l.check('anyone', '2001:db8:0:1::99'), (e) => e.code === 'AUTH_007' && /address/.test(e.reason));
+
+      for (let i = 0; i < 3; i++) await l.failure('alice', '::ffff:10.0.0.1');
+      await assert.rejects(l.check('alice', '10.0.0.1'), (e) => e.code === 'AUTH_007');
+      await l.check('alice', '10.0.0.2');
+    });
+
+    it('lockoutAddress: /64 for IPv6, the address for IPv4 and mapped IPv4, unparseable text as given', () => {
+      assert.equal(lockoutAddress('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64');
+      assert.equal(lockoutAddress('2001:DB8:1:2::7'), '2001:db8:1:2::/64');
+      assert.equal(lockoutAddress('::ffff:192.0.2.1'), '192.0.2.1');
+      assert.equal(lockoutAddress('192.0.2.1'), '192.0.2.1');
+      assert.equal(lockoutAddress('unknown'), 'unknown');
+    });
+  });
+});
