@@ -33,7 +33,7 @@ function get(port, urlPath, headers = {}, { method = 'GET', body } = {}) {
 }
 
 /** GET returning parsed JSON (bench-only probe routes). */
-function getJson(port, urlPath, headers = {}) {
+function getJson(port, urlPath, headers = {}, timeoutMs = 30000) {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers, agent: false }, (res) => {
       let body = '';
@@ -50,7 +50,7 @@ function getJson(port, urlPath, headers = {}) {
       });
     });
     req.on('error', reject);
-    req.setTimeout(30000, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
   });
 }
 

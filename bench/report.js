@@ -10,6 +10,8 @@ const STORM_TARGET = 2;
 // A per-key cache entry costs well over 40 bytes; growing less than that per
 // distinct request means nothing is kept per request.
 const BOUNDED_BYTES_PER_REQUEST = 40;
+// Below this, GC noise (a few hundred KiB) is larger than the threshold.
+const MIN_FLOOD = 20000;
 
 const f0 = (x) => (x === undefined || Number.isNaN(x) ? '—' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(1));
@@ -59,8 +61,8 @@ function throughputSection(r) {
     `Closed loop, ${opts.connections} keep-alive connections, ${opts.rounds} interleaved rounds of ${opts.roundSeconds} s per scenario; ` +
       'req/s is the mean over rounds, p50/p99 the median over rounds (autocannon, 1 ms resolution). ' +
       '"ratio" is the median over rounds of req/s divided by the mean of the bare runs just before and after it (min–max in brackets). ' +
-      '"CPU µs/req" is the Node-RED process\'s user+system CPU time per request (/proc/<pid>/stat), median over rounds — ' +
-      'less sensitive to other processes than req/s.',
+      '"CPU µs/req" is the Node-RED process\'s user+system CPU time per request (/proc/<pid>/stat), median over rounds. ' +
+      'The "bare again" row is a second, identical bare route measured like any scenario: how far its ratio strays from 1.00 is the noise of this run.',
     '',
     table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio to bare', 'target', 'result'], rows),
     '',
@@ -75,7 +77,7 @@ function stormSection(r) {
     if (!c.result) return [c.label, '—', '—', '—', '—', '—', '—', `not measured: ${c.skipped}`];
     const { quiet, during, storm, p99Ratio, quietLoop, stormLoop } = c.result;
     const codes = Object.entries(storm.statuses).map(([k, v]) => `${k}×${f0(v)}`).join(' ');
-    const errs = quiet.errors + during.errors ? ` (${quiet.errors + during.errors} probe errors)` : '';
+    const errs = quiet.errors + during.errors ? ` (${quiet.errors + during.errors} probe requests unanswered 10 s after the probe ended, counted at that bound)` : '';
     return [c.label, `${ms(quiet.p50)} / ${ms(quiet.p99)}`, `${ms(during.p50)} / ${ms(during.p99)}`, `${f1(p99Ratio)}×`,
       `${ms(quietLoop?.p99)} → ${ms(stormLoop?.p99)} (max ${ms(stormLoop?.max)})`,
       `${f1(storm.rps)} (${codes})`, `≤ ${STORM_TARGET}×`, (p99Ratio <= STORM_TARGET ? 'met' : '**missed**') + errs];
@@ -84,7 +86,9 @@ function stormSection(r) {
     '## Login storm: a protected endpoint while passwords are being guessed',
     '',
     `A storm client (its own process, ${r.opts.stormConnections} connections) sends a different wrong password on every request, ` +
-      'so every request is a cache miss and costs a full hash. Meanwhile a fixed-rate probe ' +
+      'so every request is a cache miss and costs a full hash. Brute-force lockout is switched off on the stormed node — the worst case, ' +
+      'an attacker spreading guesses over many addresses; with the default lockout one address is refused with 429 after a few guesses. ' +
+      'Meanwhile a fixed-rate probe ' +
       `(${r.opts.stormRate} req/s, latency from the scheduled send time, µs resolution) calls a protected endpoint with valid, ` +
       `cached credentials for ${r.opts.stormSeconds} s; the same probe without the storm gives the quiet figures. ` +
       'Event-loop delay is measured inside the Node-RED process (perf_hooks.monitorEventLoopDelay) over each probe.',
@@ -101,7 +105,7 @@ function memorySection(r) {
     return [k.label, `${f0(m.sent)} in ${f0(m.seconds)} s (${codes})`,
       `${mib(m.before.rss)} / ${mib(m.peak)} / ${mib(m.after.rss)}`,
       `${mib(m.before.heap)} → ${mib(m.mid.heap)} → ${mib(m.after.heap)}`, f1(m.slope),
-      Number.isNaN(m.slope) ? 'too few requests' : m.slope < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
+      m.sent < MIN_FLOOD || Number.isNaN(m.slope) ? 'too few requests for a verdict' : m.slope < BOUNDED_BYTES_PER_REQUEST ? 'bounded' : '**grows**'];
   });
   const lib = (r.libFlood || []).map((x) => {
     const perReq = (x.after - x.before) / x.count;
@@ -189,4 +193,18 @@ function writeReport(r, outFile) {
   fs.writeFileSync(outFile, parts.join('\n') + '\n');
 }
 
-module.exports = { writeReport, TARGET_RATIO };
+/** Where run.js keeps the raw results of the last run, so the report can be rendered again. */
+const LAST_RESULTS = require('path').join(require('os').tmpdir(), 'authflow-bench-last.json');
+
+function saveResults(r) {
+  fs.writeFileSync(LAST_RESULTS, JSON.stringify(r, (k, v) => (v instanceof Set ? [...v] : v)));
+}
+
+module.exports = { writeReport, saveResults, LAST_RESULTS, TARGET_RATIO };
+
+// `node bench/report.js [results.json] [out.md]`: render the last run again (e.g. after editing bench/analysis.md).
+if (require.main === module) {
+  const [input = LAST_RESULTS, out = path.join(__dirname, '..', 'docs', 'BENCHMARKS.md')] = process.argv.slice(2);
+  writeReport(JSON.parse(fs.readFileSync(input, 'utf8')), out);
+  console.log(`wrote ${out} from ${input}`);
+}

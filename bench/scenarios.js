@@ -74,6 +74,8 @@ const bearerNode = { type: 'authflow-bearer', realm: 'bench', iss: 'authflow-ben
 
 const scenarios = [
   { id: 'bare', label: 'bare `http in → http response`', group: 'reference', nodes: () => [] },
+  // A second, identical bare route: its ratio shows the noise floor of this run.
+  { id: 'bare-again', label: 'bare again, a second identical route (noise floor)', group: 'reference', nodes: () => [] },
   {
     id: 'fn-noop', label: 'function node `return msg;` (no check)', group: 'reference',
     nodes: () => [fn('noop', 'return msg;', 1)],
@@ -167,7 +169,9 @@ const scenarios = [
 
 // Routes that are not throughput rows: the storm targets and the memory phase.
 const extraRoutes = [
-  { id: 'storm-basic', label: 'authflow-basic hit with wrong passwords', nodes: () => [{ ...basicNode, respond: true }],
+  // Lockout off here: the storm must measure password hashing (the worst case: an attacker
+  // spreads guesses over many addresses), not the cheap 429 of a banned address.
+  { id: 'storm-basic', label: 'authflow-basic hit with wrong passwords', nodes: () => [{ ...basicNode, respond: true, lockout: false }],
     credentials: (fx) => ({ 0: { userList: fx.userLines } }) },
   { id: 'mem-ip', label: 'authflow-ip, 100,000 CIDRs, trusting X-Forwarded-For from 127.0.0.1',
     nodes: () => [{ type: 'authflow-ip', allowType: 'flow', allow: 'allowedIps', denyType: 'str', deny: '', trustedProxies: '127.0.0.1', respond: true }],
@@ -177,10 +181,10 @@ const extraRoutes = [
     context: { apiTokens: 'tokenListBig' } },
   { id: 'mem-bearer', label: 'authflow-bearer, HS256', requires: 'authflow-bearer',
     nodes: () => [{ ...bearerNode, keySource: 'secret', alg: 'HS256', respond: true }], credentials: (fx) => ({ 0: { secret: fx.hsSecret } }) },
-  // Lockout off (0 = off): the storm must measure password checks, not the 429 path.
+  // Lockout off, as for storm-basic.
   { id: 'login', label: 'authflow-login', requires: 'authflow-login', method: 'post', configNodes: (fx) => [issuerNode(fx)],
     nodes: () => [{ type: 'authflow-login', issuer: 'bench-issuer', operation: 'login', usersType: 'cred', users: '', totp: 'off',
-      maxRetries: 0, ipMaxRetries: 0, findTime: 120, banTime: 300, respond: false }],
+      lockout: false, maxRetries: 0, ipMaxRetries: 0, findTime: 120, banTime: 300, respond: false }],
     credentials: (fx) => ({ 0: { userList: fx.userLines } }) },
   // Bench-only probes into the Node-RED process (bench/instrument.js via functionGlobalContext.benchProbe).
   { id: 'gc', label: 'full GC, then process.memoryUsage()', nodes: () => [fn('gc', "msg.payload = global.get('benchProbe').memory(); return msg;", 1)] },

@@ -78,7 +78,7 @@ async function runStorm(c, { ports, seconds, rate = 50, connections = 16 }) {
   const probe = () => fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds });
   // Event-loop delay inside the Node-RED process over each probe (bench/instrument.js).
   // Under httpNodeAuth this request itself waits behind the storm: a timeout shows as "—".
-  const loopDelay = () => getJson(port, '/bench/lag', c.protected.headers).catch(() => undefined);
+  const loopDelay = () => getJson(port, '/bench/lag', c.protected.headers, 10000).catch(() => undefined);
   await fixedRateLatency({ port, path: c.protected.path, headers: c.protected.headers, rate, seconds: 1 }); // warm-up, discarded
   await loopDelay();
   const quiet = await probe();

@@ -58,9 +58,22 @@ async function wire(page, from, port, to) {
   assert.ok(await linkExists(page, from, port, to), `wire ${from}:${port} -> ${to}`);
 }
 
+/** Clicks Deploy and waits until the runtime accepted the flows and the editor is idle again. */
 async function deploy(page) {
+  await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
+  const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
   await page.locator('#red-ui-header-button-deploy').click();
-  await page.locator('.red-ui-notification', { hasText: /Successfully deployed/i }).last().waitFor({ timeout: 20000 });
+  assert.strictEqual((await posted).status(), 200, 'deploy accepted by the runtime');
+  await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
+}
+
+/** The runtime registers http in routes as flows start: poll (bounded) until the route answers. */
+async function routeReady(port, urlPath) {
+  for (let i = 0; i < 50; i++) {
+    if ((await get(port, urlPath)).status !== 404) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${urlPath} never became available`);
 }
 
 describe('editor in a real browser (chromium + playwright-core)', function () {
@@ -131,6 +144,7 @@ describe('editor in a real browser (chromium + playwright-core)', function () {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-auth-token.png') });
     await page.locator('#node-dialog-ok').click();
     await deploy(page);
+    await routeReady(port, '/ui-test');
 
     const refused = await get(port, '/ui-test');
     assert.strictEqual(refused.status, 401);

@@ -1,0 +1,47 @@
+'use strict';
+// Throughput phase: warm every route up, then interleaved rounds of each
+// scenario against the bare route (see interleave.js).
+const { runLoad } = require('./load');
+const { interleave, summarise } = require('./interleave');
+const { processJiffies, backgroundMeter } = require('./machine');
+
+async function runThroughput(inst, live, opts, log) {
+  const pids = () => [inst.main.pid, inst.nodeauth.pid];
+  const measure = async (s, seconds) => {
+    const t = inst.target(s);
+    const meter = backgroundMeter(pids);
+    meter.start();
+    const before = processJiffies(t.instance.pid);
+    const r = await runLoad({ port: t.instance.port, path: t.path, headers: t.headers, seconds, connections: opts.connections });
+    r.cpuUs = ((processJiffies(t.instance.pid) - before) * 1e4) / Math.max(1, r.total); // jiffies are 10 ms
+    r.background = meter.stop();
+    return r;
+  };
+
+  log(`warm-up: ${live.length} routes × ${opts.warmupSeconds} s`);
+  for (const s of live) await measure(s, opts.warmupSeconds);
+  const bare = live.find((s) => s.id === 'bare');
+  const others = live.filter((s) => s.id !== 'bare');
+  const deadline = Date.now() + opts.throughputBudgetSeconds * 1000;
+  const meter = backgroundMeter(pids);
+  meter.start();
+  log(`throughput: ${others.length} scenarios × ${opts.rounds} rounds × ${opts.roundSeconds} s, interleaved with bare`);
+  const res = await interleave({
+    bare: () => measure(bare, opts.roundSeconds),
+    scenarios: others.map((s) => ({ id: s.id, run: () => measure(s, opts.roundSeconds) })),
+    rounds: opts.rounds,
+    isNoisy: (r) => r.background > opts.maxBackground,
+    retries: opts.retries,
+    shouldStop: () => Date.now() > deadline,
+    onRun: (id, round, r) => {
+      if (id !== 'bare') {
+        log(`  round ${round + 1} ${id.padEnd(16)} ${Math.round(r.rps)} req/s  p99 ${r.p99} ms  cpu ${Math.round(r.cpuUs)} µs/req  other procs ${r.background.toFixed(2)} cores`);
+      }
+    },
+  });
+  const summary = {};
+  for (const [id, v] of Object.entries(res.byId)) summary[id] = { ...summarise(v.runs, v.ratios), noisy: v.noisy, retried: v.retried };
+  return { background: meter.stop(), bare: summarise(res.bare), summary };
+}
+
+module.exports = { runThroughput };
