@@ -1,4 +1,5 @@
 'use strict';
+const { requireService } = require('../support/services');
 const { tcpProxy } = require('../support/tcp-proxy');
 /**
  * Store adapters: the shared contract against every backend, then what is
@@ -27,21 +28,9 @@ const { StoreUnavailableError } = require('../../dist/lib/errors');
 const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
-const IS_CI = /^(true|1)$/i.test(process.env.CI || '');
 
 // ---------------------------------------------------------------- helpers
 
-/** Skip the calling suite when a service is missing; under CI that is a failure. */
-async function requireService(ctx, label, probe) {
-  try {
-    await probe();
-  } catch (err) {
-    const why = `${label} not reachable (${err.message})`;
-    if (IS_CI) throw new Error(`${why} and CI=true: this suite must run`);
-    console.log(`      note: ${why}; skipping. Set CI=true to make this a failure.`);
-    ctx.skip();
-  }
-}
 
 async function probeRedis() {
   const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });

@@ -1,4 +1,5 @@
 'use strict';
+const { requireService } = require('../support/services');
 const { tcpProxy } = require('../support/tcp-proxy');
 /**
  * authflow-store config node in a real Node-RED runtime, reached over real
@@ -31,7 +32,6 @@ const contextRuntime = require(fromNodeRed('@node-red/runtime/lib/nodes/context'
 const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
-const IS_CI = /^(true|1)$/i.test(process.env.CI || '');
 
 // ------------------------------------------------------------ test consumer
 
@@ -101,16 +101,6 @@ async function eventually(fn, withinMs) {
   }
 }
 
-async function requireService(ctx, label, probe) {
-  try {
-    await probe();
-  } catch (err) {
-    const why = `${label} not reachable (${err.message})`;
-    if (IS_CI) throw new Error(`${why} and CI=true: this suite must run`);
-    console.log(`      note: ${why}; skipping. Set CI=true to make this a failure.`);
-    ctx.skip();
-  }
-}
 
 function redisAdmin() {
   const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
