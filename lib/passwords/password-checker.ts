@@ -2,19 +2,22 @@ import { verifyPassword, passwordKind } from './verify';
 import { dummyHashLike } from './dummy-hash';
 import { LruCache } from '../lru';
 import { ConcurrencyLimiter } from '../concurrency-limiter';
+import { availableParallelism } from 'os';
 import { cacheKey } from '../secure-compare';
 
 export interface PasswordCheckerOptions {
   /** Successful verifications remembered (never failures). */
   cacheSize?: number;
   cacheTtlMs?: number;
-  /** Defaults to one limiter for the whole process, so many nodes together still run at most 4 hashes. */
+  /** Defaults to one limiter for the whole process, so many nodes together still share one hashing budget. */
   limiter?: ConcurrencyLimiter;
 }
 
-// scrypt uses libuv's pool (4 threads by default) and bcrypt a 1–2 thread
-// worker pool: more parallel hashes than that only queue inside libuv.
-const processLimiter = new ConcurrencyLimiter(4, 1_000);
+// Each hash keeps a core fully busy (scrypt on libuv's pool, bcrypt in a
+// worker). Leaving one core to the event loop is what keeps a login storm
+// from stalling every other route (measured in docs/BENCHMARKS.md): at most
+// cores − 1 hashes at once, at least 1.
+const processLimiter = new ConcurrencyLimiter(Math.max(1, availableParallelism() - 1), 1_000);
 
 /**
  * Password verification for the request path:
