@@ -1,8 +1,19 @@
 'use strict';
-// Interleaved rounds: bare, A, bare, B, bare, C, bare | bare, B, bare, C, … —
+// Interleaved rounds: bare, A, bare, B, bare, C, bare | bare, C, bare, A, … —
 // each scenario run is compared with the bare runs just before and after it,
-// so slow drift of a noisy 2-core machine cancels out of the ratio. The
-// scenario order rotates every round so no scenario always follows another.
+// so slow drift of a noisy 2-core machine cancels out of the ratio. Every
+// round runs the scenarios in a new (seeded) random order, so no scenario
+// always follows the same one (GC debt and caches left by a neighbour).
+const { prng } = require('./fixtures');
+
+function shuffled(items, rnd) {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,8 +34,9 @@ const median = (xs) => {
 async function interleave({ bare, scenarios, rounds, isNoisy = () => false, retries = 0, shouldStop = () => false, onRun = () => {} }) {
   const out = { bare: [], byId: {} };
   for (const s of scenarios) out.byId[s.id] = { runs: [], ratios: [], noisy: 0, retried: 0 };
+  const rnd = prng(20261123);
   for (let round = 0; round < rounds; round++) {
-    const order = scenarios.map((_, i) => scenarios[(i + round) % scenarios.length]);
+    const order = shuffled(scenarios, rnd);
     let before = await bare();
     out.bare.push(before);
     onRun('bare', round, before);

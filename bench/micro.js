@@ -5,6 +5,7 @@ const crypto = require('crypto');
 const jsonwebtoken = require('jsonwebtoken');
 const lib = require('../dist/lib');
 const session = require('../dist/lib/session');
+const { peerAddressText } = require('../dist/lib/ip/address');
 
 /**
  * µs per call: after a warm-up, `samples` windows of ms/samples each; the
@@ -83,6 +84,8 @@ async function runMicro(fx, { ms = 500 } = {}) {
   await add('IpAccessList.check, allowed, 100,000 rules', () => ipList.check(loopback), { note: `building the 100,000-rule list: ${ipBuildMs.toFixed(0)} ms` });
   await add('IpAccessList.isAllowed, refused IPv4, 100,000 rules', () => ipList.isAllowed(outside));
   await add('IpAccessList.isAllowed, IPv6, 100,000 rules', () => ipList.isAllowed(v6));
+  await add('peerAddressText, IPv4 peer', () => peerAddressText('203.0.113.9'));
+  await add('peerAddressText, IPv4-mapped peer (Node-RED listening on ::)', () => peerAddressText('::ffff:203.0.113.9'));
   const trusted = lib.IpSet.from('127.0.0.1');
   await add('resolveClientIp, trusted proxy + X-Forwarded-For', () => lib.resolveClientIp('::ffff:127.0.0.1', ['203.0.113.9'], trusted));
 
@@ -95,6 +98,8 @@ async function runMicro(fx, { ms = 500 } = {}) {
     const token = fx[`jwt${alg}`];
     await add(`JwtVerifier.verify ${alg} (KeyObject built once)`, () => verifiers[alg].verify(token), { isAsync: true });
   }
+  const token = fx.jwtRS256;
+  await add('cacheKey (HMAC-SHA256 keyed hash for the success / verified-token caches)', () => lib.cacheKey(token));
   const bearer = new session.BearerAuthenticator({
     source: new session.JwtSource({ keys: [lib.buildVerificationKey({ alg: 'RS256', pem: fx.rsaPublicPem })] }),
   });

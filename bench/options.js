@@ -36,7 +36,7 @@ function options(argv = process.argv.slice(2), env = process.env) {
     rounds: num('rounds', 'BENCH_ROUNDS', quick ? 2 : 4),
     roundSeconds: num('round-seconds', 'BENCH_ROUND_SECONDS', quick ? 1 : 2),
     connections: num('connections', 'BENCH_CONNECTIONS', 10),
-    warmupSeconds: quick ? 1 : 2,
+    warmupSeconds: 1,
     // Runs during which other processes kept more than this many cores busy are flagged "noisy";
     // with BENCH_RETRIES > 0 such a (bare, X, bare) triple is measured again, within the time budget.
     maxBackground: num('max-background', 'BENCH_MAX_BACKGROUND', 0.3),
@@ -46,7 +46,7 @@ function options(argv = process.argv.slice(2), env = process.env) {
     stormRate: 50,
     stormConnections: 16,
     memoryRequests: num('memory-requests', 'BENCH_MEMORY_REQUESTS', quick ? 20000 : 1000000),
-    memorySeconds: num('memory-seconds', 'BENCH_MEMORY_SECONDS', quick ? 20 : 150),
+    memorySeconds: num('memory-seconds', 'BENCH_MEMORY_SECONDS', quick ? 20 : 120),
     libFloodCount: quick ? 100000 : 1000000,
     microMs: quick ? 100 : 500,
     port: num('port', 'BENCH_PORT', 18880),

@@ -176,7 +176,7 @@ function writeReport(r, outFile) {
       ['Node-RED', m.nodeRed],
       ['autocannon', m.autocannon],
       ['mode', (r.opts.quick ? 'quick (numbers are indicative only)' : 'full') + (r.opts.nice !== undefined ? `, nice ${r.opts.nice}` : '')],
-      ['other processes during the throughput rounds', r.background === undefined ? '—' : `${f2(r.background)} cores busy on average`],
+      ['other processes in this VM during the throughput rounds', r.background === undefined ? '—' : `${f2(r.background)} cores busy on average (the host's other VMs are not visible)`],
       ['total run time', `${f0(r.totalSeconds)} s`],
     ]),
     '',
