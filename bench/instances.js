@@ -1,7 +1,8 @@
 'use strict';
-// The two Node-RED processes of a run: "main" holds every scenario, storm and
+// The Node-RED processes of a run: "main" holds every scenario, storm and
 // memory route; "nodeauth" has settings.httpNodeAuth, which guards every route
-// of its instance. Resolves once every route answers as expected.
+// of its instance; "twin" is nodeauth without it. Resolves once every route
+// answers as expected.
 const fs = require('fs');
 const path = require('path');
 const { root } = require('../scripts/node-red-instance');
@@ -16,7 +17,7 @@ const probeModule = JSON.stringify(path.join(__dirname, 'instrument.js'));
  * @param available  scenario entries that can run in this checkout
  * @param types      registered node types
  * @param dataDir    a scratch directory for the data file (the caller removes it)
- * @returns { main, nodeauth, ports, routes, target(scenario) }
+ * @returns { main, nodeauth, twin, ports, routes, target(scenario) }
  */
 async function startInstances(fx, available, types, { port, dataDir, log }) {
   const routes = [...available.filter((s) => (s.instance || 'main') === 'main'), ...extraRoutes.filter((r) => !unavailable(r, types))];
@@ -31,14 +32,15 @@ async function startInstances(fx, available, types, { port, dataDir, log }) {
     name: 'main', port, ...buildFlow(routes, fx), nodeArgs: ['--expose-gc'],
     settings: `functionGlobalContext: { benchData: require(${JSON.stringify(dataFile)}), jwt: require(${jwtModule}), benchProbe: require(${probeModule}) },`,
   });
-  log(`starting Node-RED (httpNodeAuth) on 127.0.0.1:${port + 1}`);
+  const smallFlow = () => buildFlow([scenarios.find((s) => s.id === 'bare'), extraRoutes.find((r) => r.id === 'lag')], fx);
+  const probe = `functionGlobalContext: { benchProbe: require(${probeModule}) },`;
+  log(`starting Node-RED (httpNodeAuth) on 127.0.0.1:${port + 1} and its twin without it on 127.0.0.1:${port + 2}`);
   out.nodeauth = await startNodeRed({
-    name: 'nodeauth', port: port + 1,
-    ...buildFlow([scenarios.find((s) => s.id === 'bare'), extraRoutes.find((r) => r.id === 'lag')], fx),
-    settings: `httpNodeAuth: { user: ${JSON.stringify(fx.nodeRedAuth.user)}, pass: ${JSON.stringify(fx.nodeRedAuthHash)} },
-  functionGlobalContext: { benchProbe: require(${probeModule}) },`,
+    name: 'nodeauth', port: port + 1, ...smallFlow(),
+    settings: `httpNodeAuth: { user: ${JSON.stringify(fx.nodeRedAuth.user)}, pass: ${JSON.stringify(fx.nodeRedAuthHash)} },\n  ${probe}`,
   });
-  out.ports = { main: out.main.port, nodeauth: out.nodeauth.port };
+  out.twin = await startNodeRed({ name: 'twin', port: port + 2, ...smallFlow(), settings: probe });
+  out.ports = { main: out.main.port, nodeauth: out.nodeauth.port, twin: out.twin.port };
   out.target = (s) => ({ instance: out[s.instance || 'main'], path: s.route || `/bench/${s.id}`, headers: s.headers ? s.headers(fx) : {} });
 
   // Every route answers as expected before anything is measured (flows started, context loaded).

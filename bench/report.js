@@ -163,7 +163,7 @@ function writeReport(r, outFile) {
     '',
     'Run it: `npm run bench` (about ten minutes; writes this file) or `npm run bench -- --quick` (about two minutes, writes to the temp directory). ' +
       'Knobs: `BENCH_ROUNDS`, `BENCH_ROUND_SECONDS`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_MEMORY_SECONDS`, `BENCH_ONLY=basic-scrypt,ip-100k`, ' +
-      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT`, `BENCH_NICE=-10` (root: less disturbance from other work).',
+      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT` (three consecutive ports), `BENCH_NICE=-10` (root: less disturbance from other work).',
     '',
     '## Machine',
     '',
@@ -181,7 +181,8 @@ function writeReport(r, outFile) {
     ]),
     '',
     'Node-RED runs with the settings of scripts/node-red-instance.js (editor and `http in` routes on the same root, memory context). ' +
-      'The main instance holds every scenario on its own route; `httpNodeAuth` needs a second instance because it protects every route of its instance.',
+      'The main instance holds every scenario on its own route; `httpNodeAuth` needs a second instance because it protects every route of its instance, ' +
+      'and a third one, the same but without `httpNodeAuth`, separates what `httpNodeAuth` costs from what being another process does.',
   ];
   if (r.summary) parts.push('', throughputSection(r));
   if (r.storm.some((c) => c.result)) parts.push('', stormSection(r));

@@ -9,7 +9,7 @@
 //   id        route is /bench/<id>; also the row key in docs/BENCHMARKS.md
 //   label     text in the report
 //   group     'reference' | 'check' (our nodes: target ratio >= 0.95) | 'today' (what people do now)
-//   instance  'main' (default) or 'nodeauth' (second Node-RED with settings.httpNodeAuth)
+//   instance  'main' (default), 'nodeauth' (second Node-RED with settings.httpNodeAuth) or 'twin' (its twin without it)
 //   nodes(fx) the chain: array of node configs; wires are added by flow.js
 //             (one output → next; a second output → http response)
 //   credentials(fx)  { <index in nodes>: {credential fields} }
@@ -162,6 +162,13 @@ const scenarios = [
   },
   {
     id: 'nr-httpNodeAuth', label: "Node-RED's own `httpNodeAuth` (bcrypt, second instance)", group: 'today', instance: 'nodeauth',
+    route: '/bench/bare', nodes: () => [],
+    headers: (fx) => ({ authorization: fx.basic({ username: fx.nodeRedAuth.user, password: fx.nodeRedAuth.password }) }),
+  },
+  // Same flow and request as the row above on a third Node-RED without httpNodeAuth: separates
+  // what httpNodeAuth costs from what a second, smaller process does differently.
+  {
+    id: 'nr-twin', label: 'the same second instance without `httpNodeAuth` (reference for the row above)', group: 'reference', instance: 'twin',
     route: '/bench/bare', nodes: () => [],
     headers: (fx) => ({ authorization: fx.basic({ username: fx.nodeRedAuth.user, password: fx.nodeRedAuth.password }) }),
   },

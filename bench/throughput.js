@@ -6,7 +6,7 @@ const { interleave, summarise } = require('./interleave');
 const { processJiffies, backgroundMeter } = require('./machine');
 
 async function runThroughput(inst, live, opts, log) {
-  const pids = () => [inst.main.pid, inst.nodeauth.pid];
+  const pids = () => [inst.main.pid, inst.nodeauth.pid, inst.twin.pid];
   const measure = async (s, seconds) => {
     const t = inst.target(s);
     const meter = backgroundMeter(pids);
