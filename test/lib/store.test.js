@@ -1,4 +1,5 @@
 'use strict';
+const { eventually } = require('../support/poll');
 const { requireService } = require('../support/services');
 const { tcpProxy } = require('../support/tcp-proxy');
 /**
@@ -78,18 +79,6 @@ async function assertUnavailable(promise, boundMs = 1500) {
   assert.ok(took <= boundMs, `took ${took} ms, bound ${boundMs} ms`);
 }
 
-/** Poll until fn resolves (service back), bounded. */
-async function eventually(fn, withinMs) {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(100);
-    }
-  }
-}
 
 
 /** Accepts connections and never answers: the worst kind of outage. */

@@ -1,4 +1,5 @@
 'use strict';
+const { eventually } = require('../support/poll');
 const { requireService } = require('../support/services');
 const { tcpProxy } = require('../support/tcp-proxy');
 /**
@@ -88,18 +89,6 @@ const flowWith = (storeConfig, extra = []) => [tab, { id: 'store', type: 'authfl
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Poll until fn resolves, bounded. */
-async function eventually(fn, withinMs) {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(100);
-    }
-  }
-}
 
 
 function redisAdmin() {
