@@ -32,14 +32,14 @@ async function startInstances(fx, available, types, { port, dataDir, log }) {
     name: 'main', port, ...buildFlow(routes, fx), nodeArgs: ['--expose-gc'],
     settings: `functionGlobalContext: { benchData: require(${JSON.stringify(dataFile)}), jwt: require(${jwtModule}), benchProbe: require(${probeModule}) },`,
   });
-  const smallFlow = () => buildFlow([scenarios.find((s) => s.id === 'bare'), extraRoutes.find((r) => r.id === 'lag')], fx);
+  const smallFlow = () => buildFlow([scenarios.find((s) => s.id === 'bare'), ...extraRoutes.filter((r) => r.id === 'lag' || r.id === 'gc')], fx);
   const probe = `functionGlobalContext: { benchProbe: require(${probeModule}) },`;
   log(`starting Node-RED (httpNodeAuth) on 127.0.0.1:${port + 1} and its twin without it on 127.0.0.1:${port + 2}`);
   out.nodeauth = await startNodeRed({
-    name: 'nodeauth', port: port + 1, ...smallFlow(),
+    name: 'nodeauth', port: port + 1, ...smallFlow(), nodeArgs: ['--expose-gc'],
     settings: `httpNodeAuth: { user: ${JSON.stringify(fx.nodeRedAuth.user)}, pass: ${JSON.stringify(fx.nodeRedAuthHash)} },\n  ${probe}`,
   });
-  out.twin = await startNodeRed({ name: 'twin', port: port + 2, ...smallFlow(), settings: probe });
+  out.twin = await startNodeRed({ name: 'twin', port: port + 2, ...smallFlow(), nodeArgs: ['--expose-gc'], settings: probe });
   out.ports = { main: out.main.port, nodeauth: out.nodeauth.port, twin: out.twin.port };
   out.target = (s) => ({ instance: out[s.instance || 'main'], path: s.route || `/bench/${s.id}`, headers: s.headers ? s.headers(fx) : {} });
 

@@ -1,7 +1,8 @@
 'use strict';
 // Interleaved rounds: bare, A, bare, B, bare, C, bare | bare, C, bare, A, … —
 // each scenario run is compared with the bare runs just before and after it,
-// so slow drift of a noisy 2-core machine cancels out of the ratio. Every
+// so slow drift of a noisy 2-core machine cancels out of the ratio (each run
+// starts after a full GC: see throughput.js). Every
 // round runs the scenarios in a new (seeded) random order, so no scenario
 // always follows the same one (GC debt and caches left by a neighbour).
 const { prng } = require('./fixtures');

@@ -58,7 +58,8 @@ function throughputSection(r) {
   return [
     '## Throughput: each check in front of `http in → http response`',
     '',
-    `Closed loop, ${opts.connections} keep-alive connections, ${opts.rounds} interleaved rounds of ${opts.roundSeconds} s per scenario; ` +
+    `Closed loop, ${opts.connections} keep-alive connections, ${opts.rounds} interleaved rounds of ${opts.roundSeconds} s per scenario, each run starting after a full GC, ` +
+      'scenarios in a new random order every round; ' +
       'req/s is the mean over rounds, p50/p99 the median over rounds (autocannon, 1 ms resolution). ' +
       '"ratio" is the median over rounds of req/s divided by the mean of the bare runs just before and after it (min–max in brackets). ' +
       '"CPU µs/req" is the Node-RED process\'s user+system CPU time per request (/proc/<pid>/stat), median over rounds. ' +
@@ -161,9 +162,10 @@ function writeReport(r, outFile) {
       'and less than what people do today (a function node, or `httpNodeAuth` in settings.js). ' +
       'Every figure below comes from one run of `npm run bench` against real Node-RED processes on 127.0.0.1.',
     '',
-    'Run it: `npm run bench` (about ten minutes; writes this file) or `npm run bench -- --quick` (about two minutes, writes to the temp directory). ' +
+    'Run it: `npm run bench` (about ten minutes; writes this file) or `npm run bench -- --quick` (three to four minutes, indicative numbers, writes to the temp directory). ' +
       'Knobs: `BENCH_ROUNDS`, `BENCH_ROUND_SECONDS`, `BENCH_CONNECTIONS`, `BENCH_MEMORY_REQUESTS`, `BENCH_MEMORY_SECONDS`, `BENCH_ONLY=basic-scrypt,ip-100k`, ' +
-      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT` (three consecutive ports), `BENCH_NICE=-10` (root: less disturbance from other work).',
+      '`BENCH_PHASES=micro,throughput,storm,memory`, `BENCH_OUT=path`, `BENCH_PORT` (three consecutive ports), `BENCH_NICE=-10` (root: less disturbance from other work). ' +
+      '`node bench/profile.js <scenario> [seconds]` shows where one scenario\'s CPU goes; `node bench/report.js` renders this file again from the last run\'s raw results.',
     '',
     '## Machine',
     '',

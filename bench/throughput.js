@@ -2,6 +2,7 @@
 // Throughput phase: warm every route up, then interleaved rounds of each
 // scenario against the bare route (see interleave.js).
 const { runLoad } = require('./load');
+const { getJson } = require('./node-red');
 const { interleave, summarise } = require('./interleave');
 const { processJiffies, backgroundMeter } = require('./machine');
 
@@ -9,6 +10,9 @@ async function runThroughput(inst, live, opts, log) {
   const pids = () => [inst.main.pid, inst.nodeauth.pid, inst.twin.pid];
   const measure = async (s, seconds) => {
     const t = inst.target(s);
+    // Start every run from a collected heap, so no run pays for the garbage of the one before it
+    // (bench-only route; the nodeauth instance needs its credentials for it too).
+    await getJson(t.instance.port, '/bench/gc', t.headers);
     const meter = backgroundMeter(pids);
     meter.start();
     const before = processJiffies(t.instance.pid);
