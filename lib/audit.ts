@@ -25,6 +25,10 @@ const holder = globalThis as unknown as Record<symbol, EventEmitter | undefined>
 
 export const auditEvents: EventEmitter = holder[KEY] ?? (holder[KEY] = new EventEmitter().setMaxListeners(0));
 
-export function emitDecision(decision: AuthDecision): void {
-  if (auditEvents.listenerCount('decision') > 0) auditEvents.emit('decision', decision);
+/**
+ * Emits the decision `describe()` builds — only when someone listens: checks
+ * run on every request, and an event nobody hears is not worth building.
+ */
+export function emitDecision(describe: () => AuthDecision): void {
+  if (auditEvents.listenerCount('decision') > 0) auditEvents.emit('decision', describe());
 }

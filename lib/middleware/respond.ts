@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { AuthError } from '../errors';
 import type { AuthInfo } from '../auth-info';
-import { emitDecision, auditEvents } from '../audit';
+import { emitDecision } from '../audit';
 import { rejectionFor } from '../rejection';
 import { rawPath, peerIp } from './request';
 
@@ -14,12 +14,10 @@ function requestFacts(req: IncomingMessage) {
 }
 
 export function auditAllow(req: IncomingMessage, info: AuthInfo, origin: Origin): void {
-  // The success path runs on every request: build the event only when someone listens.
-  if (auditEvents.listenerCount('decision') === 0) return;
-  emitDecision({
+  emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'allow', method: info.method, reason: 'authenticated',
     subject: info.subject, keyId: info.keyId, ip: info.ip, ...requestFacts(req), node: origin,
-  });
+  }));
 }
 
 /**
@@ -28,10 +26,10 @@ export function auditAllow(req: IncomingMessage, info: AuthInfo, origin: Origin)
  * caller never calls next() afterwards.
  */
 export function refuse(req: IncomingMessage, res: ServerResponse, err: AuthError, method: string, challenge: Record<string, string> | undefined, origin: Origin, ip?: string): void {
-  emitDecision({
+  emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'deny', method, code: err.code, status: err.status,
     reason: err.reason, ip: ip ?? peerIp(req), ...requestFacts(req), node: origin,
-  });
+  }));
   const { status, headers, payload } = rejectionFor(err, challenge);
   // Someone else already answered: nothing can be sent, and the request must still not go on.
   if (res.headersSent || res.writableEnded) return;

@@ -11,6 +11,7 @@
 import { AuthError, InvalidCredentialsError } from '../errors';
 import type { AuthInfo } from '../auth-info';
 import { LruCache } from '../lru';
+import { deepFreeze } from '../freeze';
 import { cacheKey } from '../secure-compare';
 import { validateRealm } from '../basic';
 import { extractBearer } from '../jwt/extract';
@@ -42,7 +43,7 @@ export class BearerAuthenticator {
   readonly realm: string;
   private readonly source: AccessTokenSource;
   private readonly allowQuery: boolean;
-  private readonly cache?: LruCache<string, JwtClaims>;
+  private readonly cache?: LruCache<string, Readonly<AuthInfo>>;
   private readonly cacheMaxTtlMs: number;
   private readonly rolesPath: string[];
   private readonly now: () => number;
@@ -68,14 +69,16 @@ export class BearerAuthenticator {
 
   async authenticate(req: BearerRequest): Promise<AuthInfo> {
     const token = extractBearer({ authorization: req.authorization, queryToken: req.queryToken, allowQuery: this.allowQuery });
-    const claims = await this.verified(token);
-    if (this.source.isRevoked && (await this.source.isRevoked(claims))) {
+    const info = await this.verified(token);
+    if (this.source.isRevoked && (await this.source.isRevoked(info.claims as JwtClaims))) {
       throw new InvalidCredentialsError('token revoked', { oauthError: 'invalid_token' });
     }
-    return this.toAuthInfo(claims);
+    // A fresh top level per request; what it shares with the cache is frozen.
+    return { ...info };
   }
 
-  private async verified(token: string): Promise<JwtClaims> {
+  /** The token's msg.auth, built (and frozen) once per verification and cached with it. */
+  private async verified(token: string): Promise<Readonly<AuthInfo>> {
     const cacheable = this.cache !== undefined && this.source.cacheable(token);
     const key = cacheable ? cacheKey(token) : '';
     if (cacheable) {
@@ -83,13 +86,15 @@ export class BearerAuthenticator {
       if (hit) return hit;
     }
     const claims = await this.source.verify(token);
+    // Read before freezing: the verifier remembers its maxTokenAge per claims object.
+    const until = verifiedUntil(claims) ?? (typeof claims.exp === 'number' ? claims.exp * 1000 : undefined);
+    const info = deepFreeze(this.toAuthInfo(claims));
     if (cacheable) {
-      // The verifier knows its maxTokenAge; a source without one is limited by exp alone.
-      const until = verifiedUntil(claims) ?? (typeof claims.exp === 'number' ? claims.exp * 1000 : undefined);
+      // A source without a maxTokenAge is limited by exp alone.
       const ttl = Math.min(until === undefined ? this.cacheMaxTtlMs : until - this.now(), this.cacheMaxTtlMs);
-      if (ttl > 0) this.cache!.set(key, claims, ttl);
+      if (ttl > 0) this.cache!.set(key, info, ttl);
     }
-    return claims;
+    return info;
   }
 
   private toAuthInfo(claims: JwtClaims): AuthInfo {
@@ -100,8 +105,7 @@ export class BearerAuthenticator {
       roles: listOf(this.rolesPath.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), claims)),
       tokenId: claims.jti,
       expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
-      // A deep copy: the cached claims must not change if a flow edits msg.auth.claims.
-      claims: structuredClone(claims),
+      claims,
     };
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
     if (clientId !== undefined) info.clientId = clientId;

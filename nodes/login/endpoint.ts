@@ -49,10 +49,10 @@ export function initEndpointNode(node: RedNode, config: { respond?: boolean }, s
 
 function succeed(node: RedNode, opts: DecisionOptions, msg: RedMsg, result: EndpointResult, send: (m: Array<RedMsg | null>) => void): void {
   opts.status.allowed();
-  emitDecision({
+  emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'allow', method: opts.method, reason: result.reason,
     subject: result.subject ?? result.auth?.subject, ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node),
-  });
+  }));
   if (result.auth) msg.auth = result.auth;
   else delete msg.auth;
   answer(msg, opts.respond, result.statusCode, { ...NO_STORE }, result.payload);

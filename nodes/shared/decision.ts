@@ -36,10 +36,10 @@ export function nodeFacts(node: RedNode) {
 export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: AuthInfo, send: (m: Array<RedMsg | null>) => void): void {
   msg.auth = info;
   opts.status.allowed();
-  emitDecision({
+  emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'allow', method: info.method, reason: 'authenticated',
     subject: info.subject, keyId: info.keyId, ip: info.ip, ...requestFacts(msg), node: nodeFacts(node),
-  });
+  }));
   send([msg, null]);
 }
 
@@ -50,10 +50,10 @@ export function rejectionHeaders(err: AuthError, challenge?: Record<string, stri
 export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error: unknown, send: (m: Array<RedMsg | null>) => void): void {
   const err = toAuthError(error);
   opts.status.denied(err);
-  emitDecision({
+  emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'deny', method: opts.method, code: err.code, status: err.status,
     reason: err.reason, ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node),
-  });
+  }));
   const { headers, payload } = rejectionFor(err, opts.challenge?.(err));
   delete msg.auth; // a rejected msg must never look authenticated downstream
   answer(msg, opts.respond, err.status, headers, payload);

@@ -76,7 +76,7 @@ describe('lib/ip parseAddress', () => {
   });
 
   it('turns IPv4-mapped IPv6 (dotted and hex) into IPv4', () => {
-    for (const s of ['::ffff:10.1.2.3', '::ffff:a01:203', '::FFFF:A01:203', '0:0:0:0:0:ffff:0a01:0203']) {
+    for (const s of ['::ffff:10.1.2.3', '::FFFF:10.1.2.3', '::ffff:a01:203', '::FFFF:A01:203', '0:0:0:0:0:ffff:0a01:0203']) {
       assert.deepEqual(parseAddress(s), { family: 4, bytes: Uint8Array.from([10, 1, 2, 3]), text: '10.1.2.3' }, s);
     }
   });

@@ -169,6 +169,8 @@ describe('lib/session', () => {
       assert.equal(sessionStoreKeys.revokedJti('a b'), 'af:rv:h5661c0af306771b3d7e57296576b10396de97a3095b7552cb101971e818126ba');
       const parts = crypto.createHash('sha256').update('5:alice9:192.0.2.1').digest('hex');
       assert.equal(sessionStoreKeys.failUserIp('alice', '192.0.2.1'), `af:lf:u:${parts}`);
+      // Lengths count UTF-16 code units, bytes are UTF-8 (literal taken with the incremental-hash code).
+      assert.equal(sessionStoreKeys.failUserIp('zoë😀', '2001:db8::1'), 'af:lf:u:4c88e83478c278575e990bf89386dc98597575947026269d1cbf081be6b9e21d');
     });
   });
 
@@ -386,6 +388,21 @@ describe('lib/session', () => {
       // Past exp + the verifier's 30 s leeway: the cache entry ended at exp, the verifier refuses.
       now.advance(150_000);
       await rejectsWith(bearer.authenticate({ authorization: [`Bearer ${other.token}`] }), 'AUTH_002');
+    });
+
+    it('a cache hit hands out a fresh msg.auth whose shared parts are read-only', async () => {
+      const { tokens } = setup();
+      const bearer = new BearerAuthenticator({ source: tokens.ownTokens });
+      const { token } = await tokens.issuer.issue(session());
+      const req = { authorization: [`Bearer ${token}`] };
+      const first = await bearer.authenticate(req);
+      first.subject = 'mallory';
+      first.ip = '10.0.0.1';
+      assert.throws(() => { 'use strict'; first.claims.sub = 'mallory'; }, TypeError);
+      assert.throws(() => { 'use strict'; first.scopes.push('admin'); }, TypeError);
+      const second = await bearer.authenticate(req);
+      assert.notStrictEqual(second, first);
+      assert.deepEqual([second.subject, second.ip, second.claims.sub, second.scopes], ['alice', undefined, 'alice', ['a', 'b']]);
     });
 
     it('the cache never outlives maxTokenAge: verified at age 50 s (max 60 s), refused at 150 s', async () => {

@@ -31,6 +31,27 @@ describe('authflow-token node over real HTTP', function () {
     );
   });
 
+  it('audits every decision (allow and deny) without the key, and builds no event when nobody listens', async () => {
+    const { auditEvents } = require('../../dist/lib');
+    const api = await load(['authflow-token'], route(), creds('abc123'));
+    await api.get('/api').set('x-auth-token', 'abc123').expect(200); // nobody listening: nothing to see, nothing thrown
+    const events = [];
+    const on = (e) => events.push(e);
+    auditEvents.on('decision', on);
+    try {
+      await api.get('/api?q=1').set('x-auth-token', 'abc123').expect(200);
+      await api.get('/api').set('x-auth-token', 'wrong-key').expect(401);
+    } finally {
+      auditEvents.off('decision', on);
+    }
+    assert.deepStrictEqual(events.map((e) => [e.outcome, e.method, e.code, e.httpMethod, e.path, e.node.type]), [
+      ['allow', 'token', undefined, 'GET', '/api', 'authflow-token'],
+      ['deny', 'token', 'AUTH_004', 'GET', '/api', 'authflow-token'],
+    ]);
+    assert.strictEqual(events[0].keyId, sha('abc123').slice(0, 12));
+    assert.ok(!JSON.stringify(events).includes('abc123') && !JSON.stringify(events).includes('wrong-key'));
+  });
+
   it('rejects an expired token with 401 AUTH_004', async () => {
     const list = JSON.stringify([{ token: 'old-token', expiresAt: '2020-01-01T00:00:00Z' }]);
     const api = await load(['authflow-token'], route(), creds(list));
