@@ -5,7 +5,7 @@ export { Families, FamiliesOptions, FamilyRecord } from './families';
 export { RefreshTokens, RefreshTokensOptions, IssuedRefreshToken, RotatedRefreshToken } from './refresh-tokens';
 export { Revocations, RevocationsOptions } from './revocation';
 export { OpaqueAccessTokens, OpaqueTokenRecord } from './opaque-tokens';
-export { Lockout, LockoutOptions, LOCKOUT_DEFAULTS } from './lockout';
+export { Lockout, LockoutOptions, LOCKOUT_DEFAULTS, CHECK_QUIET_MEMO_MS } from './lockout';
 export { TotpGuard, TotpGuardOptions } from './totp-guard';
 export { TotpEnrolment, TotpEnrolmentOptions, EnrolmentStart, StoredSeed } from './totp-enrolment';
 export { DataKey } from './data-key';

@@ -16,8 +16,15 @@
  * the first failures are still being counted.
  *
  * Hot path: a per-IP mark is written before any counter or ban of that IP
- * and outlives them all, so a request from an address with no recent
- * failure costs one store read (the mark) and nothing on success.
+ * and outlives them all, so an address with no mark has nothing to check.
+ * Per-request checks (basic) may also remember "no mark" in-process per
+ * Store object for `quietMemoMs` (bounded, QUIET_MEMO_MAX addresses): a
+ * request from an address with no recent failure then costs one store read
+ * per `quietMemoMs` at most, and nothing on success. A mark this process writes drops the memo before and after the
+ * write, and a read that overlapped any mark write is not remembered, so
+ * nodes sharing a Store object see each other's failures at once; another
+ * instance sharing the backend sees them within `quietMemoMs`. The login
+ * endpoint leaves it off: a login costs a password hash anyway.
  */
 import type { Store } from '../store/store';
 import { LockedError } from '../errors';
@@ -33,8 +40,19 @@ export interface LockoutOptions {
   findTimeSec?: number;
   /** Ban length, seconds. Default 300. */
   banTimeSec?: number;
+  /**
+   * How long "this address had no mark" is trusted without asking the store
+   * again, ms; 0 (default) asks every time. It is how long another instance
+   * sharing the store (Redis, PostgreSQL) may take to see a ban decided
+   * elsewhere: failures are still counted in the shared store at once.
+   * Marks written in this process are seen at once. At most 10 s.
+   */
+  quietMemoMs?: number;
   now?: () => number;
 }
+
+/** What per-request checks (the basic node and middleware) use: one mark read per address per second at most. */
+export const CHECK_QUIET_MEMO_MS = 1000;
 
 export const LOCKOUT_DEFAULTS = Object.freeze({ maxRetries: 5, ipMaxRetries: 20, findTimeSec: 120, banTimeSec: 300 });
 
@@ -65,6 +83,61 @@ const MARK_SLACK_MS = 60_000;
  */
 const inFlight = new Map<string, number>();
 const MAX_IN_FLIGHT_KEYS = 100_000;
+
+/** Addresses remembered per store; the oldest leaves first, so a flood of distinct IPs cannot grow memory. */
+const QUIET_MEMO_MAX = 10_000;
+
+/**
+ * Mark keys read absent from one Store object, with when the read started.
+ * `epoch` moves whenever a mark write starts or ends: a read that saw it
+ * move may have raced a mark and is not remembered.
+ */
+class QuietMarks {
+  epoch = 0;
+  private readonly readAt = new Map<string, number>();
+
+  get size(): number {
+    return this.readAt.size;
+  }
+
+  has(markKey: string, now: number, ttlMs: number): boolean {
+    const at = this.readAt.get(markKey);
+    if (at === undefined) return false;
+    const age = now - at;
+    if (age >= 0 && age < ttlMs) return true;
+    this.readAt.delete(markKey); // expired, or the clock went back: ask the store
+    return false;
+  }
+
+  remember(markKey: string, readStart: number): void {
+    this.readAt.delete(markKey); // re-inserted last: Map order stays read order
+    if (this.readAt.size >= QUIET_MEMO_MAX) this.readAt.delete(this.readAt.keys().next().value as string);
+    this.readAt.set(markKey, readStart);
+  }
+
+  /** A mark write starts or ends: forget the address, and void reads in flight. */
+  forget(markKey: string): void {
+    this.epoch++;
+    this.readAt.delete(markKey);
+  }
+}
+
+/** Per Store object: nodes sharing a store share it, so a mark one writes is seen by all. */
+const quietMemos = new WeakMap<Store, QuietMarks>();
+
+function quietMarks(store: Store): QuietMarks {
+  let memo = quietMemos.get(store);
+  if (!memo) {
+    memo = new QuietMarks();
+    quietMemos.set(store, memo);
+  }
+  return memo;
+}
+
+/** How many addresses are remembered as quiet for `store` (diagnostics and tests). */
+export function quietMemoSize(store: Store): number {
+  return quietMemos.get(store)?.size ?? 0;
+}
 
 /** An attempt that counts nothing: lockout disabled or absent. */
 export const NO_ATTEMPT: LockAttempt = Object.freeze({ failure: async () => {}, success: async () => {}, end: () => {} });
@@ -100,6 +173,7 @@ export class Lockout {
   private readonly findTimeMs: number;
   private readonly banTimeMs: number;
   private readonly markTtlMs: number;
+  private readonly quietMemoMs: number;
   private readonly now: () => number;
 
   constructor(private readonly store: Store, opts: LockoutOptions = {}) {
@@ -108,6 +182,10 @@ export class Lockout {
     this.findTimeMs = seconds(opts.findTimeSec ?? LOCKOUT_DEFAULTS.findTimeSec, 'findTime') * 1000;
     this.banTimeMs = seconds(opts.banTimeSec ?? LOCKOUT_DEFAULTS.banTimeSec, 'banTime') * 1000;
     this.markTtlMs = Math.max(this.findTimeMs, this.banTimeMs) + MARK_SLACK_MS;
+    this.quietMemoMs = opts.quietMemoMs ?? 0;
+    if (!Number.isInteger(this.quietMemoMs) || this.quietMemoMs < 0 || this.quietMemoMs > 10_000) {
+      throw new Error('lockout: quietMemoMs must be an integer from 0 to 10000');
+    }
     this.now = opts.now ?? Date.now;
   }
 
@@ -184,9 +262,9 @@ export class Lockout {
     if (this.maxRetries > 0 && !checked?.quiet) await this.store.delete(keys.failUserIp(user, lockoutAddress(ip)));
   }
 
-  /** An IP without a mark has no counter and no ban: one read, then done. */
+  /** An IP without a mark has no counter and no ban: one read (or a fresh memo of it), then done. */
   private async read(user: string, addr: string): Promise<LockState> {
-    if ((await this.store.get(keys.lockMark(addr))) === undefined) return { quiet: true, pairFailures: 0, ipFailures: 0 };
+    if (await this.markAbsent(addr)) return { quiet: true, pairFailures: 0, ipFailures: 0 };
     const pairOn = this.maxRetries > 0;
     const ipOn = this.ipMaxRetries > 0;
     const [pair, ipBan, pairCount, ipCount] = await Promise.all([
@@ -204,13 +282,46 @@ export class Lockout {
     return { quiet: false, pairFailures: failures(pairCount, this.maxRetries), ipFailures: failures(ipCount, this.ipMaxRetries) };
   }
 
+  /**
+   * Whether the IP has no mark, from the memo while it is fresh. A read is
+   * remembered only when no mark write started or ended while it was in
+   * flight; a read error propagates and is not remembered.
+   */
+  private async markAbsent(addr: string): Promise<boolean> {
+    const markKey = keys.lockMark(addr);
+    const memo = quietMarks(this.store);
+    const readStart = this.now();
+    if (this.quietMemoMs > 0 && memo.has(markKey, readStart, this.quietMemoMs)) return true;
+    const epoch = memo.epoch;
+    const absent = (await this.store.get(markKey)) === undefined;
+    if (absent && this.quietMemoMs > 0 && memo.epoch === epoch) memo.remember(markKey, readStart);
+    return absent;
+  }
+
   private async countFailure(user: string, addr: string): Promise<void> {
     // The mark first: whoever reads no mark may rely on there being no counter and no ban.
-    await this.keepLater(keys.lockMark(addr), this.now() + this.markTtlMs);
+    await this.writeMark(addr);
     await Promise.all([
       this.maxRetries > 0 && this.bump(keys.failUserIp(user, addr), keys.banUserIp(user, addr), this.maxRetries),
       this.ipMaxRetries > 0 && this.bump(keys.failIp(addr), keys.banIp(addr), this.ipMaxRetries),
     ]);
+  }
+
+  /**
+   * Writes the IP's mark. The memo is dropped before the write (no memo
+   * answers "quiet" while the mark lands, and the epoch move voids reads
+   * in flight) and again after it, even when it fails (a read that ended
+   * in between, perhaps before the mark landed, is forgotten).
+   */
+  private async writeMark(addr: string): Promise<void> {
+    const markKey = keys.lockMark(addr);
+    const memo = quietMarks(this.store);
+    memo.forget(markKey);
+    try {
+      await this.keepLater(markKey, this.now() + this.markTtlMs);
+    } finally {
+      memo.forget(markKey);
+    }
   }
 
   private async bump(counterKey: string, banKey: string, limit: number): Promise<void> {

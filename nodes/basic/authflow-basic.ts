@@ -28,7 +28,7 @@ export = function register(RED: RED) {
         err.status === 401 ? { 'WWW-Authenticate': auth?.challenge ?? 'Basic realm="api", charset="UTF-8"' } : {},
       setup(status) {
         // Lockout off: no store is resolved or touched at all.
-        const lockout = lockoutWanted(config) ? createLockout(resolveStore(RED, node, config.store), config) : undefined;
+        const lockout = lockoutWanted(config) ? createLockout(resolveStore(RED, node, config.store), config, true) : undefined;
         if (lockout) watchStoreStatus(RED, node, config.store, status);
         auth = new BasicAuthenticator(config.realm || 'api', new PasswordChecker(), lockout);
         const users = createCredentialSource(RED, node, config.usersType || 'cred', config.users || '', 'userList');

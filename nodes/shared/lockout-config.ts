@@ -1,5 +1,5 @@
 import { AuthInfo, Store } from '../../lib';
-import { Lockout, LockoutOptions, LOCKOUT_DEFAULTS } from '../../lib/session';
+import { Lockout, LockoutOptions, LOCKOUT_DEFAULTS, CHECK_QUIET_MEMO_MS } from '../../lib/session';
 import type { RedMsg } from './red-types';
 import { clientIp } from './decision';
 
@@ -33,9 +33,14 @@ export function lockoutOptions(config: LockoutConfig): LockoutOptions {
   };
 }
 
-/** The node's Lockout over `store` (0/0 gives a disabled one, as the Lockout class defines). */
-export function createLockout(store: Store, config: LockoutConfig): Lockout {
-  return new Lockout(store, lockoutOptions(config));
+/**
+ * The node's Lockout over `store` (0/0 gives a disabled one, as the Lockout
+ * class defines). `perRequest`: a check in front of every request (basic)
+ * trusts "no recent failure" for CHECK_QUIET_MEMO_MS instead of reading the
+ * store each time; the login endpoint asks the store every time.
+ */
+export function createLockout(store: Store, config: LockoutConfig, perRequest = false): Lockout {
+  return new Lockout(store, { ...lockoutOptions(config), quietMemoMs: perRequest ? CHECK_QUIET_MEMO_MS : 0 });
 }
 
 /** The client address lockout counts against (and msg.auth.ip): one an upstream ip node verified (proxy-aware), else the socket peer. */

@@ -7,7 +7,7 @@
  */
 const assert = require('node:assert/strict');
 const { MemoryStore } = require('../../dist/lib/store');
-const { Lockout, lockoutAddress } = require('../../dist/lib/session/lockout');
+const { Lockout, lockoutAddress, quietMemoSize, CHECK_QUIET_MEMO_MS } = require('../../dist/lib/session/lockout');
 const { createSessionTokens, LoginService, TotpGuard } = require('../../dist/lib/session');
 const { hashPasswordScrypt, PasswordChecker, BasicAuthenticator, totp, base32Decode } = require('../../dist/lib');
 
@@ -32,6 +32,54 @@ class CountingChecker extends PasswordChecker {
 class CountingGuard extends TotpGuard {
   constructor(...args) { super(...args); this.calls = 0; }
   async verify(...args) { this.calls++; return super.verify(...args); }
+}
+
+/**
+ * A Store that forwards to `inner` and counts reads of lockout marks.
+ * `hold(method, when)` holds its next call on a mark key until release():
+ * 'answer' runs it against `inner` at once and holds only the answer (a read
+ * that saw the store as it was); 'landing' holds it before it reaches
+ * `inner` (a write not landed yet). `called` resolves once the call got that far.
+ */
+function watchedStore(inner) {
+  const held = {};
+  const store = {
+    markReads: 0,
+    failNextMarkRead: false,
+    hold(method, when) {
+      let release;
+      let reached;
+      const released = new Promise((resolve) => { release = resolve; });
+      const called = new Promise((resolve) => { reached = resolve; });
+      held[method] = { when, released, reached };
+      return { release, called };
+    },
+  };
+  for (const m of ['get', 'set', 'setIfAbsent', 'delete', 'increment', 'compareAndSet', 'close']) {
+    store[m] = async (key, ...rest) => {
+      const mark = typeof key === 'string' && key.startsWith('af:lm:');
+      if (mark && m === 'get') {
+        store.markReads++;
+        if (store.failNextMarkRead) {
+          store.failNextMarkRead = false;
+          throw new Error('store read failed');
+        }
+      }
+      const hold = mark ? held[m] : undefined;
+      if (!hold) return inner[m](key, ...rest);
+      delete held[m];
+      if (hold.when === 'landing') {
+        hold.reached();
+        await hold.released;
+        return inner[m](key, ...rest);
+      }
+      const result = await inner[m](key, ...rest);
+      hold.reached();
+      await hold.released;
+      return result;
+    };
+  }
+  return store;
 }
 
 /** Settles every promise; returns [fulfilled count, codes of the rejections]. */
@@ -149,6 +197,108 @@ describe('lockout: concurrency, shared stores, IPv6', function () {
       await assert.rejects(short.check('alice', '10.0.0.1'), (e) => e.code === 'AUTH_007');
       now.advance(3_000_000);
       await long.check('alice', '10.0.0.1');
+    });
+  });
+
+  describe('hot path: "no mark" remembered per store (quietMemoMs, per-request checks)', () => {
+    function setup() {
+      const now = clock();
+      const store = watchedStore(new MemoryStore({ now, sweepIntervalMs: 0 }));
+      return { now, store };
+    }
+
+    it('a quiet address is read once within the TTL, and again after it', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 5, ipMaxRetries: 20 });
+      for (let i = 0; i < 50; i++) {
+        const attempt = await l.begin('alice', '10.1.0.1');
+        await attempt.success();
+        now.advance(10);
+      }
+      assert.equal(store.markReads, 1);
+      now.advance(600); // 1100 ms after the first read
+      await (await l.begin('alice', '10.1.0.1')).success();
+      assert.equal(store.markReads, 2);
+      await l.check('bob', '10.1.0.2'); // another address has its own read
+      assert.equal(store.markReads, 3);
+    });
+
+    it('is off unless asked for (the login endpoint): every check reads the store; bad values are refused', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, maxRetries: 5 });
+      for (let i = 0; i < 3; i++) await l.check('alice', '10.1.0.9');
+      assert.equal(store.markReads, 3);
+      for (const quietMemoMs of [-1, 1.5, 10_001]) assert.throws(() => new Lockout(store, { quietMemoMs }), /quietMemoMs/);
+    });
+
+    it('a store read error propagates and is not remembered', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 5 });
+      store.failNextMarkRead = true;
+      await assert.rejects(l.begin('alice', '10.1.0.3'), /store read failed/);
+      await l.check('alice', '10.1.0.3');
+      await l.check('alice', '10.1.0.3');
+      assert.equal(store.markReads, 2);
+    });
+
+    it('a failure recorded by another Lockout on the same store object bans at once', async () => {
+      const { now, store } = setup();
+      const reader = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 5, ipMaxRetries: 20 });
+      const writer = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 1, ipMaxRetries: 0 });
+      await reader.check('alice', '10.1.0.4'); // remembered as quiet
+      await reader.check('alice', '10.1.0.4');
+      assert.equal(store.markReads, 1);
+      await writer.failure('alice', '10.1.0.4'); // the writer's limit: a ban
+      await assert.rejects(reader.begin('alice', '10.1.0.4'), (e) => e.code === 'AUTH_007');
+      await assert.rejects(reader.check('alice', '10.1.0.4'), (e) => e.code === 'AUTH_007');
+    });
+
+    it('a quiet read in flight while a mark is written is not remembered', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 1, ipMaxRetries: 0 });
+      const read = store.hold('get', 'answer');
+      const before = l.check('alice', '10.1.0.5'); // reads "no mark", answer held
+      await read.called;
+      await l.failure('alice', '10.1.0.5'); // mark, counter, ban
+      read.release();
+      assert.deepEqual(await before, { quiet: true }); // it started before the failure
+      await assert.rejects(l.check('alice', '10.1.0.5'), (e) => e.code === 'AUTH_007');
+    });
+
+    it('a remembered quiet address is read from the store again once a mark write starts', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 3, ipMaxRetries: 0 });
+      await l.check('alice', '10.1.0.7'); // remembered as quiet
+      const write = store.hold('setIfAbsent', 'answer');
+      const failing = l.failure('alice', '10.1.0.7');
+      await write.called; // the mark is in the store; its writer has not heard back yet
+      assert.deepEqual(await l.check('alice', '10.1.0.7'), { quiet: false });
+      write.release();
+      await failing;
+    });
+
+    it('a quiet read that ends while the mark write is still in flight is forgotten when the write ends', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 1, ipMaxRetries: 0 });
+      const write = store.hold('setIfAbsent', 'landing');
+      const failing = l.failure('alice', '10.1.0.6');
+      await write.called; // the mark write started, and has not reached the store
+      assert.deepEqual(await l.check('alice', '10.1.0.6'), { quiet: true }); // rightly: no mark yet
+      write.release();
+      await failing;
+      await assert.rejects(l.check('alice', '10.1.0.6'), (e) => e.code === 'AUTH_007');
+    });
+
+    it('stays bounded under a flood of distinct addresses, the oldest leaving first', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 5, ipMaxRetries: 20 });
+      for (let i = 0; i < 12_000; i++) await l.check('alice', `10.2.${i >> 8}.${i & 255}`);
+      assert.equal(quietMemoSize(store), 10_000);
+      const reads = store.markReads;
+      await l.check('alice', `10.2.${11_999 >> 8}.${11_999 & 255}`); // recent: remembered
+      assert.equal(store.markReads, reads);
+      await l.check('alice', '10.2.0.0'); // the first one: evicted, read again
+      assert.equal(store.markReads, reads + 1);
     });
   });
 

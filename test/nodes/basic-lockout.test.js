@@ -232,13 +232,16 @@ describe('authflow-basic lockout over real HTTP', function () {
     assert.deepEqual(calls, {});
   });
 
-  it('hot path: valid cached credentials cost one store read per request and no write', async () => {
+  it('hot path: valid cached credentials cost at most one store read per second and no write', async () => {
     const api = await loadBasic({});
-    await get(api, basic('alice', 'alice-pw')).expect(200); // fills the password cache
+    await get(api, basic('alice', 'alice-pw')).expect(200); // fills the password cache and the quiet-address memo
+    const started = Date.now();
     const calls = await countStoreCalls(async () => {
       for (let i = 0; i < 20; i++) await get(api, basic('alice', 'alice-pw')).expect(200);
     });
-    assert.deepEqual(calls, { get: 20 });
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    assert.deepEqual(Object.keys(calls).filter((m) => m !== 'get'), [], JSON.stringify(calls));
+    assert.ok((calls.get ?? 0) <= seconds, `${calls.get} reads in ${seconds} s`);
   });
 
   it('a store outage fails closed: 503 AUTH_011 for every request, wrong or right password', async () => {

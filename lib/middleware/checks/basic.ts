@@ -1,6 +1,6 @@
 import { BasicAuthenticator } from '../../basic-authenticator';
 import { PasswordChecker, PasswordCheckerOptions } from '../../passwords/password-checker';
-import { Lockout, LockoutOptions } from '../../session/lockout';
+import { Lockout, LockoutOptions, CHECK_QUIET_MEMO_MS } from '../../session/lockout';
 import { MemoryStore } from '../../store/memory-store';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';
@@ -34,7 +34,7 @@ function lockoutOf(opt: BasicCheckOptions['lockout']): Lockout | undefined {
   if (opt === false) return undefined;
   if (opt !== undefined && (opt === null || typeof opt !== 'object')) throw new Error('basic: "lockout" must be false or an object');
   if (opt) rejectUnknownKeys(opt, LOCKOUT_KEYS, 'basic lockout');
-  return new Lockout(new MemoryStore(), { ...opt });
+  return new Lockout(new MemoryStore(), { ...opt, quietMemoMs: CHECK_QUIET_MEMO_MS });
 }
 
 /** RFC 7617 Basic check: the lib BasicAuthenticator behind the middleware contract. */
