@@ -3,35 +3,56 @@
  * env var, or a msg property) and can change at any time.
  *
  * The list is indexed once per distinct value (WeakMap on object identity,
- * last value for strings). Every hit re-checks that the raw entry it came from
- * is still in place and re-reads it, so a removed or changed credential is
+ * last value for strings). Every hit checks that the raw entry it came from
+ * is still in place and unchanged, so a removed or changed credential is
  * refused on the very next request even when the list was edited in place.
- * Additions made in place are picked up when the array length changes, or by
- * a re-index on a miss at most once per second (bounded cost, no linear scan
- * per request). Replacing the value (flow.set / change node) applies at once.
+ * "Unchanged" is a cheap fingerprint compared per hit (see `Fingerprint`);
+ * only a changed fingerprint re-runs the normaliser.
+ *
+ * Additions made in place are picked up when the array length changes, or
+ * else by a re-index on a miss: an in-place addition that keeps the length
+ * (arr[i] = newEntry, a new key in an object map, an entry whose key field
+ * was edited) is found by the first lookup of its key made at least
+ * max(1 s, 100 × the last index build's duration) after that build — e.g.
+ * ~15 s for a list that takes 150 ms to index. So a flood of unknown keys
+ * spends at most ~1% of the time re-indexing, and never scans per request.
+ * Replacing the value (flow.set / change node) applies at once.
  */
 /**
  * warning: a non-fatal concern about the entry (e.g. plain-text password); never a secret.
  * weight: which entry `sample()` picks (the heaviest; e.g. the costliest password hash).
  */
 export interface Indexed<E> { key: string; entry: E; warning?: string; weight?: number }
-/** Turns one raw entry into its lookup key and normalised entry; throws Error on a bad entry. */
+/**
+ * Turns one raw entry into its lookup key and normalised entry; throws Error on a bad entry.
+ * Must be a pure function of the entry's own fields (and the elements of array fields):
+ * its result is reused while those are unchanged. Objects it creates for the entry are
+ * frozen, as one entry is handed to many requests; objects it takes from the raw entry are not.
+ */
 export type Normalizer<E> = (source: unknown, at: string | number) => Indexed<E>;
 
-interface Slot { at: string | number; source: unknown }
-interface Built {
+/** Minimum time between two re-indexes on a miss, and their budget as a multiple of one build. */
+const MIN_REINDEX_INTERVAL_MS = 1000;
+const REINDEX_INTERVAL_PER_BUILD_MS = 100;
+
+/** The last normalised result of a slot, valid while its raw entry still matches `fingerprint`. */
+interface Normalized<E> { fingerprint: Fingerprint; result: Indexed<E> | undefined }
+interface Slot<E> { at: string | number; source: unknown; normalized?: Normalized<E> }
+interface Built<E> {
   container: Record<string | number, unknown>;
-  slots: Map<string, Slot>;
+  slots: Map<string, Slot<E>>;
   length: number;
+  /** When the build finished and how long it took (for the re-index budget). */
   builtAt: number;
+  buildMs: number;
   problems: string[];
   warnings: Set<string>;
-  sample?: Slot & { weight: number };
+  sample?: Slot<E>;
 }
 
 export class LiveIndex<E> {
-  private readonly byObject = new WeakMap<object, Built>();
-  private lastString?: { raw: string; built: Built };
+  private readonly byObject = new WeakMap<object, Built<E>>();
+  private lastString?: { raw: string; built: Built<E> };
 
   constructor(
     private readonly normalize: Normalizer<E>,
@@ -52,7 +73,7 @@ export class LiveIndex<E> {
   /** The heaviest valid entry, first on ties (used to shape dummy work for unknown users). */
   sample(raw: unknown): E | undefined {
     const { sample } = this.built(raw);
-    return sample && safeNormalize(this.normalize, sample.source, sample.at)?.entry;
+    return sample && this.current(sample)?.entry;
   }
 
   find(raw: unknown, key: string): E | undefined {
@@ -60,9 +81,8 @@ export class LiveIndex<E> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const slot = built.slots.get(key);
       if (slot) {
-        const live = built.container[slot.at];
-        if (live === slot.source) {
-          const current = safeNormalize(this.normalize, live, slot.at);
+        if (built.container[slot.at] === slot.source) {
+          const current = this.current(slot);
           if (current && current.key === key) return current.entry;
         }
       } else if (!this.mayHaveGrown(built)) {
@@ -73,13 +93,26 @@ export class LiveIndex<E> {
     return undefined;
   }
 
-  private mayHaveGrown(built: Built): boolean {
-    if (typeof built.container !== 'object' || this.lastString?.built === built) return false;
-    if (Array.isArray(built.container) && built.container.length !== built.length) return true;
-    return this.now() - built.builtAt >= 1000;
+  /** The slot's entry normalised, re-normalised only when its raw entry changed since last time. */
+  private current(slot: Slot<E>): Indexed<E> | undefined {
+    const known = slot.normalized;
+    if (known && fingerprintMatches(known.fingerprint, slot.source)) return known.result;
+    // Fingerprint taken first: should normalising change the entry (a getter), the next hit re-normalises.
+    const fingerprint = fingerprintOf(slot.source);
+    const result = safeNormalize(this.normalize, slot.source, slot.at);
+    if (result) freezeCreatedParts(result.entry, reachableObjects(slot.source));
+    slot.normalized = { fingerprint, result };
+    return result;
   }
 
-  private built(raw: unknown): Built {
+  private mayHaveGrown(built: Built<E>): boolean {
+    if (this.lastString?.built === built) return false;
+    if (Array.isArray(built.container) && built.container.length !== built.length) return true;
+    const interval = Math.max(MIN_REINDEX_INTERVAL_MS, REINDEX_INTERVAL_PER_BUILD_MS * built.buildMs);
+    return this.now() - built.builtAt >= interval;
+  }
+
+  private built(raw: unknown): Built<E> {
     if (typeof raw === 'string') {
       if (this.lastString?.raw === raw) return this.lastString.built;
     } else if (raw && typeof raw === 'object') {
@@ -89,7 +122,8 @@ export class LiveIndex<E> {
     return this.rebuild(raw);
   }
 
-  private rebuild(raw: unknown): Built {
+  private rebuild(raw: unknown): Built<E> {
+    const startedAt = this.now();
     let container: unknown = raw;
     const problems: string[] = [];
     if (typeof raw === 'string') {
@@ -105,14 +139,16 @@ export class LiveIndex<E> {
       problems.push('credential list must be an array, an object or a string');
       container = [];
     }
-    const built: Built = {
+    const built: Built<E> = {
       container: container as Record<string | number, unknown>,
       slots: new Map(),
       length: Array.isArray(container) ? container.length : 0,
-      builtAt: this.now(),
+      builtAt: startedAt,
+      buildMs: 0,
       problems,
       warnings: new Set(),
     };
+    let sampleWeight = 0;
     const keys: Array<string | number> = Array.isArray(container) ? container.map((_, i) => i) : Object.keys(container as object);
     for (const at of keys) {
       const source = built.container[at];
@@ -120,12 +156,18 @@ export class LiveIndex<E> {
         const { key, warning, weight = 0 } = this.normalize(source, at);
         if (warning) built.warnings.add(warning);
         if (built.slots.has(key)) throw new Error('duplicate entry');
-        built.slots.set(key, { at, source });
-        if (!built.sample || weight > built.sample.weight) built.sample = { at, source, weight };
+        const slot: Slot<E> = { at, source };
+        built.slots.set(key, slot);
+        if (!built.sample || weight > sampleWeight) {
+          built.sample = slot;
+          sampleWeight = weight;
+        }
       } catch (e) {
         problems.push(`entry ${typeof at === 'number' ? at + 1 : JSON.stringify(at)}: ${(e as Error).message}`);
       }
     }
+    built.builtAt = this.now();
+    built.buildMs = Math.max(0, built.builtAt - startedAt);
     if (typeof raw === 'string') this.lastString = { raw, built };
     else if (raw && typeof raw === 'object') this.byObject.set(raw, built);
     return built;
@@ -138,4 +180,72 @@ function safeNormalize<E>(normalize: Normalizer<E>, source: unknown, at: string 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a raw entry looked like when it was normalised. A string (or other
+ * primitive) entry is immutable: the slot's `source === live` check already
+ * covers it. An object entry is recorded as a flat list: each enumerable
+ * property name and value (compared with ===), plus, for an array value, its
+ * length and elements (scopes: ['a'] edited in place), and for a Date value
+ * its time (expires.setTime()). Deeper objects are not read by the
+ * normalisers except as references they pass through unchanged. Not seen:
+ * non-enumerable properties (Object.defineProperty) edited in place.
+ */
+type Fingerprint = unknown[] | undefined;
+
+function fingerprintOf(source: unknown): Fingerprint {
+  if (!source || typeof source !== 'object') return undefined;
+  const out: unknown[] = [];
+  const fields = source as Record<string, unknown>;
+  // for…in also sees inherited enumerable fields, which the normalisers read too.
+  for (const name in fields) {
+    const value = fields[name];
+    out.push(name, value);
+    if (Array.isArray(value)) {
+      out.push(value.length);
+      for (const element of value) out.push(element);
+    } else if (value instanceof Date) out.push(value.getTime());
+  }
+  return out;
+}
+
+/** fingerprintOf(source) equals `fingerprint`, walked without allocating (this runs on every hit). */
+function fingerprintMatches(fingerprint: Fingerprint, source: unknown): boolean {
+  if (!fingerprint) return !source || typeof source !== 'object';
+  if (!source || typeof source !== 'object') return false;
+  const fields = source as Record<string, unknown>;
+  let i = 0;
+  for (const name in fields) {
+    const value = fields[name];
+    // Past the end, fingerprint[i] is undefined and never equals a property name.
+    if (fingerprint[i++] !== name || !Object.is(fingerprint[i++], value)) return false;
+    if (Array.isArray(value)) {
+      if (fingerprint[i++] !== value.length) return false;
+      for (let j = 0; j < value.length; j++) if (!Object.is(fingerprint[i++], value[j])) return false;
+    } else if (value instanceof Date) {
+      if (!Object.is(fingerprint[i++], value.getTime())) return false;
+    }
+  }
+  return i === fingerprint.length;
+}
+
+/** Every object reachable from a raw entry: those belong to the caller's list and must stay editable. */
+function reachableObjects(source: unknown, seen = new Set<object>()): Set<object> {
+  if (source && typeof source === 'object' && !seen.has(source)) {
+    seen.add(source);
+    for (const value of Object.values(source)) reachableObjects(value, seen);
+  }
+  return seen;
+}
+
+/**
+ * Freezes the objects the normaliser made (the entry, its copied scopes and
+ * roles, its profile), so a flow that edits msg.auth.scopes cannot change
+ * what the next request is granted.
+ */
+function freezeCreatedParts(value: unknown, borrowed: Set<object>): void {
+  if (!value || typeof value !== 'object' || borrowed.has(value) || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) freezeCreatedParts(inner, borrowed);
 }

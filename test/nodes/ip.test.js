@@ -1,6 +1,10 @@
 'use strict';
 const assert = require('assert');
+const { IpSet } = require('../../dist/lib');
+const { RECHECK_MS } = require('../../dist/lib/memo');
 const { helper, load, start, stop, protectedRoute } = require('../support/flow-harness');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('authflow-ip node over real HTTP', function () {
   before(start);
@@ -58,6 +62,36 @@ describe('authflow-ip node over real HTTP', function () {
     await api.get('/api').expect(403);
     flow.set('allowedIps', '127.0.0.1/33');
     assert.strictEqual((await api.get('/api').expect(403)).body.error, 'AUTH_005');
+  });
+
+  it('a deny list edited in place applies: a push at once, an entry written over within a second', async () => {
+    const api = await load(['authflow-ip'], route({ allow: '0.0.0.0/0', denyType: 'flow', deny: 'blocked' }));
+    const flow = helper.getNode('check').context().flow;
+    const blocked = ['192.0.2.1'];
+    flow.set('blocked', blocked);
+    await api.get('/api').expect(200);
+    blocked.push('127.0.0.1'); // the same array, one longer
+    await api.get('/api').expect(403);
+    blocked[1] = '192.0.2.2'; // the same array, the same length
+    await sleep(RECHECK_MS + 50);
+    await api.get('/api').expect(200);
+    blocked[0] = '127.0.0.0/8';
+    await sleep(RECHECK_MS + 50);
+    await api.get('/api').expect(403);
+  });
+
+  it('typed-in rules are compiled once, at deploy: requests parse no rule', async () => {
+    const original = IpSet.from;
+    let compiled = 0;
+    IpSet.from = function (...args) { compiled++; return original.apply(this, args); };
+    try {
+      const api = await load(['authflow-ip'], route({ allow: '127.0.0.0/8', deny: '10.0.0.0/8' }));
+      assert.strictEqual(compiled, 3, 'trusted proxies, allow and deny, at deploy');
+      for (let i = 0; i < 3; i++) await api.get('/api').expect(200);
+      assert.strictEqual(compiled, 3, 'no compilation on requests');
+    } finally {
+      IpSet.from = original;
+    }
   });
 
   it('keeps an earlier msg.auth and adds the verified ip', async () => {

@@ -38,16 +38,14 @@ export function ipCheck(opts: IpCheckOptions, ctx: CheckContext): AuthCheck {
     ? new IpAccessList({ allow: opts.allow as Rules | undefined, deny: opts.deny as Rules | undefined })
     : undefined;
   // Rules from functions: compiled once per distinct pair of values; bad rules deny everything.
-  const compile = memoByValue((pair): IpAccessList | undefined => {
-    const [allow, deny] = pair as [Rules | undefined, Rules | undefined];
+  const compile = memoByValue((allow, deny): IpAccessList | undefined => {
     try {
-      return new IpAccessList({ allow, deny });
+      return new IpAccessList({ allow: allow as Rules | undefined, deny: deny as Rules | undefined });
     } catch (e) {
       ctx.onWarning(`ip: rules from the source are invalid: ${(e as Error).message}`);
       return undefined;
     }
   });
-  let lastPair: [unknown, unknown] = [undefined, undefined];
   return {
     method: 'ip',
     async run(req, previous) {
@@ -57,9 +55,7 @@ export function ipCheck(opts: IpCheckOptions, ctx: CheckContext): AuthCheck {
           readSource(opts.allow, req, ctx.sourceTimeoutMs, 'ip allow'),
           readSource(opts.deny, req, ctx.sourceTimeoutMs, 'ip deny'),
         ]);
-        // Same values as last time → same array, so the memo hits.
-        if (lastPair[0] !== a || lastPair[1] !== d) lastPair = [a, d];
-        list = compile(lastPair);
+        list = compile(a, d);
         if (!list) throw new IpNotAllowedError('ip rules from the source are invalid');
       }
       const ip = resolveClientIp(req.socket?.remoteAddress, header(req, 'x-forwarded-for'), trusted);
