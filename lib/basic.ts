@@ -1,4 +1,3 @@
-import basicAuth from 'basic-auth';
 import { InvalidCredentialsError, MalformedCredentialsError } from './errors';
 import { isSafeQuotedValue } from './http-headers';
 
@@ -25,20 +24,21 @@ export function parseBasicAuthorization(values: string[]): BasicCredentials {
   const token = header.slice(scheme[0].length).trim();
   // Standard base64 only: base64url characters, missing padding or stray bytes are malformed.
   if (!token || !STRICT_BASE64.test(token)) throw new MalformedCredentialsError('Basic credentials are not valid base64');
+  let decoded: string;
   try {
     // RFC 7617 §2.1: charset="UTF-8" — reject byte sequences that are not UTF-8.
-    utf8.decode(Buffer.from(token, 'base64'));
+    decoded = utf8.decode(Buffer.from(token, 'base64'));
   } catch {
     throw new MalformedCredentialsError('Basic credentials are not valid UTF-8');
   }
-  // basic-auth splits on the FIRST colon (RFC 7617 §2: the user-id cannot contain one).
-  const parsed = basicAuth.parse(header);
-  if (!parsed || CONTROL_CHARS.test(parsed.name) || CONTROL_CHARS.test(parsed.pass)) {
+  // RFC 7617 §2: split on the FIRST colon (the user-id cannot contain one; the password may).
+  const colon = decoded.indexOf(':');
+  if (colon < 0 || CONTROL_CHARS.test(decoded)) {
     throw new MalformedCredentialsError('Basic credentials lack a colon or contain control characters');
   }
-  if (parsed.name === '') throw new MalformedCredentialsError('empty user-id');
+  if (colon === 0) throw new MalformedCredentialsError('empty user-id');
   // RFC 7617 §2.1 / B2: NFC normalisation; the password is never trimmed (B6).
-  return { username: parsed.name.normalize('NFC'), password: parsed.pass.normalize('NFC') };
+  return { username: decoded.slice(0, colon).normalize('NFC'), password: decoded.slice(colon + 1).normalize('NFC') };
 }
 
 /** Throws at configuration time when a realm cannot be put in a quoted-string (B8). */

@@ -34,9 +34,9 @@ const MAPPED_PREFIX = /^::ffff:/i;
 export function parseAddress(s: string): ParsedAddress | undefined {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_LEN) return undefined;
 
-  if (isIPv4(s)) return parseIPv4(s);
-  // Fast path for how a dual-stack socket reports every IPv4 peer (ipaddr.js costs 20× more).
-  if (MAPPED_PREFIX.test(s) && isIPv4(s.slice(7))) return parseIPv4(s.slice(7));
+  // Also how a dual-stack socket reports every IPv4 peer (::ffff:a.b.c.d): ipaddr.js would cost 20× more.
+  const v4 = ipv4Text(s);
+  if (v4 !== undefined) return parseIPv4(v4);
 
   // Zone ids only make sense on the host that owns the interface; a rule or
   // header carrying one is either a mistake or an attempt to confuse matching.
@@ -74,5 +74,13 @@ export function formatBytes(family: 4 | 6, bytes: Uint8Array): string {
  * (IPv4-mapped IPv6 as IPv4), anything unparseable kept as it was.
  */
 export function peerAddressText(peer: string | undefined): string | undefined {
-  return peer === undefined ? undefined : parseAddress(peer)?.text ?? peer;
+  if (peer === undefined) return undefined;
+  return ipv4Text(peer) ?? parseAddress(peer)?.text ?? peer;
+}
+
+/** The dotted quad of an IPv4 or `::ffff:`-mapped address, without building bytes (per-request paths); else undefined. */
+export function ipv4Text(s: string): string | undefined {
+  if (isIPv4(s)) return s;
+  if (MAPPED_PREFIX.test(s) && isIPv4(s.slice(7))) return s.slice(7);
+  return undefined;
 }

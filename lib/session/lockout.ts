@@ -28,7 +28,7 @@
  */
 import type { Store } from '../store/store';
 import { LockedError } from '../errors';
-import { parseAddress, formatBytes } from '../ip/address';
+import { parseAddress, formatBytes, ipv4Text } from '../ip/address';
 import { keys } from './keys';
 
 export interface LockoutOptions {
@@ -153,6 +153,8 @@ export function beginAttempt(lockout: Lockout | undefined, user: string, ip: str
  * and IPv4-mapped IPv6 per address; anything unparseable as given.
  */
 export function lockoutAddress(ip: string): string {
+  const v4 = ipv4Text(ip);
+  if (v4 !== undefined) return v4;
   const addr = parseAddress(ip);
   if (!addr) return ip;
   if (addr.family === 4) return addr.text;
