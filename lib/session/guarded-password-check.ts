@@ -34,10 +34,13 @@ export async function guardedPasswordCheck(
   const user = users.find(userList, username);
   // A password already verified, with nothing after it, is no guess: it needs
   // no in-flight reservation (parallel requests of a valid client are not
-  // refused) — only the ban check, one store read on a quiet address.
+  // refused) — only the ban check: one store read on a quiet address, or
+  // none while the address is remembered quiet.
   if (!next && lockout && user && passwords.knownGood(username, password, user.password)) {
-    const checked = await lockout.check(username, ip);
-    await lockout.success(username, ip, checked);
+    if (!lockout.knownQuiet(ip)) {
+      const checked = await lockout.check(username, ip);
+      await lockout.success(username, ip, checked);
+    }
     return user;
   }
   const attempt = await beginAttempt(lockout, username, ip);

@@ -88,7 +88,7 @@ const MAX_IN_FLIGHT_KEYS = 100_000;
 const QUIET_MEMO_MAX = 10_000;
 
 /**
- * Mark keys read absent from one Store object, with when the read started.
+ * Lockout addresses whose mark was read absent from one Store object, with when the read started.
  * `epoch` moves whenever a mark write starts or ends: a read that saw it
  * move may have raced a mark and is not remembered.
  */
@@ -100,25 +100,25 @@ class QuietMarks {
     return this.readAt.size;
   }
 
-  has(markKey: string, now: number, ttlMs: number): boolean {
-    const at = this.readAt.get(markKey);
+  has(addr: string, now: number, ttlMs: number): boolean {
+    const at = this.readAt.get(addr);
     if (at === undefined) return false;
     const age = now - at;
     if (age >= 0 && age < ttlMs) return true;
-    this.readAt.delete(markKey); // expired, or the clock went back: ask the store
+    this.readAt.delete(addr); // expired, or the clock went back: ask the store
     return false;
   }
 
-  remember(markKey: string, readStart: number): void {
-    this.readAt.delete(markKey); // re-inserted last: Map order stays read order
+  remember(addr: string, readStart: number): void {
+    this.readAt.delete(addr); // re-inserted last: Map order stays read order
     if (this.readAt.size >= QUIET_MEMO_MAX) this.readAt.delete(this.readAt.keys().next().value as string);
-    this.readAt.set(markKey, readStart);
+    this.readAt.set(addr, readStart);
   }
 
   /** A mark write starts or ends: forget the address, and void reads in flight. */
-  forget(markKey: string): void {
+  forget(addr: string): void {
     this.epoch++;
-    this.readAt.delete(markKey);
+    this.readAt.delete(addr);
   }
 }
 
@@ -241,6 +241,16 @@ export class Lockout {
   }
 
   /**
+   * True when the address is remembered as having no recent failure
+   * (quietMemoMs): no ban to refuse and no count to reset, known without a
+   * store read or an await. False means "ask check()", not "banned".
+   */
+  knownQuiet(ip: string): boolean {
+    if (!this.enabled) return true;
+    return this.quietMemoMs > 0 && quietMarks(this.store).has(lockoutAddress(ip), this.now(), this.quietMemoMs);
+  }
+
+  /**
    * Throws LockedError (429, retryAfter) while the pair or the IP is banned.
    * Reserves nothing: request paths use begin().
    */
@@ -290,13 +300,12 @@ export class Lockout {
    * flight; a read error propagates and is not remembered.
    */
   private async markAbsent(addr: string): Promise<boolean> {
-    const markKey = keys.lockMark(addr);
     const memo = quietMarks(this.store);
     const readStart = this.now();
-    if (this.quietMemoMs > 0 && memo.has(markKey, readStart, this.quietMemoMs)) return true;
+    if (this.quietMemoMs > 0 && memo.has(addr, readStart, this.quietMemoMs)) return true;
     const epoch = memo.epoch;
-    const absent = (await this.store.get(markKey)) === undefined;
-    if (absent && this.quietMemoMs > 0 && memo.epoch === epoch) memo.remember(markKey, readStart);
+    const absent = (await this.store.get(keys.lockMark(addr))) === undefined;
+    if (absent && this.quietMemoMs > 0 && memo.epoch === epoch) memo.remember(addr, readStart);
     return absent;
   }
 
@@ -316,13 +325,12 @@ export class Lockout {
    * in between, perhaps before the mark landed, is forgotten).
    */
   private async writeMark(addr: string): Promise<void> {
-    const markKey = keys.lockMark(addr);
     const memo = quietMarks(this.store);
-    memo.forget(markKey);
+    memo.forget(addr);
     try {
-      await this.keepLater(markKey, this.now() + this.markTtlMs);
+      await this.keepLater(keys.lockMark(addr), this.now() + this.markTtlMs);
     } finally {
-      memo.forget(markKey);
+      memo.forget(addr);
     }
   }
 

@@ -9,15 +9,15 @@ import type { RedNode } from './red-types';
  * Reasons never contain secrets (lib errors guarantee that).
  */
 export class StatusReporter {
-  private last = '';
+  private last: { fill?: string; shape?: string; text?: string } = {};
   private warning?: string;
 
   constructor(private readonly node: RedNode) {}
 
   private show(fill: 'green' | 'red' | 'yellow' | 'grey', shape: 'dot' | 'ring', text: string): void {
-    const key = fill + shape + text;
-    if (key === this.last) return;
-    this.last = key;
+    // Compared field by field: this runs on every request and must not allocate.
+    if (fill === this.last.fill && shape === this.last.shape && text === this.last.text) return;
+    this.last = { fill, shape, text };
     this.node.status({ fill, shape, text: text.length > 60 ? text.slice(0, 57) + '…' : text });
   }
 
@@ -32,8 +32,18 @@ export class StatusReporter {
   }
 
   allowed(): void {
-    if (this.warning) this.show('yellow', 'dot', `allowed · ${this.warning}`);
+    if (this.warning) this.show('yellow', 'dot', this.warning === this.allowedWarning ? this.allowedText : this.allowedWith(this.warning));
     else this.show('green', 'dot', 'allowed');
+  }
+
+  private allowedWarning?: string;
+  private allowedText = '';
+
+  /** "allowed · <warning>", built once per warning rather than per request. */
+  private allowedWith(warning: string): string {
+    this.allowedWarning = warning;
+    this.allowedText = `allowed · ${warning}`;
+    return this.allowedText;
   }
 
   denied(err: AuthError): void {

@@ -231,6 +231,18 @@ describe('lockout: concurrency, shared stores, IPv6', function () {
       for (const quietMemoMs of [-1, 1.5, 10_001]) assert.throws(() => new Lockout(store, { quietMemoMs }), /quietMemoMs/);
     });
 
+    it('knownQuiet: true only while a quiet read is remembered, false once a failure is counted; always true when disabled', async () => {
+      const { now, store } = setup();
+      const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 5 });
+      assert.equal(l.knownQuiet('10.1.0.8'), false, 'never read: ask the store');
+      await l.check('alice', '10.1.0.8');
+      assert.equal(l.knownQuiet('::ffff:10.1.0.8'), true, 'the same address, as a dual-stack socket reports it');
+      await l.failure('bob', '10.1.0.8');
+      assert.equal(l.knownQuiet('10.1.0.8'), false);
+      assert.equal(new Lockout(store, { now, maxRetries: 5 }).knownQuiet('10.1.0.9'), false, 'memo off');
+      assert.equal(new Lockout(store, { maxRetries: 0, ipMaxRetries: 0 }).knownQuiet('10.1.0.9'), true);
+    });
+
     it('a store read error propagates and is not remembered', async () => {
       const { now, store } = setup();
       const l = new Lockout(store, { now, quietMemoMs: CHECK_QUIET_MEMO_MS, maxRetries: 5 });
