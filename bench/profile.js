@@ -71,6 +71,7 @@ async function main() {
     const to = Date.now();
     await stopAll();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (process.env.PROFILE_SAVE) fs.copyFileSync(path.join(dir, file), process.env.PROFILE_SAVE);
     const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     // Profile times are µs since an arbitrary origin: align on its end (Node-RED exits right after the load).
     const end = profile.endTime;

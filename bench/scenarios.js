@@ -81,8 +81,13 @@ const scenarios = [
     nodes: () => [fn('noop', 'return msg;', 1)],
   },
   {
-    id: 'junction', label: 'a junction node (the cheapest extra node Node-RED has)', group: 'reference',
+    id: 'junction', label: 'a junction node (Node-RED passes it without a node hop)', group: 'reference',
     nodes: () => [{ type: 'junction', outputs: 1 }],
+  },
+  // The cheapest ordinary node: what any node in the chain costs (Node-RED's own per-node hop).
+  {
+    id: 'change-noop', label: 'a change node with no rules (the cost of any extra node)', group: 'reference',
+    nodes: () => [{ type: 'change', name: 'noop', rules: [], outputs: 1 }],
   },
 
   // Check nodes, steady state (same credentials every request).

@@ -4,6 +4,7 @@ import { UserDirectory } from './credentials/user-list';
 import type { Lockout } from './session/lockout';
 import { guardedPasswordCheck } from './session/guarded-password-check';
 import type { AuthInfo } from './auth-info';
+import { Maybe, then } from './maybe';
 
 /**
  * RFC 7617 Basic authentication against a user list from any source.
@@ -32,8 +33,18 @@ export class BasicAuthenticator {
 
   /** `ip`: the client address failures count against (only used with a Lockout). */
   async authenticate(authorization: string[], userList: unknown, ip = 'unknown'): Promise<AuthInfo> {
+    return this.check(authorization, userList, ip);
+  }
+
+  /**
+   * authenticate() for request paths: answers synchronously when it can (a
+   * password verified recently, from an address with no recent failure) and
+   * throws synchronously for a malformed header.
+   */
+  check(authorization: string[], userList: unknown, ip = 'unknown'): Maybe<AuthInfo> {
     const { username, password } = parseBasicAuthorization(authorization);
-    const user = await guardedPasswordCheck(this, userList, username, password, ip);
-    return { method: 'basic', subject: user.username, roles: user.roles, scopes: user.scopes };
+    return then(guardedPasswordCheck(this, userList, username, password, ip), (user): AuthInfo => (
+      { method: 'basic', subject: user.username, roles: user.roles, scopes: user.scopes }
+    ));
   }
 }

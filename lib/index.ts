@@ -14,6 +14,7 @@ export { LiveIndex } from './credentials/live-index';
 export { BasicAuthenticator } from './basic-authenticator';
 export * from './ip';
 export { memoByValue } from './memo';
+export { Maybe, then } from './maybe';
 export * from './jwt';
 export * from './totp';
 export * from './store';

@@ -12,6 +12,7 @@ import { AuthError, InvalidCredentialsError } from '../errors';
 import type { AuthInfo } from '../auth-info';
 import { LruCache } from '../lru';
 import { deepFreeze } from '../freeze';
+import { Maybe, then } from '../maybe';
 import { cacheKey } from '../secure-compare';
 import { validateRealm } from '../basic';
 import { extractBearer } from '../jwt/extract';
@@ -68,33 +69,45 @@ export class BearerAuthenticator {
   }
 
   async authenticate(req: BearerRequest): Promise<AuthInfo> {
+    return this.check(req);
+  }
+
+  /**
+   * authenticate() for request paths: answers synchronously for a cached
+   * verification when the source has no revocation to ask (a store read),
+   * and throws synchronously for a malformed request.
+   */
+  check(req: BearerRequest): Maybe<AuthInfo> {
     const token = extractBearer({ authorization: req.authorization, queryToken: req.queryToken, allowQuery: this.allowQuery });
-    const info = await this.verified(token);
-    if (this.source.isRevoked && (await this.source.isRevoked(info.claims as JwtClaims))) {
-      throw new InvalidCredentialsError('token revoked', { oauthError: 'invalid_token' });
-    }
-    // A fresh top level per request; what it shares with the cache is frozen.
-    return { ...info };
+    return then(this.verified(token), (info) => {
+      if (!this.source.isRevoked) return { ...info };
+      return this.source.isRevoked(info.claims as JwtClaims).then((revoked) => {
+        if (revoked) throw new InvalidCredentialsError('token revoked', { oauthError: 'invalid_token' });
+        // A fresh top level per request; what it shares with the cache is frozen.
+        return { ...info };
+      });
+    });
   }
 
   /** The token's msg.auth, built (and frozen) once per verification and cached with it. */
-  private async verified(token: string): Promise<Readonly<AuthInfo>> {
+  private verified(token: string): Maybe<Readonly<AuthInfo>> {
     const cacheable = this.cache !== undefined && this.source.cacheable(token);
     const key = cacheable ? cacheKey(token) : '';
     if (cacheable) {
       const hit = this.cache!.get(key);
       if (hit) return hit;
     }
-    const claims = await this.source.verify(token);
-    // Read before freezing: the verifier remembers its maxTokenAge per claims object.
-    const until = verifiedUntil(claims) ?? (typeof claims.exp === 'number' ? claims.exp * 1000 : undefined);
-    const info = deepFreeze(this.toAuthInfo(claims));
-    if (cacheable) {
-      // A source without a maxTokenAge is limited by exp alone.
-      const ttl = Math.min(until === undefined ? this.cacheMaxTtlMs : until - this.now(), this.cacheMaxTtlMs);
-      if (ttl > 0) this.cache!.set(key, info, ttl);
-    }
-    return info;
+    return then(this.source.verify(token), (claims) => {
+      // Read before freezing: the verifier remembers its maxTokenAge per claims object.
+      const until = verifiedUntil(claims) ?? (typeof claims.exp === 'number' ? claims.exp * 1000 : undefined);
+      const info = deepFreeze(this.toAuthInfo(claims));
+      if (cacheable) {
+        // A source without a maxTokenAge is limited by exp alone.
+        const ttl = Math.min(until === undefined ? this.cacheMaxTtlMs : until - this.now(), this.cacheMaxTtlMs);
+        if (ttl > 0) this.cache!.set(key, info, ttl);
+      }
+      return info;
+    });
   }
 
   private toAuthInfo(claims: JwtClaims): AuthInfo {

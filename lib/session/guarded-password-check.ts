@@ -12,6 +12,7 @@ import { AuthError, InvalidCredentialsError } from '../errors';
 import type { PasswordChecker } from '../passwords/password-checker';
 import type { UserDirectory, UserRecord } from '../credentials/user-list';
 import { Lockout, beginAttempt } from './lockout';
+import type { Maybe } from '../maybe';
 
 export interface PasswordGate {
   users: UserDirectory;
@@ -26,23 +27,38 @@ export interface PasswordGate {
  */
 export type NextStep = (user: UserRecord) => Promise<AuthError | void>;
 
-/** Returns the user whose password (and next step) checked out; throws AuthError otherwise. */
-export async function guardedPasswordCheck(
+/**
+ * The user whose password (and next step) checked out; throws AuthError
+ * otherwise. Answers synchronously for a password already verified, with
+ * nothing after it, from an address with no recent failure: no hash, no
+ * store read, no await.
+ */
+export function guardedPasswordCheck(
   gate: PasswordGate, userList: unknown, username: string, password: string, ip: string, next?: NextStep,
-): Promise<UserRecord> {
+): Maybe<UserRecord> {
   const { users, passwords, lockout } = gate;
   const user = users.find(userList, username);
   // A password already verified, with nothing after it, is no guess: it needs
   // no in-flight reservation (parallel requests of a valid client are not
-  // refused) — only the ban check: one store read on a quiet address, or
-  // none while the address is remembered quiet.
-  if (!next && lockout && user && passwords.knownGood(username, password, user.password)) {
-    if (!lockout.knownQuiet(ip)) {
-      const checked = await lockout.check(username, ip);
-      await lockout.success(username, ip, checked);
-    }
-    return user;
+  // refused) — only the ban check: none while the address is remembered
+  // quiet, else one store read on a quiet address.
+  if (!next && user && passwords.knownGood(username, password, user.password)) {
+    if (!lockout || lockout.knownQuiet(ip)) return user;
+    return notBanned(lockout, username, ip).then(() => user);
   }
+  return checkPassword(gate, userList, user, username, password, ip, next);
+}
+
+async function notBanned(lockout: Lockout, username: string, ip: string): Promise<void> {
+  const checked = await lockout.check(username, ip);
+  await lockout.success(username, ip, checked);
+}
+
+/** One guess: reserved, hashed (a dummy hash for an unknown user), counted. */
+async function checkPassword(
+  gate: PasswordGate, userList: unknown, user: UserRecord | undefined, username: string, password: string, ip: string, next?: NextStep,
+): Promise<UserRecord> {
+  const { users, passwords, lockout } = gate;
   const attempt = await beginAttempt(lockout, username, ip);
   try {
     const ok = await passwords.check(username, password, user?.password, () => users.likeHash(userList));

@@ -1,4 +1,4 @@
-import { BasicAuthenticator, PasswordChecker, headerValues } from '../../lib';
+import { AuthInfo, BasicAuthenticator, PasswordChecker, headerValues, then } from '../../lib';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { createCredentialSource } from '../shared/credential-source';
@@ -33,12 +33,10 @@ export = function register(RED: RED) {
         auth = new BasicAuthenticator(config.realm || 'api', new PasswordChecker(), lockout);
         const users = createCredentialSource(RED, node, config.usersType || 'cred', config.users || '', 'userList');
         const warnings = watchListWarnings(node, status, auth.users);
-        return async (msg) => {
-          const list = await users(msg);
+        return (msg) => then(users(msg), (list) => {
           warnings(list);
-          const info = await auth.authenticate(headerValues(msg.req?.rawHeaders, 'authorization'), list, requestIp(msg));
-          return { ...info, ip: clientIp(msg) };
-        };
+          return then(auth.check(headerValues(msg.req?.rawHeaders, 'authorization'), list, requestIp(msg)), (info): AuthInfo => ({ ...info, ip: clientIp(msg) }));
+        });
       },
     });
   }

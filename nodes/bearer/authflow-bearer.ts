@@ -1,4 +1,4 @@
-import { headerValues } from '../../lib';
+import { AuthInfo, headerValues, then } from '../../lib';
 import { BearerAuthenticator } from '../../lib/session';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
@@ -32,10 +32,10 @@ export = function register(RED: RED) {
         });
         status.ready(label);
         if (jwks) stopPrefetch = prefetchJwks(jwks, status, (text) => node.warn(text));
-        return async (msg) => {
+        return (msg) => {
           const query = msg.req?.query?.access_token as string | string[] | undefined;
-          const info = await bearer!.authenticate({ authorization: headerValues(msg.req?.rawHeaders, 'authorization'), queryToken: query });
-          return { ...info, ip: clientIp(msg) };
+          const info = bearer!.check({ authorization: headerValues(msg.req?.rawHeaders, 'authorization'), queryToken: query });
+          return then(info, (i): AuthInfo => ({ ...i, ip: clientIp(msg) }));
         };
       },
       close: () => stopPrefetch?.(),

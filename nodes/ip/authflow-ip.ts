@@ -1,4 +1,4 @@
-import { IpNotAllowedError, IpAccessList, IpSet, resolveClientIp, headerValues, memoByValue, AuthInfo } from '../../lib';
+import { IpNotAllowedError, IpAccessList, IpSet, resolveClientIp, headerValues, memoByValue, AuthInfo, Maybe, then } from '../../lib';
 import type { RED, RedNode, RedMsg } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { createCredentialSource } from '../shared/credential-source';
@@ -17,9 +17,9 @@ const typedIn = (type: string | undefined) => !type || type === 'str';
  * Rules read per request from context/env/msg (updated without redeploy),
  * compiled once per distinct pair of values (a prefix trie each).
  */
-function liveRules(RED: RED, node: RedNode, config: IpConfig): (msg: RedMsg) => Promise<IpAccessList> {
+function liveRules(RED: RED, node: RedNode, config: IpConfig): (msg: RedMsg) => Maybe<IpAccessList> {
   const source = (type: string | undefined, value: string | undefined) =>
-    typedIn(type) ? async () => value ?? '' : createCredentialSource(RED, node, type!, value ?? '', '');
+    typedIn(type) ? () => value ?? '' : createCredentialSource(RED, node, type!, value ?? '', '');
   const allow = source(config.allowType, config.allow);
   const deny = source(config.denyType, config.deny);
   const compile = memoByValue((a, d): IpAccessList | Error => {
@@ -30,12 +30,16 @@ function liveRules(RED: RED, node: RedNode, config: IpConfig): (msg: RedMsg) => 
       return e as Error;
     }
   });
-  return async (msg) => {
-    const [a, d] = await Promise.all([allow(msg), deny(msg)]);
+  const current = (a: unknown, d: unknown): IpAccessList => {
     const list = compile(a, d);
     // Rules from context that do not parse deny everything (fail closed).
     if (list instanceof Error) throw new IpNotAllowedError('ip rules in context are invalid');
     return list;
+  };
+  return (msg) => {
+    const a = allow(msg);
+    const d = deny(msg);
+    return a instanceof Promise || d instanceof Promise ? Promise.all([a, d]).then(([x, y]) => current(x, y)) : current(a, d);
   };
 }
 
@@ -56,16 +60,15 @@ export = function register(RED: RED) {
         const fixed = typedIn(config.allowType) && typedIn(config.denyType)
           ? new IpAccessList({ allow: config.allow ?? '', deny: config.deny ?? '' })
           : undefined;
-        const live = fixed ? undefined : liveRules(RED, node, config);
+        const rules = fixed ? () => fixed : liveRules(RED, node, config);
         status.ready(`${trusted.size ? 'proxy-aware' : 'socket peer'}`);
-        return async (msg) => {
-          const list = fixed ?? (await live!(msg));
+        return (msg) => then(rules(msg), (list): AuthInfo => {
           const ip = resolveClientIp(msg.req?.socket?.remoteAddress, headerValues(msg.req?.rawHeaders, 'x-forwarded-for'), trusted);
           list.check(ip);
           const previous = msg.auth as AuthInfo | undefined;
           // Keeps the identity an earlier check established; adds the verified address.
           return previous ? { ...previous, ip: ip!.text } : { method: 'ip', scopes: [], ip: ip!.text };
-        };
+        });
       },
     });
   }

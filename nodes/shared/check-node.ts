@@ -1,4 +1,4 @@
-import { AuthError, AuthInfo } from '../../lib';
+import { AuthError, AuthInfo, Maybe } from '../../lib';
 import type { RedMsg, RedNode } from './red-types';
 import { decide, DecisionOptions } from './decision';
 import { StatusReporter } from './status';
@@ -18,7 +18,7 @@ export interface CheckNodeSpec {
    * Throwing here is a configuration error: shown on the node and in the log,
    * and every request is refused (fail closed).
    */
-  setup(status: StatusReporter): (msg: RedMsg) => Promise<AuthInfo>;
+  setup(status: StatusReporter): (msg: RedMsg) => Maybe<AuthInfo>;
   /** Called on close/redeploy (timers, connections). */
   close?: () => Promise<void> | void;
 }

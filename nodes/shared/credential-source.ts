@@ -1,52 +1,80 @@
-import { StoreUnavailableError } from '../../lib';
+import { StoreUnavailableError, Maybe } from '../../lib';
 import type { RED, RedNode, RedMsg } from './red-types';
 
 /**
  * Where a node reads its credential list (DESIGN.md §4), chosen with a
  * typedInput in the editor:
  *  - `cred`: the node's own credentials (encrypted flows_cred.json);
- *  - `flow` / `global`: a context key, read with the asynchronous context API
- *    so every context store works (`#:(file)::users` selects a store);
+ *  - `flow` / `global`: a context key (`#:(file)::users` selects a store),
+ *    read synchronously where the store allows it, else asynchronously;
  *  - `env`: an environment variable (also credential-type flow env vars);
  *  - `msg`: a msg property filled by an upstream DB node;
  *  - `json`: a literal value in the flow (not secret: IP rules and the like).
  * Read on every request, so a context change applies without redeploy.
  */
 export type SourceType = 'cred' | 'flow' | 'global' | 'env' | 'msg' | 'json';
-export type CredentialSource = (msg: RedMsg) => Promise<unknown>;
+/** The list now when the source can answer at once, else a promise of it. */
+export type CredentialSource = (msg: RedMsg) => Maybe<unknown>;
 
 export function createCredentialSource(RED: RED, node: RedNode, type: string, value: string, credentialField: string): CredentialSource {
   const read = sourceReader(RED, node, type, value, credentialField);
   // A context store that cannot answer fails closed with 503 AUTH_011, like any other store.
-  return (msg) =>
-    read(msg).catch((e: unknown) => {
-      throw new StoreUnavailableError(`${type} credential source unavailable: ${e instanceof Error ? e.name : 'error'}`, { retryAfter: 1 });
-    });
+  const unavailable = (e: unknown) => new StoreUnavailableError(`${type} credential source unavailable: ${e instanceof Error ? e.name : 'error'}`, { retryAfter: 1 });
+  return (msg) => {
+    let result: Maybe<unknown>;
+    try {
+      result = read(msg);
+    } catch (e) {
+      throw unavailable(e);
+    }
+    return result instanceof Promise ? result.catch((e: unknown) => { throw unavailable(e); }) : result;
+  };
 }
 
 function sourceReader(RED: RED, node: RedNode, type: string, value: string, credentialField: string): CredentialSource {
   switch (type as SourceType) {
     case 'cred':
-      return async () => node.credentials?.[credentialField];
+      return () => node.credentials?.[credentialField];
     case 'flow':
     case 'global':
       if (!value) throw new Error(`a ${type} context key is required`);
-      return (msg) =>
-        new Promise((resolve, reject) =>
-          RED.util.evaluateNodeProperty(value, type, node, msg, (err, v) => (err ? reject(err) : resolve(v))),
-        );
+      return contextReader(RED, node, type as 'flow' | 'global', value);
     case 'env': {
       if (!value) throw new Error('an environment variable name is required');
-      return async (msg) => RED.util.evaluateNodeProperty(value, 'env', node, msg);
+      return (msg) => RED.util.evaluateNodeProperty(value, 'env', node, msg);
     }
     case 'msg':
       if (!value) throw new Error('a msg property is required');
-      return async (msg) => RED.util.getMessageProperty(msg, value);
+      return (msg) => RED.util.getMessageProperty(msg, value);
     case 'json': {
       const parsed = value ? JSON.parse(value) : [];
-      return async () => parsed;
+      return () => parsed;
     }
     default:
       throw new Error(`unknown credential source "${type}"`);
   }
+}
+
+/**
+ * A context key, read synchronously while the store allows it (memory, and
+ * the file store with its cache), else through the asynchronous API, which
+ * every store supports. A store refuses synchronous access by throwing
+ * (Node-RED's store contract); from then on this reader stays asynchronous.
+ */
+function contextReader(RED: RED, node: RedNode, type: 'flow' | 'global', key: string): CredentialSource {
+  let sync = true;
+  const later = (msg: RedMsg) =>
+    new Promise((resolve, reject) =>
+      RED.util.evaluateNodeProperty(key, type, node, msg, (err, v) => (err ? reject(err) : resolve(v))),
+    );
+  return (msg) => {
+    if (sync) {
+      try {
+        return RED.util.evaluateNodeProperty(key, type, node, msg);
+      } catch {
+        sync = false;
+      }
+    }
+    return later(msg);
+  };
 }

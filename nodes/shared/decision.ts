@@ -1,4 +1,4 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo } from '../../lib';
+import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe } from '../../lib';
 import { peerAddressText } from '../../lib/ip/address';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
@@ -80,18 +80,35 @@ export function answer(msg: RedMsg, respond: boolean, statusCode: number, header
 }
 
 /**
- * Runs one msg's work and hands the outcome to `ok` or `fail`. The work runs
- * inside a promise, so even a synchronous throw gets an answer; `done` is
- * called exactly once, with an error only if `ok`/`fail` themselves threw.
+ * Runs one msg's work and hands the outcome to `ok` or `fail`. Work that
+ * answers at once is handled at once (no promise, no microtask turn); a
+ * synchronous throw is a failure like a rejection. `done` is called exactly
+ * once, with an error only if `ok`/`fail` themselves threw.
  */
 export function settle<T>(
-  work: () => Promise<T>,
+  work: () => Maybe<T>,
   ok: (value: T) => void,
   fail: (error: unknown) => void,
   done: (err?: Error) => void,
 ): void {
-  Promise.resolve().then(work).then(ok, fail)
-    .then(() => done(), (e) => done(e instanceof Error ? e : new Error(String(e))));
+  const finish = (handle: () => void) => {
+    try {
+      handle();
+    } catch (e) {
+      done(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    done();
+  };
+  let result: Maybe<T>;
+  try {
+    result = work();
+  } catch (e) {
+    finish(() => fail(e));
+    return;
+  }
+  if (result instanceof Promise) result.then((v) => finish(() => ok(v)), (e) => finish(() => fail(e)));
+  else finish(() => ok(result as T));
 }
 
 /** Runs one check for one msg and applies the contract; never throws, never leaves `done` uncalled. */
@@ -99,7 +116,7 @@ export function decide(
   node: RedNode,
   opts: DecisionOptions,
   msg: RedMsg,
-  check: () => Promise<AuthInfo>,
+  check: () => Maybe<AuthInfo>,
   send: (m: Array<RedMsg | null>) => void,
   done: (err?: Error) => void,
 ): void {

@@ -1,4 +1,4 @@
-import { InvalidCredentialsError } from '../../lib';
+import { InvalidCredentialsError, Maybe } from '../../lib';
 import type { RedMsg, RedNode } from './red-types';
 import type { StatusReporter } from './status';
 
@@ -10,8 +10,8 @@ import type { StatusReporter } from './status';
 export function setupOrFailClosed<T>(
   node: RedNode,
   status: StatusReporter,
-  setup: (status: StatusReporter) => (msg: RedMsg) => Promise<T>,
-): (msg: RedMsg) => Promise<T> {
+  setup: (status: StatusReporter) => (msg: RedMsg) => Maybe<T>,
+): (msg: RedMsg) => Maybe<T> {
   try {
     return setup(status);
   } catch (e) {

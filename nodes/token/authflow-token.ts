@@ -1,4 +1,4 @@
-import { TokenDirectory, extractApiToken, headerValues, isSafeQuotedValue } from '../../lib';
+import { TokenDirectory, AuthInfo, extractApiToken, headerValues, isSafeQuotedValue, then } from '../../lib';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { createCredentialSource } from '../shared/credential-source';
@@ -29,16 +29,17 @@ export = function register(RED: RED) {
         const directory = new TokenDirectory();
         const tokens = createCredentialSource(RED, node, config.tokensType || 'cred', config.tokens || '', 'tokenList');
         const warnings = watchListWarnings(node, status, directory);
-        return async (msg) => {
+        return (msg) => {
           const presented = extractApiToken({
             header: headerValues(msg.req?.rawHeaders, header),
             authorization: config.allowBearer ? headerValues(msg.req?.rawHeaders, 'authorization') : undefined,
             query: config.allowQuery ? (msg.req?.query?.[queryParam] as string | string[] | undefined) : undefined,
           });
-          const list = await tokens(msg);
-          warnings(list);
-          const record = directory.verify(list, presented);
-          return { method: 'token', subject: record.subject, keyId: record.id, scopes: record.scopes, expiresAt: record.expiresAt, ip: clientIp(msg) };
+          return then(tokens(msg), (list): AuthInfo => {
+            warnings(list);
+            const record = directory.verify(list, presented);
+            return { method: 'token', subject: record.subject, keyId: record.id, scopes: record.scopes, expiresAt: record.expiresAt, ip: clientIp(msg) };
+          });
         };
       },
     });

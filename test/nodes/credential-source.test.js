@@ -11,6 +11,25 @@ describe('credential sources (glue)', () => {
     await assert.rejects(read({}), (e) => e.code === 'AUTH_011' && e.status === 503 && !/hunter2/.test(e.reason) && e.retryAfter === 1);
   });
 
+  it('answers synchronously where it can (node credentials, a sync-capable context store), asynchronously otherwise', async () => {
+    const values = { users: 'bob:hash' };
+    const syncStore = { util: { evaluateNodeProperty: (v, t, n, m, cb) => (cb ? cb(null, values[v]) : values[v]) } };
+    let syncCalls = 0;
+    const asyncStore = { util: { evaluateNodeProperty: (v, t, n, m, cb) => {
+      if (!cb) { syncCalls++; throw new Error('only asynchronous access'); }
+      setImmediate(() => cb(null, values[v]));
+    } } };
+    assert.strictEqual(createCredentialSource(syncStore, node, 'cred', '', 'userList')({}), 'alice:hash');
+    assert.strictEqual(createCredentialSource(syncStore, node, 'flow', 'users', 'userList')({}), 'bob:hash');
+    const read = createCredentialSource(asyncStore, node, 'flow', 'users', 'userList');
+    for (let i = 0; i < 3; i++) {
+      const result = read({});
+      assert.ok(result instanceof Promise);
+      assert.strictEqual(await result, 'bob:hash');
+    }
+    assert.strictEqual(syncCalls, 1, 'a store that refused synchronous access once is not asked that way again');
+  });
+
   it('reads node credentials, msg properties and refuses unknown source types at deploy', async () => {
     const RED = { util: { getMessageProperty: (msg, p) => msg[p] } };
     assert.strictEqual(await createCredentialSource(RED, node, 'cred', '', 'userList')({}), 'alice:hash');

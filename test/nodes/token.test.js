@@ -2,6 +2,28 @@
 const assert = require('assert');
 const crypto = require('crypto');
 const { helper, load, start, stop, protectedRoute, rawRequest } = require('../support/flow-harness');
+const { fromNodeRed } = require('../support/node-red-version');
+// The runtime's context module: the test helper skips its load(), which creates the stores named in contextStorage.
+const contextRuntime = require(fromNodeRed('@node-red/runtime/lib/nodes/context'));
+
+/** A context store that, like many remote ones, refuses synchronous access (Node-RED's store contract: it throws). */
+function asyncOnlyStore() {
+  const data = new Map();
+  const later = (cb, ...args) => setImmediate(() => cb(...args));
+  return {
+    open: async () => {}, close: async () => {}, clean: async () => {}, delete: async (scope) => { data.delete(scope); },
+    get(scope, key, cb) {
+      if (typeof cb !== 'function') throw new Error('this store only supports asynchronous access');
+      later(cb, null, (data.get(scope) || {})[key]);
+    },
+    set(scope, key, value, cb) {
+      if (typeof cb !== 'function') throw new Error('this store only supports asynchronous access');
+      data.set(scope, { ...(data.get(scope) || {}), [key]: value });
+      later(cb, null);
+    },
+    keys(scope, cb) { later(cb, null, Object.keys(data.get(scope) || {})); },
+  };
+}
 
 const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
 
@@ -50,6 +72,22 @@ describe('authflow-token node over real HTTP', function () {
     ]);
     assert.strictEqual(events[0].keyId, sha('abc123').slice(0, 12));
     assert.ok(!JSON.stringify(events).includes('abc123') && !JSON.stringify(events).includes('wrong-key'));
+  });
+
+  describe('tokens in a context store that only answers asynchronously', () => {
+    before(() => helper.settings({ contextStorage: { default: { module: 'memory' }, remote: { module: () => asyncOnlyStore() } } }));
+    after(() => helper.settings({}));
+    afterEach(() => contextRuntime.close());
+
+    it('falls back to the asynchronous API and still applies changes at once', async () => {
+      const api = await load(['authflow-token'], route({ tokensType: 'flow', tokens: '#:(remote)::apiKeys' }));
+      await contextRuntime.load();
+      const flow = helper.getNode('check').context().flow;
+      await new Promise((resolve, reject) => flow.set('apiKeys', ['abc123'], 'remote', (e) => (e ? reject(e) : resolve())));
+      await api.get('/api').set('x-auth-token', 'abc123').expect(200);
+      await new Promise((resolve, reject) => flow.set('apiKeys', ['other'], 'remote', (e) => (e ? reject(e) : resolve())));
+      assert.strictEqual((await api.get('/api').set('x-auth-token', 'abc123').expect(401)).body.error, 'AUTH_004');
+    });
   });
 
   it('rejects an expired token with 401 AUTH_004', async () => {
