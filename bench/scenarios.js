@@ -84,6 +84,11 @@ const scenarios = [
     id: 'junction', label: 'a junction node (Node-RED passes it without a node hop)', group: 'reference',
     nodes: () => [{ type: 'junction', outputs: 1 }],
   },
+  // The bare route sent a bearer token it ignores: what carrying credentials costs the request itself.
+  {
+    id: 'bare-with-header', label: 'bare route, the request carrying an RS256 bearer token (ignored)', group: 'reference',
+    nodes: () => [], headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtRS256 }),
+  },
   // The cheapest ordinary node: what any node in the chain costs (Node-RED's own per-node hop).
   {
     id: 'change-noop', label: 'a change node with no rules (the cost of any extra node)', group: 'reference',

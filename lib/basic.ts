@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from 'buffer';
 import { InvalidCredentialsError, MalformedCredentialsError } from './errors';
 import { isSafeQuotedValue } from './http-headers';
 
@@ -5,7 +6,6 @@ export interface BasicCredentials { username: string; password: string }
 
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Parses RFC 7617 Basic credentials from all `Authorization` header values
@@ -24,21 +24,22 @@ export function parseBasicAuthorization(values: string[]): BasicCredentials {
   const token = header.slice(scheme[0].length).trim();
   // Standard base64 only: base64url characters, missing padding or stray bytes are malformed.
   if (!token || !STRICT_BASE64.test(token)) throw new MalformedCredentialsError('Basic credentials are not valid base64');
-  let decoded: string;
-  try {
-    // RFC 7617 §2.1: charset="UTF-8" — reject byte sequences that are not UTF-8.
-    decoded = utf8.decode(Buffer.from(token, 'base64'));
-  } catch {
-    throw new MalformedCredentialsError('Basic credentials are not valid UTF-8');
-  }
+  const bytes = Buffer.from(token, 'base64');
+  // RFC 7617 §2.1: charset="UTF-8" — reject byte sequences that are not UTF-8.
+  if (!isUtf8(bytes)) throw new MalformedCredentialsError('Basic credentials are not valid UTF-8');
+  // ASCII (the usual case) is already NFC: no decoder, no normaliser.
+  const ascii = isAscii(bytes);
+  const decoded = bytes.toString(ascii ? 'latin1' : 'utf8');
   // RFC 7617 §2: split on the FIRST colon (the user-id cannot contain one; the password may).
   const colon = decoded.indexOf(':');
   if (colon < 0 || CONTROL_CHARS.test(decoded)) {
     throw new MalformedCredentialsError('Basic credentials lack a colon or contain control characters');
   }
   if (colon === 0) throw new MalformedCredentialsError('empty user-id');
+  const username = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
   // RFC 7617 §2.1 / B2: NFC normalisation; the password is never trimmed (B6).
-  return { username: decoded.slice(0, colon).normalize('NFC'), password: decoded.slice(colon + 1).normalize('NFC') };
+  return ascii ? { username, password } : { username: username.normalize('NFC'), password: password.normalize('NFC') };
 }
 
 /** Throws at configuration time when a realm cannot be put in a quoted-string (B8). */

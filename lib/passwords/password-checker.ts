@@ -21,15 +21,17 @@ const processLimiter = new ConcurrencyLimiter(Math.max(1, availableParallelism()
 
 /**
  * Password verification for the request path:
- *  - a bounded cache of successful checks keyed by an HMAC of (user, stored
- *    hash, presented password) with a per-process key — it never holds a
- *    plain password, and a changed or removed credential misses by itself;
+ *  - a bounded cache of successful checks: keyed by a keyed hash of (user,
+ *    presented password) with a per-process secret, holding the stored hash
+ *    the password matched — it never holds a plain password, and a changed
+ *    or removed credential misses by itself (the stored hash differs);
  *  - failures are never cached, so a wrong password always costs a full hash;
  *  - an unknown user costs the same hash work as a wrong password (ASVS 6.3.8);
  *  - hashing runs with bounded concurrency, shared by every checker in the process.
  */
 export class PasswordChecker {
-  private readonly cache: LruCache<string, true>;
+  /** cacheKey(user, presented) → the stored hash it was verified against. */
+  private readonly cache: LruCache<string, string>;
   private readonly limiter: ConcurrencyLimiter;
   private readonly ttlMs: number;
 
@@ -54,10 +56,10 @@ export class PasswordChecker {
       return false;
     }
     const kind = passwordKind(stored);
-    const key = kind === 'plain' ? undefined : cacheKey(username, stored, presented);
-    if (key && this.cache.get(key)) return true;
+    const key = kind === 'plain' ? undefined : cacheKey(username, presented);
+    if (key && this.cache.get(key) === stored) return true;
     const ok = kind === 'plain' ? await verifyPassword(presented, stored) : await this.limiter.run(() => verifyPassword(presented, stored));
-    if (ok && key) this.cache.set(key, true, this.ttlMs);
+    if (ok && key) this.cache.set(key, stored, this.ttlMs);
     return ok;
   }
 
@@ -67,6 +69,6 @@ export class PasswordChecker {
    */
   knownGood(username: string, presented: string, stored: string | undefined): boolean {
     if (stored === undefined || passwordKind(stored) === 'plain') return false;
-    return this.cache.get(cacheKey(username, stored, presented)) === true;
+    return this.cache.get(cacheKey(username, presented)) === stored;
   }
 }
