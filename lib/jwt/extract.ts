@@ -15,6 +15,7 @@ export interface ExtractBearerInput {
 
 /** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
 export const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const AUTH_SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const badRequest = (reason: string) =>
   new MalformedCredentialsError(reason, { status: 400, oauthError: 'invalid_request' });
@@ -46,12 +47,16 @@ export function extractBearer(input: ExtractBearerInput): string {
 function parseBearerHeader(value: string): string | undefined {
   if (typeof value !== 'string') throw badRequest('Authorization header is not text');
   // credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ], auth-scheme = token (RFC 9110 §11.4, §5.6.2).
-  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +(.*))?$/s.exec(value);
-  if (!m) throw badRequest('Authorization header is malformed');
+  // Split at the first space without a regex over the whole (long) token.
+  const space = value.indexOf(' ');
+  const scheme = space < 0 ? value : value.slice(0, space);
+  if (!AUTH_SCHEME.test(scheme)) throw badRequest('Authorization header is malformed');
   // Auth schemes are case-insensitive (RFC 9110 §11.1); `Bearerxyz` is another scheme.
-  if (m[1].toLowerCase() !== 'bearer') return undefined;
-  const token = m[2];
-  if (token === undefined || token === '') throw badRequest('Bearer without a token');
+  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return undefined;
+  let start = space;
+  while (start >= 0 && start < value.length && value.charCodeAt(start) === 32) start++;
+  const token = space < 0 ? '' : value.slice(start);
+  if (token === '') throw badRequest('Bearer without a token');
   if (!B64TOKEN.test(token)) throw badRequest('Bearer token is not a b64token');
   return token;
 }

@@ -69,22 +69,23 @@ export class BearerAuthenticator {
   }
 
   async authenticate(req: BearerRequest): Promise<AuthInfo> {
-    return this.check(req);
+    // A fresh top level per request; what it shares with the cache is frozen.
+    return { ...(await this.check(req)) };
   }
 
   /**
    * authenticate() for request paths: answers synchronously for a cached
    * verification when the source has no revocation to ask (a store read),
-   * and throws synchronously for a malformed request.
+   * and throws synchronously for a malformed request. The result is frozen
+   * and shared with the cache: copy it before adding to it.
    */
-  check(req: BearerRequest): Maybe<AuthInfo> {
+  check(req: BearerRequest): Maybe<Readonly<AuthInfo>> {
     const token = extractBearer({ authorization: req.authorization, queryToken: req.queryToken, allowQuery: this.allowQuery });
     return then(this.verified(token), (info) => {
-      if (!this.source.isRevoked) return { ...info };
+      if (!this.source.isRevoked) return info;
       return this.source.isRevoked(info.claims as JwtClaims).then((revoked) => {
         if (revoked) throw new InvalidCredentialsError('token revoked', { oauthError: 'invalid_token' });
-        // A fresh top level per request; what it shares with the cache is frozen.
-        return { ...info };
+        return info;
       });
     });
   }
