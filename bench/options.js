@@ -42,9 +42,9 @@ function options(argv = process.argv.slice(2), env = process.env) {
     maxBackground: num('max-background', 'BENCH_MAX_BACKGROUND', 0.3),
     retries: num('retries', 'BENCH_RETRIES', 0),
     throughputBudgetSeconds: quick ? 120 : 360,
-    stormSeconds: num('storm-seconds', 'BENCH_STORM_SECONDS', quick ? 2 : 6),
-    // 100 req/s for 6 s: 600 samples, so the p99 is the 6th-slowest request rather than one outlier.
-    stormRate: 100,
+    stormSeconds: num('storm-seconds', 'BENCH_STORM_SECONDS', quick ? 2 : 10),
+    // 200 req/s for 10 s: 2,000 samples, so the p99 is the 20th-slowest request rather than one outlier.
+    stormRate: 200,
     stormConnections: 16,
     memoryRequests: num('memory-requests', 'BENCH_MEMORY_REQUESTS', quick ? 20000 : 1000000),
     memorySeconds: num('memory-seconds', 'BENCH_MEMORY_SECONDS', quick ? 20 : 120),

@@ -1,4 +1,5 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'crypto';
+import { randomBytes, scrypt as scryptCb, ScryptOptions } from 'crypto';
+import { checkInWorker } from './hash-pool';
 
 /**
  * Our scrypt hash format (PHC string style, as passlib writes it):
@@ -6,8 +7,8 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'crypto';
  *   $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt, base64 no padding>$<key, base64 no padding>
  *
  * Defaults ln=15 (N=32768), r=8, p=1, 16-byte salt, 32-byte key: about 40 MiB
- * and ~80 ms here. crypto.scrypt runs on the libuv thread pool, so the event
- * loop stays free while it works.
+ * and ~80 ms here. Checks run in the hashing worker threads (hash-pool.ts),
+ * so the event loop stays free while they work.
  */
 export const SCRYPT_PREFIX = '$scrypt$';
 export const DEFAULT_SCRYPT = { ln: 15, r: 8, p: 1 } as const;
@@ -18,12 +19,15 @@ interface ScryptHash { ln: number; r: number; p: number; salt: Buffer; key: Buff
 // asking for gigabytes of memory per request.
 const LIMITS = { ln: [10, 20], r: [1, 32], p: [1, 16] } as const;
 
-function derive(password: string, salt: Buffer, ln: number, r: number, p: number, keyLen: number): Promise<Buffer> {
+/** Node's scrypt options for these parameters, with just enough memory allowed. */
+export function scryptOptions(ln: number, r: number, p: number): ScryptOptions {
   const N = 2 ** ln;
+  return { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
+}
+
+function derive(password: string, salt: Buffer, ln: number, r: number, p: number, keyLen: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scryptCb(password.normalize('NFC'), salt, keyLen, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
+    scryptCb(password, salt, keyLen, scryptOptions(ln, r, p), (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
 
@@ -40,15 +44,13 @@ export function parseScryptHash(stored: string): ScryptHash | undefined {
 export async function hashPasswordScrypt(password: string, params: { ln?: number; r?: number; p?: number } = {}): Promise<string> {
   const { ln, r, p } = { ...DEFAULT_SCRYPT, ...params };
   const salt = randomBytes(16);
-  const key = await derive(password, salt, ln, r, p, 32);
+  const key = await derive(password.normalize('NFC'), salt, ln, r, p, 32);
   const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
   return `${SCRYPT_PREFIX}ln=${ln},r=${r},p=${p}$${b64(salt)}$${b64(key)}`;
 }
 
 /** false for a wrong password; throws on a malformed hash (a configuration error). */
 export async function verifyScrypt(password: string, stored: string): Promise<boolean> {
-  const h = parseScryptHash(stored);
-  if (!h) throw new Error('malformed scrypt hash');
-  const key = await derive(password, h.salt, h.ln, h.r, h.p, h.key.length);
-  return timingSafeEqual(key, h.key);
+  if (!parseScryptHash(stored)) throw new Error('malformed scrypt hash');
+  return checkInWorker('scrypt', password, stored);
 }

@@ -1,5 +1,5 @@
 import { SCRYPT_PREFIX, verifyScrypt, parseScryptHash } from './scrypt';
-import { BCRYPT_PATTERN, compareBcrypt } from './bcrypt-pool';
+import { BCRYPT_PATTERN, compareBcrypt } from './hash-pool';
 import { safeEqual } from '../secure-compare';
 
 export type PasswordKind = 'scrypt' | 'bcrypt' | 'plain';

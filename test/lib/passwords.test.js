@@ -61,12 +61,29 @@ describe('password hashes', function () {
     assert.strictEqual(passwordKind(dummyHashLike('plain-secret')), 'plain');
   });
 
+  it('scrypt and bcrypt checks run in worker threads at a lowered priority (Linux: nice 10), the event loop keeps its own', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const fs = require('fs');
+    const niceOf = (tid) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    const h = await hashPasswordScrypt('pw', { ln: 12 });
+    assert.strictEqual(await verifyPassword('pw', h), true);
+    assert.strictEqual(await verifyPassword('nope', h), false);
+    assert.strictEqual(await verifyPassword('pw', bcrypt.hashSync('pw', 5)), true);
+    const main = niceOf(process.pid);
+    const nices = fs.readdirSync('/proc/self/task').map((tid) => [Number(tid), niceOf(tid)]);
+    // Niceness only goes up without privileges: a process already above 10 keeps its own.
+    assert.ok(nices.some(([tid, n]) => tid !== process.pid && n === Math.max(10, main)), `a hashing thread at nice 10: ${JSON.stringify(nices)}`);
+    assert.strictEqual(niceOf(process.pid), main, 'the main thread keeps its priority');
+  });
+
   it('PasswordChecker caches successes only, and a changed stored hash misses the cache', async () => {
     const checker = new PasswordChecker();
     const h = await hashPasswordScrypt('right', { ln: 12 });
     let calls = 0;
-    const original = require('crypto').scrypt;
-    require('crypto').scrypt = function (...args) { calls++; return original.apply(this, args); };
+    // Every hash check goes through verifyPassword (then a worker thread).
+    const verify = require('../../dist/lib/passwords/verify');
+    const original = verify.verifyPassword;
+    verify.verifyPassword = function (...args) { calls++; return original.apply(this, args); };
     try {
       assert.strictEqual(await checker.check('u', 'right', h), true);
       assert.strictEqual(await checker.check('u', 'right', h), true);
@@ -82,7 +99,7 @@ describe('password hashes', function () {
       assert.strictEqual(await checker.check('nobody', 'right', undefined, h), false);
       assert.strictEqual(calls, 1, 'unknown user still costs one scrypt');
     } finally {
-      require('crypto').scrypt = original;
+      verify.verifyPassword = original;
     }
   });
 
