@@ -6,8 +6,8 @@
  * Node server and the real middleware.
  */
 const assert = require('node:assert/strict');
+const { countHashes } = require('../support/count-hashes');
 const http = require('node:http');
-const crypto = require('node:crypto');
 const supertest = require('supertest');
 const { basicAuth } = require('../../dist/lib/middleware');
 const { hashPasswordScrypt } = require('../../dist/lib');
@@ -19,18 +19,6 @@ function serve(mw) {
   return supertest(server);
 }
 
-/** Counts crypto.scrypt calls (password checks) while fn runs. */
-async function countScrypt(fn) {
-  const original = crypto.scrypt;
-  let calls = 0;
-  crypto.scrypt = function (...args) { calls++; return original.apply(this, args); };
-  try {
-    await fn();
-  } finally {
-    crypto.scrypt = original;
-  }
-  return calls;
-}
 
 describe('basicAuth middleware lockout over real HTTP', function () {
   this.timeout(30000);
@@ -43,7 +31,7 @@ describe('basicAuth middleware lockout over real HTTP', function () {
     const api = serve(basicAuth({ users }));
     for (let i = 0; i < 5; i++) await api.get('/').set('Authorization', auth('alice', 'bad')).expect(401);
     let res;
-    const hashes = await countScrypt(async () => {
+    const hashes = await countHashes(async () => {
       res = await api.get('/').set('Authorization', auth('alice', 'alice-pw')).expect(429);
     });
     assert.equal(hashes, 0);

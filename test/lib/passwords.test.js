@@ -5,6 +5,7 @@ const { execFileSync } = require('child_process');
 const path = require('path');
 const { hashPasswordScrypt, verifyPassword, passwordKind, storedPasswordProblem, PasswordChecker, ConcurrencyLimiter } = require('../../dist/lib');
 const { dummyHashLike } = require('../../dist/lib/passwords/dummy-hash');
+const { countHashes } = require('../support/count-hashes');
 
 describe('password hashes', function () {
   this.timeout(20000);
@@ -79,28 +80,22 @@ describe('password hashes', function () {
   it('PasswordChecker caches successes only, and a changed stored hash misses the cache', async () => {
     const checker = new PasswordChecker();
     const h = await hashPasswordScrypt('right', { ln: 12 });
-    let calls = 0;
-    // Every hash check goes through verifyPassword (then a worker thread).
-    const verify = require('../../dist/lib/passwords/verify');
-    const original = verify.verifyPassword;
-    verify.verifyPassword = function (...args) { calls++; return original.apply(this, args); };
-    try {
+    const h2 = await hashPasswordScrypt('right', { ln: 12 });
+    const hashed = (fn) => countHashes(fn);
+    assert.strictEqual(await hashed(async () => {
       assert.strictEqual(await checker.check('u', 'right', h), true);
       assert.strictEqual(await checker.check('u', 'right', h), true);
-      assert.strictEqual(calls, 1, 'second success came from the cache');
+    }), 1, 'second success came from the cache');
+    assert.strictEqual(await hashed(async () => {
       assert.strictEqual(await checker.check('u', 'wrong', h), false);
       assert.strictEqual(await checker.check('u', 'wrong', h), false);
-      assert.strictEqual(calls, 3, 'failures are never cached');
-      const h2 = await hashPasswordScrypt('right', { ln: 12 });
-      calls = 0;
+    }), 2, 'failures are never cached');
+    assert.strictEqual(await hashed(async () => {
       assert.strictEqual(await checker.check('u', 'right', h2), true);
-      assert.strictEqual(calls, 1, 'new stored hash → cache miss, verified again');
-      calls = 0;
+    }), 1, 'new stored hash → cache miss, verified again');
+    assert.strictEqual(await hashed(async () => {
       assert.strictEqual(await checker.check('nobody', 'right', undefined, h), false);
-      assert.strictEqual(calls, 1, 'unknown user still costs one scrypt');
-    } finally {
-      verify.verifyPassword = original;
-    }
+    }), 1, 'unknown user still costs one hash');
   });
 
   it('ConcurrencyLimiter bounds parallelism and refuses beyond its queue with 429 AUTH_009', async () => {

@@ -1,5 +1,6 @@
 'use strict';
 const { serviceMissing } = require('../support/services');
+const { countHashes } = require('../support/count-hashes');
 /**
  * authflow-basic brute-force lockout (SECURITY-CASES "Timing and lockout",
  * oryxos #160), through real HTTP: http in → authflow-basic → http response.
@@ -27,18 +28,6 @@ const basic = (user, pw) => 'Basic ' + b64(`${user}:${pw}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const LOCKED = { error: 'AUTH_007', message: 'Too many failed attempts; try again later' };
 
-/** Counts crypto.scrypt calls (password checks and dummy hashes) while fn runs; the lib calls it through the module object. */
-async function countScrypt(fn) {
-  const original = crypto.scrypt;
-  let calls = 0;
-  crypto.scrypt = function (...args) { calls++; return original.apply(this, args); };
-  try {
-    await fn();
-  } finally {
-    crypto.scrypt = original;
-  }
-  return calls;
-}
 
 /** Counts calls to every Store method of the embedded default store (ContextStore) while fn runs. */
 async function countStoreCalls(fn) {
@@ -125,7 +114,7 @@ describe('authflow-basic lockout over real HTTP', function () {
       assert.equal(res.body.error, 'AUTH_001');
     }
     let res;
-    const hashes = await countScrypt(async () => {
+    const hashes = await countHashes(async () => {
       res = await get(api, basic('alice', 'alice-pw'));
     });
     assert.equal(res.status, 429);
@@ -136,14 +125,14 @@ describe('authflow-basic lockout over real HTTP', function () {
     assert.equal(res.headers['www-authenticate'], undefined);
     assert.equal(hashes, 0, 'no password hash (real or dummy) while locked');
     // Control: the spy does see password checks (an unlocked user's right password costs one scrypt).
-    const control = await countScrypt(() => get(api, basic('bob', 'bob-pw')).expect(200));
+    const control = await countHashes(() => get(api, basic('bob', 'bob-pw')).expect(200));
     assert.equal(control, 1);
   });
 
   it('a burst of 40 concurrent wrong passwords: only maxRetries are hashed, the rest 429 before any hash', async () => {
     const api = await loadBasic({ maxRetries: 5 });
     let statuses;
-    const hashes = await countScrypt(async () => {
+    const hashes = await countHashes(async () => {
       const res = await Promise.all(Array.from({ length: 40 }, () => get(api, basic('alice', 'guess'))));
       statuses = res.map((r) => r.status);
     });
