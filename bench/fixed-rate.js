@@ -22,13 +22,16 @@ async function fixedRateLatency({ port, path, headers = {}, rate, seconds, timeo
     for (const req of open) req.destroy(new Error('deadline'));
   }, seconds * 1000 + timeoutMs);
   const one = (i) => new Promise((resolve) => {
+    // From the scheduled time (a late send counts its lateness), or from the send when it went out early.
     const scheduled = start + BigInt(Math.round(i * period));
+    const sentAt = process.hrtime.bigint();
+    const from = sentAt < scheduled ? sentAt : scheduled;
     const req = http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
       res.resume();
       res.on('end', () => {
         open.delete(req);
         statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
-        latencies.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+        latencies.push(Number(process.hrtime.bigint() - from) / 1e6);
         resolve();
       });
     });

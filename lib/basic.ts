@@ -22,7 +22,8 @@ export function parseBasicAuthorization(values: string[]): BasicCredentials {
   // RFC 7617 §2: scheme is case-insensitive, then one or more spaces; "Basicxyz" is not Basic.
   const scheme = /^ *([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?: +|$)/.exec(header);
   if (!scheme || scheme[1].toLowerCase() !== 'basic') throw new InvalidCredentialsError('not a Basic Authorization header');
-  const token = header.slice(scheme[0].length).trim();
+  // Trailing spaces only (RFC 9110 §5.5 OWS is SP/HTAB, but a tab or a Unicode space is never part of Basic credentials).
+  const token = header.slice(scheme[0].length).replace(/ +$/, '');
   // Standard base64 only: base64url characters, missing padding or stray bytes are malformed.
   if (!token || !STRICT_BASE64.test(token)) throw new MalformedCredentialsError('Basic credentials are not valid base64');
   // The usual case, printable ASCII: valid UTF-8, already NFC, no control

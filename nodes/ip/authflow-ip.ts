@@ -38,7 +38,13 @@ function liveRules(RED: RED, node: RedNode, config: IpConfig): (msg: RedMsg) => 
   };
   return (msg) => {
     const a = allow(msg);
-    const d = deny(msg);
+    let d: Maybe<unknown>;
+    try {
+      d = deny(msg);
+    } catch (e) {
+      if (a instanceof Promise) a.catch(() => undefined); // answered by the throw: no unhandled rejection
+      throw e;
+    }
     return a instanceof Promise || d instanceof Promise ? Promise.all([a, d]).then(([x, y]) => current(x, y)) : current(a, d);
   };
 }

@@ -31,6 +31,10 @@ describe('RFC 7617 Basic parsing (SECURITY-CASES B1–B8)', () => {
     assert.strictEqual(code(() => parseBasicAuthorization(['BasicQWxhZGRpbjpvcGVuIHNlc2FtZQ=='])), '401 AUTH_001');
     assert.strictEqual(code(() => parseBasicAuthorization(['Bearer abc'])), '401 AUTH_001');
     assert.strictEqual(code(() => parseBasicAuthorization([])), '401 AUTH_001');
+    assert.strictEqual(parseBasicAuthorization(['Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==  ']).username, 'Aladdin');
+    for (const around of ['\t', '\u00a0', '\ufeff']) {
+      assert.strictEqual(code(() => parseBasicAuthorization([`Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==${around}`])), '401 AUTH_003', JSON.stringify(around));
+    }
   });
   it('B6: the password is never trimmed', () => {
     assert.strictEqual(parseBasicAuthorization(['Basic ' + b64('u:  pw  ')]).password, '  pw  ');
