@@ -87,7 +87,15 @@ function flatMatches(flat: unknown[], values: unknown[]): boolean {
     if (flat[i++] !== OPEN || flat[i++] !== value) return false;
     if (Array.isArray(value)) {
       if (flat[i++] !== value.length) return false;
-      for (const element of value) if (!walk(element, depth + 1)) return false;
+      // Rule lists are long arrays of strings: compare leaves inline, recurse only into objects.
+      for (let j = 0; j < value.length; j++) {
+        const element: unknown = value[j];
+        if (element !== null && typeof element === 'object' && depth + 1 < MAX_DEPTH) {
+          if (!walk(element, depth + 1)) return false;
+        } else if (!Object.is(flat[i++], element)) {
+          return false;
+        }
+      }
     } else {
       for (const key of Object.keys(value)) {
         if (flat[i++] !== key || !walk((value as Record<string, unknown>)[key], depth + 1)) return false;

@@ -61,16 +61,21 @@ function sourceReader(RED: RED, node: RedNode, type: string, value: string, cred
  * every store supports. A store refuses synchronous access by throwing
  * (Node-RED's store contract); from then on this reader stays asynchronous.
  */
-function contextReader(RED: RED, node: RedNode, type: 'flow' | 'global', key: string): CredentialSource {
+function contextReader(RED: RED, node: RedNode, type: 'flow' | 'global', value: string): CredentialSource {
   let sync = true;
   const later = (msg: RedMsg) =>
     new Promise((resolve, reject) =>
-      RED.util.evaluateNodeProperty(key, type, node, msg, (err, v) => (err ? reject(err) : resolve(v))),
+      RED.util.evaluateNodeProperty(value, type, node, msg, (err, v) => (err ? reject(err) : resolve(v))),
     );
+  // A key without a msg reference is parsed once, here, and read straight from the scope.
+  const { key, store } = RED.util.parseContextStore(value);
+  const now = /\[msg/.test(key)
+    ? (msg: RedMsg) => RED.util.evaluateNodeProperty(value, type, node, msg)
+    : () => node.context()[type].get(key, store);
   return (msg) => {
     if (sync) {
       try {
-        return RED.util.evaluateNodeProperty(key, type, node, msg);
+        return now(msg);
       } catch {
         sync = false;
       }

@@ -41,6 +41,13 @@ export interface RedMsg {
 
 export type ContextCallback = (err: Error | null | undefined, value?: unknown) => void;
 
+/** One context scope: `get` answers at once without a callback (stores that cannot, throw), or through one. */
+export interface ContextScope {
+  get(key: string, store: string | undefined): unknown;
+  get(key: string, store: string | undefined, cb: ContextCallback): void;
+  set(key: string, value: unknown, store: string | undefined, cb: (err?: Error) => void): void;
+}
+
 export interface RedNode {
   id: string;
   type: string;
@@ -54,8 +61,8 @@ export interface RedNode {
   warn(msg: unknown): void;
   log(msg: unknown): void;
   context(): {
-    flow: { get(key: string, store: string | undefined, cb: ContextCallback): void; set(key: string, value: unknown, store: string | undefined, cb: (err?: Error) => void): void };
-    global: { get(key: string, store: string | undefined, cb: ContextCallback): void; set(key: string, value: unknown, store: string | undefined, cb: (err?: Error) => void): void };
+    flow: ContextScope;
+    global: ContextScope;
   };
 }
 
@@ -68,6 +75,7 @@ export interface RED {
   util: {
     evaluateNodeProperty(value: string, type: string, node: RedNode, msg: RedMsg | undefined, cb?: (err: Error | null, value: unknown) => void): unknown;
     getMessageProperty(msg: RedMsg, expr: string): unknown;
+    parseContextStore(value: string): { key: string; store?: string };
   };
   _(key: string, subs?: Record<string, unknown>): string;
 }

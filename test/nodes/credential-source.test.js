@@ -5,29 +5,58 @@ const { createCredentialSource } = require('../../dist/nodes/shared/credential-s
 describe('credential sources (glue)', () => {
   const node = { credentials: { userList: 'alice:hash' } };
 
+  /**
+   * A fake runtime around one context store: `get` without a callback answers
+   * at once (`sync`) or throws like a store that cannot; with one, it answers
+   * on the next turn. Both paths go through the same `read(key, store)`.
+   */
+  function runtime(read, { sync = true } = {}) {
+    const calls = { sync: 0, async: 0 };
+    const scope = {
+      get(key, store, cb) {
+        if (!cb) {
+          calls.sync++;
+          if (!sync) throw new Error('only asynchronous access');
+          return read(key, store);
+        }
+        calls.async++;
+        setImmediate(() => { try { cb(null, read(key, store)); } catch (e) { cb(e); } });
+      },
+    };
+    const ctxNode = { ...node, context: () => ({ flow: scope, global: scope }) };
+    const parseContextStore = (v) => { const m = /^#:\((\S+?)\)::(.*)$/.exec(v); return m ? { store: m[1], key: m[2] } : { key: v }; };
+    const RED = { util: {
+      parseContextStore,
+      evaluateNodeProperty: (v, t, n, msg, cb) => { const { key, store } = parseContextStore(v); return cb ? scope.get(key, store, cb) : scope.get(key, store); },
+    } };
+    return { RED, node: ctxNode, calls };
+  }
+
   it('a context store that fails to answer gives 503 AUTH_011 (fail closed), never a secret in the reason', async () => {
-    const RED = { util: { evaluateNodeProperty: (v, t, n, m, cb) => cb(new Error('disk on fire: password=hunter2')) } };
-    const read = createCredentialSource(RED, node, 'global', '#:(file)::users', 'userList');
-    await assert.rejects(read({}), (e) => e.code === 'AUTH_011' && e.status === 503 && !/hunter2/.test(e.reason) && e.retryAfter === 1);
+    const broken = () => { throw new Error('disk on fire: password=hunter2'); };
+    for (const sync of [true, false]) {
+      const { RED, node: n } = runtime(broken, { sync });
+      const read = createCredentialSource(RED, n, 'global', '#:(file)::users', 'userList');
+      await assert.rejects(async () => read({}), (e) => e.code === 'AUTH_011' && e.status === 503 && !/hunter2/.test(e.reason) && e.retryAfter === 1);
+    }
   });
 
   it('answers synchronously where it can (node credentials, a sync-capable context store), asynchronously otherwise', async () => {
     const values = { users: 'bob:hash' };
-    const syncStore = { util: { evaluateNodeProperty: (v, t, n, m, cb) => (cb ? cb(null, values[v]) : values[v]) } };
-    let syncCalls = 0;
-    const asyncStore = { util: { evaluateNodeProperty: (v, t, n, m, cb) => {
-      if (!cb) { syncCalls++; throw new Error('only asynchronous access'); }
-      setImmediate(() => cb(null, values[v]));
-    } } };
-    assert.strictEqual(createCredentialSource(syncStore, node, 'cred', '', 'userList')({}), 'alice:hash');
-    assert.strictEqual(createCredentialSource(syncStore, node, 'flow', 'users', 'userList')({}), 'bob:hash');
-    const read = createCredentialSource(asyncStore, node, 'flow', 'users', 'userList');
+    const seen = [];
+    const lookup = (key, store) => { seen.push([key, store]); return values[key]; };
+    const syncRt = runtime(lookup);
+    assert.strictEqual(createCredentialSource(syncRt.RED, syncRt.node, 'cred', '', 'userList')({}), 'alice:hash');
+    assert.strictEqual(createCredentialSource(syncRt.RED, syncRt.node, 'flow', '#:(mem)::users', 'userList')({}), 'bob:hash');
+    assert.deepStrictEqual(seen, [['users', 'mem']], 'the store prefix is parsed once and honoured');
+    const asyncRt = runtime(lookup, { sync: false });
+    const read = createCredentialSource(asyncRt.RED, asyncRt.node, 'flow', 'users', 'userList');
     for (let i = 0; i < 3; i++) {
       const result = read({});
       assert.ok(result instanceof Promise);
       assert.strictEqual(await result, 'bob:hash');
     }
-    assert.strictEqual(syncCalls, 1, 'a store that refused synchronous access once is not asked that way again');
+    assert.deepStrictEqual(asyncRt.calls, { sync: 1, async: 3 }, 'a store that refused synchronous access once is not asked that way again');
   });
 
   it('reads node credentials, msg properties and refuses unknown source types at deploy', async () => {
