@@ -70,7 +70,7 @@ async function runMicro(fx, { ms = 500 } = {}) {
     } catch {
       /* AUTH_004 expected */
     }
-  }, { note: `a miss also re-indexes the list (${buildMs.toFixed(0)} ms) at most once per second; the fastest window rarely holds one` });
+  }, { note: `a miss may re-index the list (${buildMs.toFixed(0)} ms), at most every max(1 s, 100 × that); the fastest window rarely holds one` });
   const oneList = fx.tokenList1.slice();
   await add('TokenDirectory.verify, hit, 1 token', () => tokens.verify(oneList, fx.token));
 
@@ -99,7 +99,7 @@ async function runMicro(fx, { ms = 500 } = {}) {
     await add(`JwtVerifier.verify ${alg} (KeyObject built once)`, () => verifiers[alg].verify(token), { isAsync: true });
   }
   const token = fx.jwtRS256;
-  await add('cacheKey (HMAC-SHA256 keyed hash for the success / verified-token caches)', () => lib.cacheKey(token));
+  await add('cacheKey (SHA-256 behind a per-process secret: success / verified-token cache keys)', () => lib.cacheKey(token));
   const bearer = new session.BearerAuthenticator({
     source: new session.JwtSource({ keys: [lib.buildVerificationKey({ alg: 'RS256', pem: fx.rsaPublicPem })] }),
   });
