@@ -3,6 +3,10 @@ const assert = require('assert');
 const { IpSet } = require('../../dist/lib');
 const { RECHECK_MS } = require('../../dist/lib/memo');
 const { helper, load, start, stop, protectedRoute } = require('../support/flow-harness');
+const { fromNodeRed } = require('../support/node-red-version');
+const { asyncOnlyStore } = require('../support/async-store');
+// The runtime's context module: the test helper skips its load(), which creates the stores named in contextStorage.
+const contextRuntime = require(fromNodeRed('@node-red/runtime/lib/nodes/context'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,6 +82,31 @@ describe('authflow-ip node over real HTTP', function () {
     blocked[0] = '127.0.0.0/8';
     await sleep(RECHECK_MS + 50);
     await api.get('/api').expect(403);
+  });
+
+  describe('rules from a context store that only answers asynchronously, and is down', () => {
+    before(() => helper.settings({ contextStorage: { default: { module: 'memory' }, remote: { module: () => asyncOnlyStore({ failReads: true }) } } }));
+    after(() => helper.settings({}));
+    afterEach(() => contextRuntime.close());
+
+    it('fails closed with 503, and a deny source that throws at once leaves no read unanswered (no unhandled rejection)', async () => {
+      const unhandled = [];
+      const onUnhandled = (e) => unhandled.push(e);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const api = await load(['authflow-ip'], route({ allowType: 'flow', allow: '#:(remote)::allowed', denyType: 'msg', deny: 'rules[' }));
+        await contextRuntime.load();
+        assert.strictEqual((await api.get('/api').expect(503)).body.error, 'AUTH_011');
+        await sleep(50); // the allow read fails on a later turn
+        assert.deepStrictEqual(unhandled, []);
+        await helper.unload();
+        const api2 = await load(['authflow-ip'], route({ allowType: 'flow', allow: '#:(remote)::allowed' }));
+        await contextRuntime.load();
+        assert.strictEqual((await api2.get('/api').expect(503)).body.error, 'AUTH_011');
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
   });
 
   it('typed-in rules are compiled once, at deploy: requests parse no rule', async () => {

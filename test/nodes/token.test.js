@@ -3,27 +3,10 @@ const assert = require('assert');
 const crypto = require('crypto');
 const { helper, load, start, stop, protectedRoute, rawRequest } = require('../support/flow-harness');
 const { fromNodeRed } = require('../support/node-red-version');
+const { asyncOnlyStore } = require('../support/async-store');
 // The runtime's context module: the test helper skips its load(), which creates the stores named in contextStorage.
 const contextRuntime = require(fromNodeRed('@node-red/runtime/lib/nodes/context'));
 
-/** A context store that, like many remote ones, refuses synchronous access (Node-RED's store contract: it throws). */
-function asyncOnlyStore() {
-  const data = new Map();
-  const later = (cb, ...args) => setImmediate(() => cb(...args));
-  return {
-    open: async () => {}, close: async () => {}, clean: async () => {}, delete: async (scope) => { data.delete(scope); },
-    get(scope, key, cb) {
-      if (typeof cb !== 'function') throw new Error('this store only supports asynchronous access');
-      later(cb, null, (data.get(scope) || {})[key]);
-    },
-    set(scope, key, value, cb) {
-      if (typeof cb !== 'function') throw new Error('this store only supports asynchronous access');
-      data.set(scope, { ...(data.get(scope) || {}), [key]: value });
-      later(cb, null);
-    },
-    keys(scope, cb) { later(cb, null, Object.keys(data.get(scope) || {})); },
-  };
-}
 
 const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
 
