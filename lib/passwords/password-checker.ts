@@ -13,8 +13,8 @@ export interface PasswordCheckerOptions {
   limiter?: ConcurrencyLimiter;
 }
 
-// Each hash keeps a core fully busy (scrypt on libuv's pool, bcrypt in a
-// worker). Leaving one core to the event loop is what keeps a login storm
+// Each hash keeps a core fully busy (in a hashing worker thread, hash-pool.ts).
+// Leaving one core to the event loop is what keeps a login storm
 // from stalling every other route (measured in docs/BENCHMARKS.md): at most
 // cores − 1 hashes at once, at least 1.
 const processLimiter = new ConcurrencyLimiter(Math.max(1, availableParallelism() - 1), 1_000);

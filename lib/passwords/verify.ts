@@ -22,7 +22,7 @@ export function storedPasswordProblem(stored: unknown): string | undefined {
 
 /**
  * Checks a presented password against a stored one, off the event loop:
- * scrypt on the libuv pool, bcrypt in a worker thread, plain text in
+ * scrypt and bcrypt in a hashing worker thread (hash-pool.ts), plain text in
  * constant time. Malformed hashes verify as false (fail closed).
  */
 export async function verifyPassword(presented: string, stored: string): Promise<boolean> {
