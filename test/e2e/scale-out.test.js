@@ -1,5 +1,5 @@
 'use strict';
-const { serviceMissing } = require('../support/services');
+const { requireRedis, REDIS_URL } = require('../support/services');
 /**
  * Scale-out (issue 6): two REAL Node-RED processes on different ports, the
  * same flows (same issuer secret), sharing one Redis through an
@@ -25,7 +25,6 @@ const { version } = require('../support/node-red-version');
 const { hashPasswordScrypt, totp, base32Decode } = require('../../dist/lib');
 const { scaleOutFlow } = require('./scale-out-flow');
 
-const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 const PREFIX = `authflow_scaleout_${RUN}:`;
 const SECRET = crypto.randomBytes(32).toString('base64url');
@@ -33,18 +32,6 @@ const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // RFC 6238 SHA-1 seed, base32
 const LOCKOUT = { maxRetries: 3, ipMaxRetries: 0, findTime: 60, banTime: 60 };
 
 const codeAt = (seed, ms) => totp(base32Decode(seed), Math.floor(ms / 1000));
-
-async function probeRedis() {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  let cause;
-  client.on('error', (err) => { cause = err; });
-  try {
-    await client.connect().catch((err) => { throw cause || err; });
-    assert.equal(await client.ping(), 'PONG');
-  } finally {
-    client.disconnect();
-  }
-}
 
 /** Runs fn with a short-lived Redis client; every command bounded. */
 async function withRedis(fn) {
@@ -116,11 +103,7 @@ describe(`e2e scale-out: two Node-RED ${version} processes sharing one Redis`, f
   let redisUp = false;
 
   before(async function () {
-    try {
-      await probeRedis();
-    } catch (err) {
-      serviceMissing(this, `Redis at ${REDIS_URL} not reachable (${err.message})`);
-    }
+    await requireRedis(this);
     redisUp = true;
     // startNodeRed gives up (and kills its process) after 60 s: outlast it, so no process is orphaned.
     this.timeout(90000);

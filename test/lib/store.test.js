@@ -1,6 +1,6 @@
 'use strict';
 const { eventually } = require('../support/poll');
-const { requireService } = require('../support/services');
+const { requireService, requireRedis, probeRedis, REDIS_URL } = require('../support/services');
 const { tcpProxy } = require('../support/tcp-proxy');
 /**
  * Store adapters: the shared contract against every backend, then what is
@@ -26,24 +26,11 @@ const storeLib = require('../../dist/lib/store');
 const { MemoryStore, ContextStore, RedisStore, PostgresStore, createStore } = storeLib;
 const { StoreUnavailableError } = require('../../dist/lib/errors');
 
-const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 
 // ---------------------------------------------------------------- helpers
 
-
-async function probeRedis() {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-  let cause;
-  client.on('error', (err) => { cause = err; });
-  try {
-    await client.connect().catch((err) => { throw cause || err; });
-    assert.equal(await client.ping(), 'PONG');
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function withPg(fn) {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
@@ -140,7 +127,7 @@ runStoreContract('ContextStore via createStore (named context store, custom pref
 
 const redisPrefix = `authflow-test:${RUN_ID}:`;
 runStoreContract('RedisStore (127.0.0.1:6379)', async (ctx) => {
-  await requireService(ctx, 'Redis at ' + REDIS_URL, probeRedis);
+  await requireRedis(ctx);
   return new RedisStore({ url: REDIS_URL, keyPrefix: redisPrefix });
 });
 
@@ -430,7 +417,7 @@ describe('RedisStore failure behaviour', function () {
 
   describe('with the real Redis', function () {
     before(async function () {
-      await requireService(this, 'Redis at ' + REDIS_URL, probeRedis);
+      await requireRedis(this);
     });
 
     it('fails closed during an outage and recovers by itself, reporting both through onStatus', async function () {

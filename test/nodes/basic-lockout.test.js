@@ -1,5 +1,5 @@
 'use strict';
-const { serviceMissing } = require('../support/services');
+const { serviceMissing, REDIS_URL } = require('../support/services');
 const { countHashes } = require('../support/count-hashes');
 /**
  * authflow-basic brute-force lockout (SECURITY-CASES "Timing and lockout",
@@ -20,7 +20,6 @@ const { helper, load, start, stop, protectedRoute, getRED } = require('../suppor
 const { hashPasswordScrypt } = require('../../dist/lib');
 const { ContextStore } = require('../../dist/lib/store');
 
-const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 
 const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');

@@ -1,5 +1,5 @@
 'use strict';
-const { serviceMissing } = require('../support/services');
+const { requireRedis, REDIS_URL } = require('../support/services');
 /**
  * authflow-login (login, refresh, logout, TOTP enrolment) with the
  * authflow-issuer config node and authflow-bearer, all through real HTTP.
@@ -10,7 +10,6 @@ const { hashPasswordScrypt, totp, base32Decode } = require('../../dist/lib');
 const { MemoryStore } = require('../../dist/lib/store');
 const Redis = require('ioredis');
 
-const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // RFC 6238 SHA-1 seed, base32
@@ -468,16 +467,7 @@ describe('authflow-login over real HTTP', function () {
     const storeNode = () => require('../../dist/nodes/store/authflow-store.js');
 
     before(async function () {
-      const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        await client.ping();
-      } catch (err) {
-        serviceMissing(this, `Redis not reachable (${err.message})`);
-      } finally {
-        client.disconnect();
-      }
+      await requireRedis(this);
     });
 
     after(async () => {

@@ -1,6 +1,6 @@
 'use strict';
 const { eventually } = require('../support/poll');
-const { requireService } = require('../support/services');
+const { requireService, requireRedis, REDIS_URL } = require('../support/services');
 const { tcpProxy } = require('../support/tcp-proxy');
 /**
  * authflow-store config node in a real Node-RED runtime, reached over real
@@ -30,7 +30,6 @@ const { resolveStore, watchStoreStatus } = require('../../dist/nodes/shared/stor
 // The runtime's context module: the test helper skips its load(), which creates the stores named in contextStorage.
 const contextRuntime = require(fromNodeRed('@node-red/runtime/lib/nodes/context'));
 
-const REDIS_URL = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 
@@ -194,10 +193,7 @@ describe('authflow-store config node over real HTTP', function () {
   describe('Redis backend (real server)', function () {
     const prefix = `authflow_t_${RUN}:`;
     before(async function () {
-      await requireService(this, `Redis at ${REDIS_URL}`, async () => {
-        const c = redisAdmin();
-        try { await c.connect(); await c.ping(); } finally { c.disconnect(); }
-      });
+      await requireRedis(this);
     });
     after(async function () {
       const c = redisAdmin();
