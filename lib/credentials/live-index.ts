@@ -1,3 +1,6 @@
+import { Snapshot, snapshotOf, snapshotMatches } from '../snapshot';
+import { deepFreeze } from '../freeze';
+
 /**
  * O(1) lookups over a credential list that lives in Node-RED context (or an
  * env var, or a msg property) and can change at any time.
@@ -6,8 +9,8 @@
  * last value for strings). Every hit checks that the raw entry it came from
  * is still in place and unchanged, so a removed or changed credential is
  * refused on the very next request even when the list was edited in place.
- * "Unchanged" is a cheap fingerprint compared per hit (see `Fingerprint`);
- * only a changed fingerprint re-runs the normaliser.
+ * "Unchanged" is a snapshot of the raw entry compared per hit (lib/snapshot.ts);
+ * only a changed snapshot re-runs the normaliser.
  *
  * Additions made in place are picked up when the array length changes, or
  * else by a re-index on a miss: an in-place addition that keeps the length
@@ -31,12 +34,18 @@ export interface Indexed<E> { key: string; entry: E; warning?: string; weight?: 
  */
 export type Normalizer<E> = (source: unknown, at: string | number) => Indexed<E>;
 
+/**
+ * What normalisers read of an entry: its fields, and the elements of array
+ * fields (scopes: ['a'] edited in place) — deeper objects by identity.
+ */
+const ENTRY_DEPTH = 2;
+
 /** Minimum time between two re-indexes on a miss, and their budget as a multiple of one build. */
 const MIN_REINDEX_INTERVAL_MS = 1000;
 const REINDEX_INTERVAL_PER_BUILD_MS = 100;
 
-/** The last normalised result of a slot, valid while its raw entry still matches `fingerprint`. */
-interface Normalized<E> { fingerprint: Fingerprint; result: Indexed<E> | undefined }
+/** The last normalised result of a slot, valid while its raw entry still matches `snapshot`. */
+interface Normalized<E> { snapshot: Snapshot; result: Indexed<E> | undefined }
 interface Slot<E> { at: string | number; source: unknown; normalized?: Normalized<E> }
 interface Built<E> {
   container: Record<string | number, unknown>;
@@ -96,12 +105,13 @@ export class LiveIndex<E> {
   /** The slot's entry normalised, re-normalised only when its raw entry changed since last time. */
   private current(slot: Slot<E>): Indexed<E> | undefined {
     const known = slot.normalized;
-    if (known && fingerprintMatches(known.fingerprint, slot.source)) return known.result;
-    // Fingerprint taken first: should normalising change the entry (a getter), the next hit re-normalises.
-    const fingerprint = fingerprintOf(slot.source);
+    if (known && snapshotMatches(known.snapshot, slot.source, ENTRY_DEPTH)) return known.result;
+    // Snapshot taken first: should normalising change the entry (a getter), the next hit re-normalises.
+    const snapshot = snapshotOf(slot.source, ENTRY_DEPTH);
     const result = safeNormalize(this.normalize, slot.source, slot.at);
-    if (result) freezeCreatedParts(result.entry, reachableObjects(slot.source));
-    slot.normalized = { fingerprint, result };
+    // Frozen: one entry is handed to many requests. What came from the caller's list stays editable.
+    if (result) deepFreeze(result.entry, reachableObjects(slot.source));
+    slot.normalized = { snapshot, result };
     return result;
   }
 
@@ -182,54 +192,6 @@ function safeNormalize<E>(normalize: Normalizer<E>, source: unknown, at: string 
   }
 }
 
-/**
- * What a raw entry looked like when it was normalised. A string (or other
- * primitive) entry is immutable: the slot's `source === live` check already
- * covers it. An object entry is recorded as a flat list: each enumerable
- * property name and value (compared with ===), plus, for an array value, its
- * length and elements (scopes: ['a'] edited in place), and for a Date value
- * its time (expires.setTime()). Deeper objects are not read by the
- * normalisers except as references they pass through unchanged. Not seen:
- * non-enumerable properties (Object.defineProperty) edited in place.
- */
-type Fingerprint = unknown[] | undefined;
-
-function fingerprintOf(source: unknown): Fingerprint {
-  if (!source || typeof source !== 'object') return undefined;
-  const out: unknown[] = [];
-  const fields = source as Record<string, unknown>;
-  // for…in also sees inherited enumerable fields, which the normalisers read too.
-  for (const name in fields) {
-    const value = fields[name];
-    out.push(name, value);
-    if (Array.isArray(value)) {
-      out.push(value.length);
-      for (const element of value) out.push(element);
-    } else if (value instanceof Date) out.push(value.getTime());
-  }
-  return out;
-}
-
-/** fingerprintOf(source) equals `fingerprint`, walked without allocating (this runs on every hit). */
-function fingerprintMatches(fingerprint: Fingerprint, source: unknown): boolean {
-  if (!fingerprint) return !source || typeof source !== 'object';
-  if (!source || typeof source !== 'object') return false;
-  const fields = source as Record<string, unknown>;
-  let i = 0;
-  for (const name in fields) {
-    const value = fields[name];
-    // Past the end, fingerprint[i] is undefined and never equals a property name.
-    if (fingerprint[i++] !== name || !Object.is(fingerprint[i++], value)) return false;
-    if (Array.isArray(value)) {
-      if (fingerprint[i++] !== value.length) return false;
-      for (let j = 0; j < value.length; j++) if (!Object.is(fingerprint[i++], value[j])) return false;
-    } else if (value instanceof Date) {
-      if (!Object.is(fingerprint[i++], value.getTime())) return false;
-    }
-  }
-  return i === fingerprint.length;
-}
-
 /** Every object reachable from a raw entry: those belong to the caller's list and must stay editable. */
 function reachableObjects(source: unknown, seen = new Set<object>()): Set<object> {
   if (source && typeof source === 'object' && !seen.has(source)) {
@@ -237,15 +199,4 @@ function reachableObjects(source: unknown, seen = new Set<object>()): Set<object
     for (const value of Object.values(source)) reachableObjects(value, seen);
   }
   return seen;
-}
-
-/**
- * Freezes the objects the normaliser made (the entry, its copied scopes and
- * roles, its profile), so a flow that edits msg.auth.scopes cannot change
- * what the next request is granted.
- */
-function freezeCreatedParts(value: unknown, borrowed: Set<object>): void {
-  if (!value || typeof value !== 'object' || borrowed.has(value) || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const inner of Object.values(value)) freezeCreatedParts(inner, borrowed);
 }
