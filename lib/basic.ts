@@ -29,24 +29,25 @@ export function parseBasicAuthorization(values: string[]): BasicCredentials {
   // The usual case, printable ASCII: valid UTF-8, already NFC, no control
   // character; atob (one byte per char) is the cheapest decoder for it.
   const binary = atob(token);
-  if (PRINTABLE_ASCII.test(binary)) return splitCredentials(binary, false);
+  if (PRINTABLE_ASCII.test(binary)) return splitCredentials(binary, true);
   const bytes = Buffer.from(token, 'base64');
   // RFC 7617 §2.1: charset="UTF-8" — reject byte sequences that are not UTF-8.
   if (!isUtf8(bytes)) throw new MalformedCredentialsError('Basic credentials are not valid UTF-8');
-  return splitCredentials(bytes.toString('utf8'), true);
+  return splitCredentials(bytes.toString('utf8'), false);
 }
 
-function splitCredentials(decoded: string, normalize: boolean): BasicCredentials {
+/** `printableAscii`: already known to hold no control character and to be NFC. */
+function splitCredentials(decoded: string, printableAscii: boolean): BasicCredentials {
   // RFC 7617 §2: split on the FIRST colon (the user-id cannot contain one; the password may).
   const colon = decoded.indexOf(':');
-  if (colon < 0 || CONTROL_CHARS.test(decoded)) {
+  if (colon < 0 || (!printableAscii && CONTROL_CHARS.test(decoded))) {
     throw new MalformedCredentialsError('Basic credentials lack a colon or contain control characters');
   }
   if (colon === 0) throw new MalformedCredentialsError('empty user-id');
   const username = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
   // RFC 7617 §2.1 / B2: NFC normalisation; the password is never trimmed (B6).
-  return normalize ? { username: username.normalize('NFC'), password: password.normalize('NFC') } : { username, password };
+  return printableAscii ? { username, password } : { username: username.normalize('NFC'), password: password.normalize('NFC') };
 }
 
 /** Throws at configuration time when a realm cannot be put in a quoted-string (B8). */
