@@ -1,5 +1,5 @@
-import { Snapshot, snapshotOf, snapshotMatches } from '../snapshot';
-import { deepFreeze } from '../freeze';
+import { Snapshot, snapshotOf, snapshotMatches } from '../util/snapshot';
+import { deepFreeze } from '../util/freeze';
 
 /**
  * O(1) lookups over a credential list that lives in Node-RED context (or an

@@ -1,6 +1,6 @@
 import { LiveIndex, Indexed } from './live-index';
 import { stringList, firstString, expiryMs, parseListText } from './fields';
-import { sha256Hex } from '../secure-compare';
+import { sha256Hex } from '../crypto/secure-compare';
 import { KeyRejectedError } from '../errors';
 
 export interface TokenRecord {

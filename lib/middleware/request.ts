@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'http';
-import { headerValues } from '../http-headers';
+import { headerValues } from '../util/http-headers';
 import { peerAddressText } from '../ip/address';
 
 /**

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import { AuthError } from '../errors';
 import type { AuthInfo } from '../auth-info';
 import { emitDecision } from '../audit';
-import { rejectionFor } from '../rejection';
+import { rejectionFor } from '../errors/rejection';
 import { rawPath, peerIp } from './request';
 
 /** Identifies the middleware in audit events (AuthDecision.node), like a node id does for nodes. */

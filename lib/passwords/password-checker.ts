@@ -1,9 +1,9 @@
 import { verifyPassword, passwordKind } from './verify';
 import { dummyHashLike } from './dummy-hash';
-import { LruCache } from '../lru';
-import { ConcurrencyLimiter } from '../concurrency-limiter';
+import { LruCache } from '../util/lru';
+import { ConcurrencyLimiter } from '../util/concurrency-limiter';
 import { availableParallelism } from 'os';
-import { cacheKey } from '../secure-compare';
+import { cacheKey } from '../crypto/secure-compare';
 
 export interface PasswordCheckerOptions {
   /** Successful verifications remembered (never failures). */

@@ -1,6 +1,6 @@
 import { SCRYPT_PREFIX, verifyScrypt, parseScryptHash } from './scrypt';
 import { BCRYPT_PATTERN, compareBcrypt } from './hash-pool';
-import { safeEqual } from '../secure-compare';
+import { safeEqual } from '../crypto/secure-compare';
 
 export type PasswordKind = 'scrypt' | 'bcrypt' | 'plain';
 

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { Store } from '../store/store';
-import { keys } from './keys';
+import { keys } from '../store/keys';
 import { SessionSubject, isSessionSubject, parseRecord } from './session-subject';
 
 export interface FamilyRecord {

@@ -12,18 +12,18 @@ import { AuthError, InvalidCredentialsError, MfaError, MalformedCredentialsError
 import type { AuthInfo } from '../auth-info';
 import { PasswordChecker } from '../passwords/password-checker';
 import { UserDirectory, UserRecord } from '../credentials/user-list';
-import { base32Decode } from '../totp';
+import { base32Decode } from '../mfa/totp';
 import { extractBearer } from '../jwt/extract';
 import type { JwtClaims } from '../jwt/verify';
-import { TokenIssuer } from './token-issuer';
+import { TokenIssuer } from '../tokens/issuer';
 import { RefreshTokens } from './refresh-tokens';
 import { Families } from './families';
-import { Revocations } from './revocation';
-import { OwnTokenSource } from './access-tokens';
-import { Lockout, beginAttempt } from './lockout';
-import { guardedPasswordCheck } from './guarded-password-check';
-import { TotpGuard } from './totp-guard';
-import { TotpEnrolment, StoredSeed } from './totp-enrolment';
+import { Revocations } from '../tokens/revocation';
+import { OwnTokenSource } from '../tokens/access-tokens';
+import { Lockout, beginAttempt } from '../limits/lockout';
+import { guardedPasswordCheck } from '../limits/guarded-password-check';
+import { TotpGuard } from '../mfa/totp-guard';
+import { TotpEnrolment, StoredSeed } from '../mfa/totp-enrolment';
 import type { SessionSubject } from './session-subject';
 import type { LoginFields } from './request-fields';
 

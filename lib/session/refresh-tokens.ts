@@ -7,9 +7,9 @@
  */
 import type { Store } from '../store/store';
 import { InvalidCredentialsError, MalformedCredentialsError } from '../errors';
-import { sha256Hex } from '../secure-compare';
-import { keys } from './keys';
-import { isRandomToken, mintRandomToken } from './random-token';
+import { sha256Hex } from '../crypto/secure-compare';
+import { keys } from '../store/keys';
+import { isRandomToken, mintRandomToken } from '../crypto/random-token';
 import { Families } from './families';
 import { SessionSubject, parseRecord } from './session-subject';
 

@@ -6,12 +6,12 @@
  */
 import type { Store } from '../store/store';
 import { buildSigningKey, JwsAlg } from '../jwt/keys';
-import { TokenIssuer, AccessTokenFormat } from './token-issuer';
+import { TokenIssuer, AccessTokenFormat } from '../tokens/issuer';
 import { Families } from './families';
 import { RefreshTokens } from './refresh-tokens';
-import { Revocations } from './revocation';
-import { OwnTokenSource } from './access-tokens';
-import { DataKey } from './data-key';
+import { Revocations } from '../tokens/revocation';
+import { OwnTokenSource } from '../tokens/access-tokens';
+import { DataKey } from '../crypto/data-key';
 import type { SessionTokens } from './login-service';
 
 export interface SessionTokensOptions {

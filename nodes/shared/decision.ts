@@ -3,7 +3,7 @@ import { peerAddressText } from '../../lib/ip/address';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
 // Direct path until lib/index.ts exports it.
-import { rejectionFor } from '../../lib/rejection';
+import { rejectionFor } from '../../lib/errors/rejection';
 
 /**
  * The contract every check node keeps (DESIGN.md §3), in one place:

@@ -1,4 +1,4 @@
-import { oncePerValue } from '../../lib/memo';
+import { oncePerValue } from '../../lib/util/memo';
 import type { RedNode } from './red-types';
 import type { StatusReporter } from './status';
 

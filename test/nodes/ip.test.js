@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const { IpSet } = require('../../dist/lib');
-const { RECHECK_MS } = require('../../dist/lib/memo');
+const { RECHECK_MS } = require('../../dist/lib/util/memo');
 const { helper, load, start, stop, protectedRoute } = require('../support/flow-harness');
 const { fromNodeRed } = require('../support/node-red-version');
 const { asyncOnlyStore } = require('../support/async-store');

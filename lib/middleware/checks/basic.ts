@@ -1,6 +1,6 @@
-import { BasicAuthenticator } from '../../basic-authenticator';
+import { BasicAuthenticator } from '../../basic/authenticator';
 import { PasswordChecker, PasswordCheckerOptions } from '../../passwords/password-checker';
-import { Lockout, LockoutOptions, CHECK_QUIET_MEMO_MS } from '../../session/lockout';
+import { Lockout, LockoutOptions, CHECK_QUIET_MEMO_MS } from '../../limits/lockout';
 import { MemoryStore } from '../../store/memory-store';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';

@@ -1,11 +1,11 @@
 import { InsufficientScopeError, StoreUnavailableError } from '../../errors';
-import { validateRealm } from '../../basic';
-import { memoByValue } from '../../memo';
+import { validateRealm } from '../../basic/parse';
+import { memoByValue } from '../../util/memo';
 import { buildVerificationKey, JwsAlg, KeySpec } from '../../jwt/keys';
 import type { JwtVerifierOptions } from '../../jwt/verify';
 import { JwksKeyResolver, JwksKeyResolverOptions } from '../../jwt/jwks';
-import { BearerAuthenticator, bearerChallenge } from '../../session/bearer';
-import { JwtSource } from '../../session/access-tokens';
+import { BearerAuthenticator, bearerChallenge } from '../../bearer/authenticator';
+import { JwtSource } from '../../tokens/access-tokens';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';
 import { header, peerIp, queryValue } from '../request';

@@ -2,7 +2,7 @@ import { IpAccessList } from '../../ip/access-list';
 import { IpSet } from '../../ip/ip-set';
 import { resolveClientIp } from '../../ip/client-ip';
 import { IpNotAllowedError } from '../../errors';
-import { memoByValue } from '../../memo';
+import { memoByValue } from '../../util/memo';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';
 import { header } from '../request';

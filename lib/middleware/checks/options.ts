@@ -10,4 +10,4 @@ export function rejectUnknownKeys(spec: object, allowed: readonly string[], labe
 }
 
 // Re-exported for the checks that import it from here; it lives beside memoByValue.
-export { oncePerValue } from '../../memo';
+export { oncePerValue } from '../../util/memo';

@@ -1,10 +1,10 @@
 import { TokenDirectory } from '../../credentials/token-list';
-import { extractApiToken } from '../../api-token';
+import { extractApiToken } from '../../api-keys/extract';
 import type { AuthCheck, CheckContext } from '../types';
 import { readSource, Source } from '../source';
 import { header, peerIp, queryValue } from '../request';
 import { rejectUnknownKeys } from './options';
-import { oncePerValue } from '../../memo';
+import { oncePerValue } from '../../util/memo';
 
 export interface TokenCheckOptions {
   type?: 'token';

@@ -1,0 +1,34 @@
+import { EventEmitter } from 'events';
+import type { AuthCode } from '../errors';
+
+/** One authentication/authorization decision. Never holds a secret. */
+export interface AuthDecision {
+  time: string;
+  outcome: 'allow' | 'deny';
+  method: string;
+  code?: AuthCode;
+  status?: number;
+  /** Precise reason for operators. */
+  reason: string;
+  subject?: string;
+  keyId?: string;
+  ip?: string;
+  httpMethod?: string;
+  path?: string;
+  node?: { id: string; type: string; name?: string; z?: string };
+}
+
+// One emitter per process even if two copies of the package are loaded, so an
+// audit node always hears every check node.
+const KEY = Symbol.for('authflow.audit.emitter');
+const holder = globalThis as unknown as Record<symbol, EventEmitter | undefined>;
+
+export const auditEvents: EventEmitter = holder[KEY] ?? (holder[KEY] = new EventEmitter().setMaxListeners(0));
+
+/**
+ * Emits the decision `describe()` builds — only when someone listens: checks
+ * run on every request, and an event nobody hears is not worth building.
+ */
+export function emitDecision(describe: () => AuthDecision): void {
+  if (auditEvents.listenerCount('decision') > 0) auditEvents.emit('decision', describe());
+}

@@ -1,0 +1,75 @@
+/**
+ * The one password path of Basic auth and the login endpoint: lockout →
+ * find the user → password check (a dummy hash for an unknown user) →
+ * count the outcome. Both endpoints share counters, so they must count alike.
+ *
+ * An unknown user and a wrong password take the same path — one password
+ * hash, one failure count — and end in the same error (ASVS 6.3.8). While
+ * the (user, IP) pair or the IP is banned, nothing is checked at all
+ * (ASVS 6.1.1/6.3.1).
+ */
+import { AuthError, InvalidCredentialsError } from '../errors';
+import type { PasswordChecker } from '../passwords/password-checker';
+import type { UserDirectory, UserRecord } from '../credentials/user-list';
+import { Lockout, beginAttempt } from './lockout';
+import type { Maybe } from '../util/maybe';
+
+export interface PasswordGate {
+  users: UserDirectory;
+  passwords: PasswordChecker;
+  lockout?: Lockout;
+}
+
+/**
+ * A further step inside the same attempt (the login's second factor). It
+ * returns an AuthError to refuse and count a failure (a wrong code), throws
+ * to refuse without counting (e.g. "MFA code required"), or returns nothing.
+ */
+export type NextStep = (user: UserRecord) => Promise<AuthError | void>;
+
+/**
+ * The user whose password (and next step) checked out; throws AuthError
+ * otherwise. Answers synchronously for a password already verified, with
+ * nothing after it, from an address with no recent failure: no hash, no
+ * store read, no await.
+ */
+export function guardedPasswordCheck(
+  gate: PasswordGate, userList: unknown, username: string, password: string, ip: string, next?: NextStep,
+): Maybe<UserRecord> {
+  const { users, passwords, lockout } = gate;
+  const user = users.find(userList, username);
+  // A password already verified, with nothing after it, is no guess: it needs
+  // no in-flight reservation (parallel requests of a valid client are not
+  // refused) — only the ban check: none while the address is remembered
+  // quiet, else one store read on a quiet address.
+  if (!next && user && passwords.knownGood(username, password, user.password)) {
+    if (!lockout || lockout.knownQuiet(ip)) return user;
+    return notBanned(lockout, username, ip).then(() => user);
+  }
+  return checkPassword(gate, userList, user, username, password, ip, next);
+}
+
+async function notBanned(lockout: Lockout, username: string, ip: string): Promise<void> {
+  const checked = await lockout.check(username, ip);
+  await lockout.success(username, ip, checked);
+}
+
+/** One guess: reserved, hashed (a dummy hash for an unknown user), counted. */
+async function checkPassword(
+  gate: PasswordGate, userList: unknown, user: UserRecord | undefined, username: string, password: string, ip: string, next?: NextStep,
+): Promise<UserRecord> {
+  const { users, passwords, lockout } = gate;
+  const attempt = await beginAttempt(lockout, username, ip);
+  try {
+    const ok = await passwords.check(username, password, user?.password, () => users.likeHash(userList));
+    const refused = !ok || !user ? new InvalidCredentialsError(user ? 'wrong password' : 'unknown user') : await next?.(user);
+    if (refused) {
+      await attempt.failure();
+      throw refused;
+    }
+    await attempt.success();
+    return user!;
+  } finally {
+    attempt.end();
+  }
+}

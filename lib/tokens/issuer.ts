@@ -1,0 +1,116 @@
+/**
+ * Access tokens for a session: a JWT signed with a key built once at deploy
+ * (lib/jwt: KeyObjects, HS256 secrets of at least 32 bytes, RS256/ES256/
+ * EdDSA…), or an opaque 256-bit token stored hashed. Claims: sub, iat, exp,
+ * jti, iss, aud, scope (space-separated, RFC 8693 §4.2 / RFC 9068 §2.2.3),
+ * roles, sid (the session, for revocation), plus configured extra claims.
+ * The JWT header carries `typ: at+jwt` (RFC 9068 §2.1) so our access tokens
+ * cannot be confused with other JWTs signed by the same key (RFC 8725 §3.11).
+ */
+import type { Store } from '../store/store';
+import { BoundKey, BoundSigningKey, verificationKeyFor } from '../jwt/keys';
+import { signJwt, newTokenId } from '../jwt/sign';
+import { OpaqueAccessTokens } from './opaque-tokens';
+import type { SessionSubject } from '../session/session-subject';
+
+export type AccessTokenFormat = 'jwt' | 'opaque';
+
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+/** Claims the issuer sets itself; extra claims may never override them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'scp', 'roles', 'sid', 'client_id', 'cnf', 'act',
+]);
+
+export interface TokenIssuerOptions {
+  format: AccessTokenFormat;
+  /** Required for 'jwt'. */
+  signingKey?: BoundSigningKey;
+  /** Required for 'opaque'. */
+  store?: Store;
+  issuer?: string;
+  audience?: string | string[];
+  /** Access token lifetime, seconds. */
+  accessTtlSec: number;
+  /** Same claims in every token (e.g. a tenant). Reserved names are refused. */
+  extraClaims?: Record<string, unknown>;
+  now?: () => number;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  /** Seconds, for `expires_in` (RFC 6749 §5.1). */
+  expiresIn: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export class TokenIssuer {
+  readonly format: AccessTokenFormat;
+  readonly issuer?: string;
+  readonly audience?: string | string[];
+  readonly accessTtlSec: number;
+  /** The key that verifies what this issuer signs (undefined for opaque tokens). */
+  readonly verificationKey?: BoundKey;
+  readonly opaque?: OpaqueAccessTokens;
+  private readonly signingKey?: BoundSigningKey;
+  private readonly extraClaims: Record<string, unknown>;
+  private readonly now: () => number;
+
+  constructor(opts: TokenIssuerOptions) {
+    if (opts.format !== 'jwt' && opts.format !== 'opaque') throw new Error('token format must be "jwt" or "opaque"');
+    if (!Number.isInteger(opts.accessTtlSec) || opts.accessTtlSec <= 0) throw new Error('access token lifetime must be a whole number of seconds > 0');
+    this.format = opts.format;
+    this.accessTtlSec = opts.accessTtlSec;
+    this.issuer = opts.issuer || undefined;
+    // One audience is written as a string, the common form (RFC 7519 §4.1.3 allows both).
+    const aud = Array.isArray(opts.audience) && opts.audience.length === 1 ? opts.audience[0] : opts.audience;
+    this.audience = aud && (!Array.isArray(aud) || aud.length > 0) ? aud : undefined;
+    this.extraClaims = checkExtraClaims(opts.extraClaims ?? {});
+    this.now = opts.now ?? Date.now;
+    if (opts.format === 'jwt') {
+      if (!opts.signingKey || opts.signingKey.purpose !== 'sign') throw new Error('JWT access tokens need a signing key');
+      this.signingKey = opts.signingKey;
+      this.verificationKey = verificationKeyFor(opts.signingKey);
+    } else {
+      if (!opts.store) throw new Error('opaque access tokens need a store');
+      this.opaque = new OpaqueAccessTokens(opts.store, this.now);
+    }
+  }
+
+  async issue(session: SessionSubject, sid?: string): Promise<IssuedAccessToken> {
+    const iat = Math.floor(this.now() / 1000);
+    const exp = iat + this.accessTtlSec;
+    const jti = newTokenId();
+    const claims: Record<string, unknown> & { sub: string; jti: string; exp: number; iat: number } = {
+      ...this.extraClaims,
+      ...userClaims(session.claims),
+      sub: session.subject, iat, exp, jti,
+    };
+    if (this.issuer) claims.iss = this.issuer;
+    if (this.audience) claims.aud = this.audience;
+    if (session.scopes.length) claims.scope = session.scopes.join(' ');
+    claims.roles = session.roles;
+    if (sid) claims.sid = sid;
+    const token = this.format === 'jwt'
+      ? signJwt(claims, this.signingKey!, { typ: ACCESS_TOKEN_TYP })
+      : await this.opaque!.issue(claims);
+    return { token, jti, expiresIn: this.accessTtlSec, expiresAt: exp * 1000 };
+  }
+}
+
+function checkExtraClaims(extra: Record<string, unknown>): Record<string, unknown> {
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new Error('extra claims must be a JSON object');
+  for (const name of Object.keys(extra)) {
+    if (RESERVED_CLAIMS.has(name)) throw new Error(`extra claim "${name}" is reserved: the issuer sets it`);
+  }
+  return { ...extra };
+}
+
+/** Per-user claims without reserved names (a user list could carry anything). */
+function userClaims(claims: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(claims ?? {})) if (!RESERVED_CLAIMS.has(k)) out[k] = v;
+  return out;
+}
