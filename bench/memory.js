@@ -9,7 +9,7 @@
 const v8 = require('v8');
 const vm = require('vm');
 const crypto = require('crypto');
-const lib = require('../dist/lib');
+const lib = require('../dist/lib/internal');
 const { runLoad } = require('./load');
 const { rssBytes, getJson } = require('./node-red');
 

@@ -3,7 +3,7 @@
 // (before any Node-RED is started, so the machine is as quiet as it gets).
 const crypto = require('crypto');
 const jsonwebtoken = require('jsonwebtoken');
-const lib = require('../dist/lib');
+const lib = require('../dist/lib/internal');
 const session = require('../dist/lib/session');
 const { peerAddressText } = require('../dist/lib/ip/address');
 

@@ -1,4 +1,4 @@
-import { AuthInfo, BasicAuthenticator, PasswordChecker, headerValues, then } from '../../lib';
+import { AuthInfo, BasicAuthenticator, PasswordChecker, headerValues, then } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { createCredentialSource } from '../shared/credential-source';

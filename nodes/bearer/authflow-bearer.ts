@@ -1,5 +1,5 @@
-import { AuthInfo, headerValues, then } from '../../lib';
-import { BearerAuthenticator } from '../../lib/session';
+import { AuthInfo, headerValues, then } from '../../lib/internal';
+import { BearerAuthenticator } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { clientIp } from '../shared/decision';

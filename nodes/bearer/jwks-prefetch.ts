@@ -1,4 +1,4 @@
-import type { JwksKeyResolver } from '../../lib/jwt';
+import type { JwksKeyResolver } from '../../lib/internal';
 import type { StatusReporter } from '../shared/status';
 
 /**

@@ -1,9 +1,9 @@
 import {
   AccessTokenSource, JwtSource, OwnTokenSource,
-} from '../../lib/session';
+} from '../../lib/internal';
 import {
   BoundKey, JwksKeyResolver, JwsAlg, KeyResolver, buildVerificationKey, isJwsAlg, parseJwks,
-} from '../../lib/jwt';
+} from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import type { StatusReporter } from '../shared/status';
 import { issuerTokens } from '../login/issuer-provider';

@@ -1,4 +1,4 @@
-import { IpNotAllowedError, IpAccessList, IpSet, resolveClientIp, headerValues, memoByValue, AuthInfo, Maybe, then } from '../../lib';
+import { IpNotAllowedError, IpAccessList, IpSet, resolveClientIp, headerValues, memoByValue, AuthInfo, Maybe, then } from '../../lib/internal';
 import type { RED, RedNode, RedMsg } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { createCredentialSource } from '../shared/credential-source';

@@ -1,5 +1,5 @@
-import { createSessionTokens, SessionTokensBundle } from '../../lib/session';
-import type { JwsAlg } from '../../lib/jwt';
+import { createSessionTokens, SessionTokensBundle } from '../../lib/internal';
+import type { JwsAlg } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { resolveStore } from '../shared/store-ref';
 import { list, numberValue } from '../shared/config-values';

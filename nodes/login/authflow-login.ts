@@ -1,8 +1,8 @@
-import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib';
+import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib/internal';
 import {
   LoginService, TotpGuard, TotpEnrolment, TotpPolicy,
   readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery,
-} from '../../lib/session';
+} from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { createCredentialSource, CredentialSource } from '../shared/credential-source';
 import { createLockout, requestIp, LockoutConfig } from '../shared/lockout-config';

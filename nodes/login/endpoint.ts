@@ -1,4 +1,4 @@
-import { AuthInfo, emitDecision } from '../../lib';
+import { AuthInfo, emitDecision } from '../../lib/internal';
 import type { RedMsg, RedNode } from '../shared/red-types';
 import { DecisionOptions, reject, nodeFacts, clientIp, requestFacts, answer, settle } from '../shared/decision';
 import { StatusReporter } from '../shared/status';

@@ -1,4 +1,4 @@
-import type { SessionTokensBundle } from '../../lib/session';
+import type { SessionTokensBundle } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import type { StatusReporter } from '../shared/status';
 import { watchStoreStatus } from '../shared/store-ref';

@@ -1,4 +1,4 @@
-import { AuthError, AuthInfo, Maybe } from '../../lib';
+import { AuthError, AuthInfo, Maybe } from '../../lib/internal';
 import type { RedMsg, RedNode } from './red-types';
 import { decide, DecisionOptions } from './decision';
 import { StatusReporter } from './status';

@@ -1,4 +1,4 @@
-import { StoreUnavailableError, Maybe } from '../../lib';
+import { StoreUnavailableError, Maybe } from '../../lib/internal';
 import type { RED, RedNode, RedMsg } from './red-types';
 
 /**

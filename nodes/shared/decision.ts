@@ -1,9 +1,6 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe } from '../../lib';
-import { peerAddressText } from '../../lib/ip/address';
+import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, peerAddressText, rejectionFor } from '../../lib/internal';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
-// Direct path until lib/index.ts exports it.
-import { rejectionFor } from '../../lib/errors/rejection';
 
 /**
  * The contract every check node keeps (DESIGN.md §3), in one place:

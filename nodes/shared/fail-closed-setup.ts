@@ -1,4 +1,4 @@
-import { InvalidCredentialsError, Maybe } from '../../lib';
+import { InvalidCredentialsError, Maybe } from '../../lib/internal';
 import type { RedMsg, RedNode } from './red-types';
 import type { StatusReporter } from './status';
 

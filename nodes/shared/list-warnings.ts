@@ -1,4 +1,4 @@
-import { oncePerValue } from '../../lib/util/memo';
+import { oncePerValue } from '../../lib/internal';
 import type { RedNode } from './red-types';
 import type { StatusReporter } from './status';
 

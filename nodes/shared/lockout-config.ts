@@ -1,5 +1,5 @@
-import { AuthInfo, Store } from '../../lib';
-import { Lockout, LockoutOptions, LOCKOUT_DEFAULTS, CHECK_QUIET_MEMO_MS } from '../../lib/session';
+import { AuthInfo, Store } from '../../lib/internal';
+import { Lockout, LockoutOptions, LOCKOUT_DEFAULTS, CHECK_QUIET_MEMO_MS } from '../../lib/internal';
 import type { RedMsg } from './red-types';
 import { clientIp } from './decision';
 

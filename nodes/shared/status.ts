@@ -1,4 +1,4 @@
-import type { AuthError } from '../../lib';
+import type { AuthError } from '../../lib/internal';
 import type { RedNode } from './red-types';
 
 /**

@@ -1,4 +1,4 @@
-import { ContextStore, Store, StoreStatus, StoreUnavailableError } from '../../lib';
+import { ContextStore, Store, StoreStatus, StoreUnavailableError } from '../../lib/internal';
 import type { RED, RedNode } from './red-types';
 import type { StatusReporter } from './status';
 

@@ -1,5 +1,5 @@
-import { createStore } from '../../lib';
-import type { Store, StoreStatus } from '../../lib';
+import { createStore } from '../../lib/internal';
+import type { Store, StoreStatus } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import type { StoreProvider } from '../shared/store-ref';
 import { buildStoreConfig, StoreNodeConfig, StoreNodeCredentials } from './store-config';

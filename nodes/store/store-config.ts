@@ -1,4 +1,4 @@
-import type { StoreConfig, ContextLike } from '../../lib';
+import type { StoreConfig, ContextLike } from '../../lib/internal';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /** The authflow-store node's properties as saved in the flow (no secrets here). */

@@ -1,5 +1,5 @@
-import { StoreUnavailableError } from '../../lib';
-import type { Store, StoreStatus } from '../../lib';
+import { StoreUnavailableError } from '../../lib/internal';
+import type { Store, StoreStatus } from '../../lib/internal';
 import type { StoreProvider } from '../shared/store-ref';
 
 export interface ProviderOptions {

@@ -12,7 +12,7 @@ const { startNodeRed, freePort } = require('../support/node-red-process');
 const { hashPasswordScrypt, buildSigningKey, signJwt } = require('../../dist/lib');
 
 // Required the way a user's settings.js does, through the package installed in the userDir.
-const PKG = '@authflow/node-red-api-auth/dist/lib/middleware';
+const PKG = '@authflow/node-red-api-auth/middleware';
 
 /** Routes: each answers `{ route, auth: msg.req.auth }`, which is what a flow sees. */
 function flows(routes) {

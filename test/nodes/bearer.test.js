@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const http = require('node:http');
 const { helper, start, stop, loadSession, route, TAB, rawRequest } = require('./login-harness');
-const { buildSigningKey, signJwt, signJws } = require('../../dist/lib');
+const { buildSigningKey, signJwt, signJws } = require('../../dist/lib/internal');
 
 const SECRET = 'bearer-test-secret-of-32-bytes-or-more';
 const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('assert');
-const { IpSet } = require('../../dist/lib');
+const { IpSet } = require('../../dist/lib/internal');
 const { RECHECK_MS } = require('../../dist/lib/util/memo');
 const { helper, load, start, stop, protectedRoute } = require('../support/flow-harness');
 const { fromNodeRed } = require('../support/node-red-version');

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { auditEvents, emitDecision } = require('../../../dist/lib');
+const { auditEvents, emitDecision } = require('../../../dist/lib/internal');
 
 describe('lib/audit: decision events', () => {
   const decision = { time: 't', outcome: 'deny', method: 'token', code: 'AUTH_004', status: 401, reason: 'unknown key' };

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const crypto = require('crypto');
-const { LiveIndex, TokenDirectory, UserDirectory } = require('../../../dist/lib');
+const { LiveIndex, TokenDirectory, UserDirectory } = require('../../../dist/lib/internal');
 
 const rejected = (reason) => (e) => e.code === 'AUTH_004' && reason.test(e.reason);
 const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');

@@ -12,7 +12,7 @@ const {
 const { rejectionFor } = require('../../../dist/lib/errors/rejection');
 const {
   hashPasswordScrypt, sha256Hex, auditEvents, buildSigningKey, signJwt, RateLimitedError, StoreUnavailableError,
-} = require('../../../dist/lib');
+} = require('../../../dist/lib/internal');
 
 const b64 = (s) => Buffer.from(s, 'utf8').toString('base64');
 const BASIC = 'Basic realm="api", charset="UTF-8"';

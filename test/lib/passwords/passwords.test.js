@@ -3,7 +3,7 @@ const assert = require('assert');
 const bcrypt = require('bcryptjs');
 const { execFileSync } = require('child_process');
 const path = require('path');
-const { hashPasswordScrypt, verifyPassword, passwordKind, storedPasswordProblem, PasswordChecker, ConcurrencyLimiter } = require('../../../dist/lib');
+const { hashPasswordScrypt, verifyPassword, passwordKind, storedPasswordProblem, PasswordChecker, ConcurrencyLimiter } = require('../../../dist/lib/internal');
 const { dummyHashLike } = require('../../../dist/lib/passwords/dummy-hash');
 const { countHashes } = require('../../support/count-hashes');
 
@@ -53,7 +53,7 @@ describe('password hashes', function () {
   });
 
   it('unknown users are modelled on the costliest hash of a list; a plain-text list gets a plain dummy', async () => {
-    const { UserDirectory } = require('../../../dist/lib');
+    const { UserDirectory } = require('../../../dist/lib/internal');
     const cheap = await hashPasswordScrypt('x', { ln: 10 });
     const dear = bcrypt.hashSync('y', 12);
     const dir = new UserDirectory();

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { LruCache } = require('../../../dist/lib');
+const { LruCache } = require('../../../dist/lib/internal');
 
 describe('lib/lru: LruCache', () => {
   it('never holds more than maxEntries; the least recently used leaves first', () => {

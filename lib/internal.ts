@@ -1,0 +1,35 @@
+/**
+ * The internal entry point: the nodes (and this package's own tests and
+ * benches) reach lib/ through here or through lib/index.ts, never file by file.
+ * It is NOT in package.json "exports", so users cannot import it and it may
+ * change in any release; the public API is lib/index.ts.
+ *
+ * Require it only (CommonJS): it carries `then` (lib/util/maybe), which would
+ * make an ES module namespace thenable, so `await import()` of this file would
+ * resolve to garbage. That is exactly why `then` is not public.
+ */
+export * from './index';
+export * from './audit';
+export * from './basic/parse';
+export * from './api-keys/extract';
+export * from './util/http-headers';
+export * from './util/lru';
+export * from './crypto/secure-compare';
+export * from './util/concurrency-limiter';
+export * from './passwords';
+export { UserDirectory, UserRecord } from './credentials/user-list';
+export { TokenDirectory, TokenRecord } from './credentials/token-list';
+export { LiveIndex } from './credentials/live-index';
+export { BasicAuthenticator } from './basic/authenticator';
+export * from './ip';
+export { memoByValue, oncePerValue, RECHECK_MS } from './util/memo';
+export { Maybe, then } from './util/maybe';
+export * from './jwt';
+export * from './mfa/totp';
+export * from './store';
+export * from './errors';
+export * from './errors/rejection';
+export * from './middleware';
+export * from './session';
+export { peerAddressText } from './ip/address';
+export { dummyHashLike } from './passwords/dummy-hash';
