@@ -18,7 +18,10 @@ export type StoreConfig =
   | ({ type: 'redis' } & RedisStoreOptions)
   | ({ type: 'postgres' } & PostgresStoreOptions);
 
-/** Build the adapter for a config. Connections open lazily or in the background; errors surface per call as AUTH_011. */
+/**
+ * Build the adapter for a config. Connections open lazily or in the background; errors surface per call as AUTH_011.
+ * The Redis and PostgreSQL drivers (ioredis, pg) load with the first store of their kind, not with this module.
+ */
 export function createStore(config: StoreConfig): Store {
   switch (config.type) {
     case 'memory': return new MemoryStore(config);

@@ -1,5 +1,4 @@
-import { Pool } from 'pg';
-import type { PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { StoreUnavailableError } from '../errors';
 import type { Store } from './store';
 import { StatusEmitter } from './status-emitter';
@@ -79,7 +78,9 @@ export class PostgresStore extends StatusEmitter implements Store {
     if (!(this.timeoutMs > 0)) throw new RangeError('PostgresStore: queryTimeoutMs must be positive');
     this.cleanupIntervalMs = options.cleanupIntervalMs ?? 60_000;
     this.cleanupBatch = options.cleanupBatch ?? 1000;
-    this.pool = new Pool({
+    // pg loads with the first PostgresStore: installs that never use PostgreSQL never load it.
+    const pg: typeof import('pg') = require('pg');
+    this.pool = new pg.Pool({
       max: options.poolSize ?? 10,
       idleTimeoutMillis: 30_000,
       application_name: 'authflow',

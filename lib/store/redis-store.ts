@@ -1,5 +1,4 @@
-import Redis, { Cluster } from 'ioredis';
-import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../errors';
 import type { Store } from './store';
 import { StatusEmitter } from './status-emitter';
@@ -24,6 +23,9 @@ export interface RedisStoreOptions {
 }
 
 type Client = Redis | Cluster;
+
+/** ioredis loads with the first RedisStore: installs that never use Redis never load it. */
+const ioredis = (): typeof import('ioredis') => require('ioredis');
 
 /** Scripts keep read-modify-write on the server, atomic for every client. */
 interface ScriptCommands {
@@ -77,7 +79,7 @@ export class RedisStore extends StatusEmitter implements Store {
     const retry = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
     if (options.cluster) {
       const clusterOptions = options.cluster.options ?? {};
-      this.client = new Cluster(options.cluster.nodes, {
+      this.client = new (ioredis().Cluster)(options.cluster.nodes, {
         clusterRetryStrategy: retry,
         ...clusterOptions,
         enableOfflineQueue: false,
@@ -94,6 +96,7 @@ export class RedisStore extends StatusEmitter implements Store {
         // Connect now: with lazyConnect nothing would ever start the connection.
         lazyConnect: false,
       };
+      const { Redis } = ioredis();
       this.client = options.url ? new Redis(options.url, redisOptions) : new Redis(redisOptions);
     }
     this.client.defineCommand('authflowIncr', { numberOfKeys: 1, lua: INCR_LUA });
