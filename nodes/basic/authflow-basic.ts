@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { AuthInfo, BasicAuthenticator, PasswordChecker, headerValues, then } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
@@ -17,6 +18,7 @@ interface BasicConfig extends CheckNodeConfig, LockoutConfig {
 
 /** authflow-basic: RFC 7617 Basic authentication in front of an `http in` route, with brute-force lockout. */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowBasic(this: RedNode, config: BasicConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

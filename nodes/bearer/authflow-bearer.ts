@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { AuthInfo, headerValues, then } from '../../lib/internal';
 import { BearerAuthenticator } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
@@ -15,6 +16,7 @@ interface BearerConfig extends CheckNodeConfig, BearerKeyConfig {
 
 /** authflow-bearer: verifies `Authorization: Bearer` tokens (RFC 6750) — our own, or an identity provider's. */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowBearer(this: RedNode, config: BearerConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

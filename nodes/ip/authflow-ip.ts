@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { IpNotAllowedError, IpAccessList, IpSet, resolveClientIp, headerValues, memoByValue, AuthInfo, Maybe, then } from '../../lib/internal';
 import type { RED, RedNode, RedMsg } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
@@ -51,6 +52,7 @@ function liveRules(RED: RED, node: RedNode, config: IpConfig): (msg: RedMsg) => 
 
 /** authflow-ip: allow/deny lists of IPv4/IPv6 addresses and CIDRs, proxy-aware. */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowIp(this: RedNode, config: IpConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { createSessionTokens, SessionTokensBundle } from '../../lib/internal';
 import type { JwsAlg } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
@@ -26,6 +27,7 @@ interface IssuerConfig {
  * node using this issuer then refuses requests (fail closed).
  */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowIssuer(this: RedNode & IssuerProvider, config: IssuerConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

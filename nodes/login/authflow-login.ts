@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib/internal';
 import {
   LoginService, TotpGuard, TotpEnrolment, TotpPolicy,
@@ -31,6 +32,7 @@ interface LoginConfig extends LockoutConfig {
  * (revocation), enrol (TOTP enrolment of the authenticated user).
  */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowLogin(this: RedNode, config: LoginConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

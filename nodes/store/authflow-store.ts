@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { createStore } from '../../lib/internal';
 import type { Store, StoreStatus } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
@@ -22,6 +23,7 @@ type REDWithSettings = RED & { settings?: { contextStorage?: Record<string, unkn
  * those users when this node changes, so a user reads `store` in its setup.
  */
 export = function register(RED: REDWithSettings) {
+  assertSupportedNode();
   function AuthflowStore(this: StoreNode, config: StoreNodeConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import { TokenDirectory, AuthInfo, extractApiToken, headerValues, isSafeQuotedValue, then } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
@@ -16,6 +17,7 @@ interface TokenConfig extends CheckNodeConfig {
 
 /** authflow-token: shared-secret / API-key header check (Kitewheel's x-auth-token). */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowToken(this: RedNode, config: TokenConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
