@@ -1,0 +1,21 @@
+import { NodeSchema } from '../shared/schema';
+
+/** authflow-issuer (config node): see nodes/shared/schema.ts for what a schema feeds. */
+export const schema: NodeSchema = {
+  type: 'authflow-issuer',
+  version: 1,
+  properties: {
+    name: { default: '' },
+    iss: { default: '' },
+    aud: { default: '' },
+    format: { default: 'jwt', choices: ['jwt', 'opaque'] },
+    alg: { default: 'HS256' },
+    kid: { default: '' },
+    accessTtl: { default: 900, rule: 'positiveWhole' },
+    refreshTtl: { default: 86400, rule: 'positiveWhole' },
+    extraClaims: { default: '', rule: 'jsonObjectOrBlank' },
+    store: { default: '', configType: 'authflow-store' },
+  },
+  credentials: { secret: { type: 'password' }, privateKey: { type: 'password' }, dataKey: { type: 'password' } },
+  migrations: [(c) => c], // 0 → 1: configVersion introduced, nothing renamed
+};
