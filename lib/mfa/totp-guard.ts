@@ -1,9 +1,11 @@
 /**
  * TOTP verification for the login path: RFC 6238 with ±window steps
  * (§5.2), and each code accepted once — even within its own step — by
- * claiming (user, step) in the store with setIfAbsent (ASVS 6.5.1, RFC 6238
- * §5.2 "MUST NOT accept the second attempt of the same OTP"). Uses the
- * server clock (ASVS 6.5.8).
+ * claiming (user, code, step) in the store with setIfAbsent (ASVS 6.5.1,
+ * RFC 6238 §5.2 "MUST NOT accept the second attempt of the same OTP"). The
+ * claim is shared by every issuer on the store: a code of a seed two issuers
+ * share is spent at both (docs/THREAT-MODEL.md). Uses the server clock
+ * (ASVS 6.5.8).
  */
 import type { Store } from '../store/store';
 import { MfaError } from '../errors';
@@ -46,7 +48,8 @@ export class TotpGuard {
     if (typeof code !== 'string') throw new MfaError('MFA code is not a string');
     const step = verifyTotp(secret, code, Math.floor(this.now() / 1000), this.opts);
     if (step === undefined) throw new MfaError('wrong MFA code');
-    if (!(await this.store.setIfAbsent(keys.totpUsed(user, step), '1', this.usedTtlMs))) {
+    // The matched code without the spaces verifyTotp tolerates: "123 456" and "123456" are one code.
+    if (!(await this.store.setIfAbsent(keys.totpUsed(user, code.replace(/ /g, ''), step), '1', this.usedTtlMs))) {
       throw new MfaError('MFA code already used');
     }
   }

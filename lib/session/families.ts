@@ -7,10 +7,12 @@
  */
 import { randomBytes } from 'crypto';
 import type { Store } from '../store/store';
-import { keys } from '../store/keys';
+import { tokenKeys, TokenKeys } from '../store/keys';
 import { SessionSubject, isSessionSubject, parseRecord } from './session-subject';
 
 export interface FamilyRecord {
+  /** The issuer's tag (IssuerTags.tokens): checked on every read, beside the key that names it. */
+  isr: string;
   state: 'active' | 'revoked';
   /** Absolute end of the session, epoch ms (ASVS 10.4.8): rotation never extends it. */
   exp: number;
@@ -18,6 +20,8 @@ export interface FamilyRecord {
 }
 
 export interface FamiliesOptions {
+  /** Whose sessions these are: IssuerTags.tokens of the issuer. */
+  issuerTag: string;
   /** Longest access-token lifetime in seconds: how long a revoked marker must at least last. */
   accessTtlSec: number;
   /** Extra seconds a revoked marker is kept beyond that (covers verifier leeway). Default 300. */
@@ -26,10 +30,15 @@ export interface FamiliesOptions {
 }
 
 export class Families {
+  /** The issuer's tag, shared with its refresh tokens and revocations. */
+  readonly issuerTag: string;
+  private readonly keys: TokenKeys;
   private readonly keepRevokedMs: number;
   private readonly now: () => number;
 
   constructor(private readonly store: Store, opts: FamiliesOptions) {
+    this.keys = tokenKeys(opts.issuerTag);
+    this.issuerTag = opts.issuerTag;
     this.keepRevokedMs = (opts.accessTtlSec + (opts.marginSec ?? 300)) * 1000;
     this.now = opts.now ?? Date.now;
   }
@@ -37,15 +46,15 @@ export class Families {
   /** A new family ending at `exp` (epoch ms). Returns its id (128 bits, not secret). */
   async create(session: SessionSubject, exp: number): Promise<string> {
     const id = randomBytes(16).toString('base64url');
-    const record: FamilyRecord = { state: 'active', exp, session };
-    await this.store.set(keys.family(id), JSON.stringify(record), Math.max(1, exp - this.now()));
+    const record: FamilyRecord = { isr: this.issuerTag, state: 'active', exp, session };
+    await this.store.set(this.keys.family(id), JSON.stringify(record), Math.max(1, exp - this.now()));
     return id;
   }
 
-  /** The record, or undefined when absent, expired or unreadable. */
+  /** The record, or undefined when absent, expired, unreadable or another issuer's. */
   async get(id: string): Promise<FamilyRecord | undefined> {
-    return parseRecord<FamilyRecord>(await this.store.get(keys.family(id)), (v) =>
-      (v.state === 'active' || v.state === 'revoked') && typeof v.exp === 'number' &&
+    return parseRecord<FamilyRecord>(await this.store.get(this.keys.family(id)), (v) =>
+      v.isr === this.issuerTag && (v.state === 'active' || v.state === 'revoked') && typeof v.exp === 'number' &&
       (v.session === undefined || isSessionSubject(v.session)));
   }
 
@@ -54,19 +63,19 @@ export class Families {
     const current = await this.get(id);
     const now = this.now();
     const exp = current?.exp ?? now;
-    const record: FamilyRecord = { state: 'revoked', exp };
-    await this.store.set(keys.family(id), JSON.stringify(record), Math.max(exp - now, this.keepRevokedMs));
+    const record: FamilyRecord = { isr: this.issuerTag, state: 'revoked', exp };
+    await this.store.set(this.keys.family(id), JSON.stringify(record), Math.max(exp - now, this.keepRevokedMs));
   }
 
   /**
    * For access tokens carrying this `sid`: revoked when marked so, or when
-   * the record is present but unreadable (fail closed). An absent record is
-   * not revoked: the session simply ran its course.
+   * the record is present but unreadable or not this issuer's (fail closed).
+   * An absent record is not revoked: the session simply ran its course.
    */
   async isRevoked(id: string): Promise<boolean> {
-    const raw = await this.store.get(keys.family(id));
+    const raw = await this.store.get(this.keys.family(id));
     if (raw === undefined) return false;
-    const record = parseRecord<FamilyRecord>(raw, (v) => v.state === 'active');
+    const record = parseRecord<FamilyRecord>(raw, (v) => v.state === 'active' && v.isr === this.issuerTag);
     return record === undefined;
   }
 }

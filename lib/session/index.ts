@@ -1,5 +1,5 @@
 /** Sessions: login, token issuing, refresh rotation, revocation, lockout, TOTP, Bearer verification. */
-export { keys as sessionStoreKeys } from '../store/keys';
+export { keys as sessionStoreKeys, tokenKeys, factorKeys } from '../store/keys';
 export { SessionSubject } from './session-subject';
 export { Families, FamiliesOptions, FamilyRecord } from './families';
 export { RefreshTokens, RefreshTokensOptions, IssuedRefreshToken, RotatedRefreshToken } from './refresh-tokens';
@@ -15,3 +15,4 @@ export { BearerAuthenticator, BearerAuthenticatorOptions, BearerRequest, bearerC
 export { readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery, LoginFields } from './request-fields';
 export { LoginService, LoginServiceOptions, TokenResponse, SessionResult, SessionTokens, TotpPolicy, EnrolmentResult } from './login-service';
 export { createSessionTokens, SessionTokensOptions, SessionTokensBundle, SESSION_DEFAULTS } from './session-tokens';
+export { issuerTags, IssuerTags, IssuerIdentityOptions } from '../tokens/issuer-identity';

@@ -2,7 +2,8 @@
  * One issuer's token machinery over one store, built once at deploy: the
  * access-token issuer, refresh families, revocations, and the verifier of
  * its own tokens. Login, refresh, logout and Bearer nodes that select the
- * same issuer share one of these.
+ * same issuer share one of these. All its state in the store is bound to
+ * the issuer's identity (lib/tokens/issuer-identity.ts).
  */
 import type { Store } from '../store/store';
 import { buildSigningKey, JwsAlg } from '../jwt/keys';
@@ -12,6 +13,7 @@ import { RefreshTokens } from './refresh-tokens';
 import { Revocations } from '../tokens/revocation';
 import { OwnTokenSource } from '../tokens/access-tokens';
 import { DataKey } from '../crypto/data-key';
+import { issuerTags, IssuerTags } from '../tokens/issuer-identity';
 import type { SessionTokens } from './login-service';
 
 export interface SessionTokensOptions {
@@ -25,6 +27,11 @@ export interface SessionTokensOptions {
   kid?: string;
   issuer?: string;
   audience?: string | string[];
+  /**
+   * Names the issuer when `issuer` is empty (Node-RED: the config node id).
+   * Without either, every issuer on the store is the same unnamed one.
+   */
+  instanceId?: string;
   /** Default 900 (15 min). */
   accessTtlSec?: number;
   /** Absolute refresh-family lifetime. Default 86400 (24 h). */
@@ -39,6 +46,8 @@ export interface SessionTokensOptions {
 
 export interface SessionTokensBundle extends SessionTokens {
   store: Store;
+  /** What binds this issuer's state in the store (TOTP enrolments use `factors`). */
+  tags: IssuerTags;
   /** Seals TOTP seeds at rest; undefined for opaque tokens without a configured data key (store enrolment then off). */
   dataKey?: DataKey;
 }
@@ -57,18 +66,19 @@ export function createSessionTokens(opts: SessionTokensOptions): SessionTokensBu
       ? buildSigningKey({ alg, secret: requireText(opts.secret, `${alg} needs a secret`), kid: opts.kid || undefined })
       : buildSigningKey({ alg, pem: requireText(opts.privateKeyPem, `${alg} needs a private key (PEM)`), kid: opts.kid || undefined });
   }
+  const tags = issuerTags({ issuer: opts.issuer || undefined, audience: opts.audience, instanceId: opts.instanceId || undefined });
   const issuer = new TokenIssuer({
-    format, signingKey, store: opts.store, issuer: opts.issuer, audience: opts.audience,
+    format, signingKey, store: opts.store, stateTag: tags.tokens, issuer: opts.issuer, audience: opts.audience,
     accessTtlSec, extraClaims: opts.extraClaims, now,
   });
-  const families = new Families(opts.store, { accessTtlSec, now });
+  const families = new Families(opts.store, { issuerTag: tags.tokens, accessTtlSec, now });
   const refreshTokens = new RefreshTokens(opts.store, families, { lifetimeSec: refreshTtlSec, now });
   const revocations = new Revocations(opts.store, families, { now });
   const ownTokens = new OwnTokenSource({ issuer, revocations, leewaySec: opts.leewaySec, now });
   let dataKey: DataKey | undefined;
   if (opts.dataKey) dataKey = DataKey.derive(Buffer.from(opts.dataKey, 'utf8'), 'totp-seed');
   else if (signingKey) dataKey = DataKey.fromKeyObject(signingKey.key, 'totp-seed');
-  return { store: opts.store, issuer, families, refreshTokens, revocations, ownTokens, dataKey };
+  return { store: opts.store, tags, issuer, families, refreshTokens, revocations, ownTokens, dataKey };
 }
 
 function requireText(v: string | undefined, message: string): string {

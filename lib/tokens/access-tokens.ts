@@ -74,6 +74,8 @@ export class OwnTokenSource implements AccessTokenSource {
     if (!this.issuer.opaque || !looksOpaque(token)) throw invalidToken('not a token of this issuer');
     const record = await this.issuer.opaque.lookup(token);
     if (!record) throw invalidToken('unknown, expired or revoked opaque token');
+    // The lookup is already bound to this issuer; the claims must also pass its iss/aud rules, as a JWT's do.
+    if (!this.issuer.accepts(record.claims)) throw invalidToken('opaque token of another issuer or audience');
     return record.claims;
   }
 

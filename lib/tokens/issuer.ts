@@ -28,6 +28,8 @@ export interface TokenIssuerOptions {
   signingKey?: BoundSigningKey;
   /** Required for 'opaque'. */
   store?: Store;
+  /** Required for 'opaque': IssuerTags.tokens, binding the stored tokens to this issuer. */
+  stateTag?: string;
   issuer?: string;
   audience?: string | string[];
   /** Access token lifetime, seconds. */
@@ -75,7 +77,7 @@ export class TokenIssuer {
       this.verificationKey = verificationKeyFor(opts.signingKey);
     } else {
       if (!opts.store) throw new Error('opaque access tokens need a store');
-      this.opaque = new OpaqueAccessTokens(opts.store, this.now);
+      this.opaque = new OpaqueAccessTokens(opts.store, opts.stateTag!, this.now);
     }
   }
 
@@ -97,6 +99,20 @@ export class TokenIssuer {
       ? signJwt(claims, this.signingKey!, { typ: ACCESS_TOKEN_TYP })
       : await this.opaque!.issue(claims);
     return { token, jti, expiresIn: this.accessTtlSec, expiresAt: exp * 1000 };
+  }
+
+  /**
+   * Whether claims pass this issuer's `iss`/`aud` rules — the rules our JWT
+   * verifier applies (RFC 7519 §4.1.1 iss equal, §4.1.3 an audience in
+   * common), so an opaque token passes exactly what a JWT would.
+   */
+  accepts(claims: Record<string, unknown>): boolean {
+    if (this.issuer !== undefined && claims.iss !== this.issuer) return false;
+    if (this.audience === undefined) return true;
+    const wanted = Array.isArray(this.audience) ? this.audience : [this.audience];
+    const aud = claims.aud;
+    const got = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+    return got.some((a) => typeof a === 'string' && wanted.includes(a));
   }
 }
 

@@ -2,10 +2,12 @@
  * Opaque access tokens (Kitewheel's style): 256 random bits from the CSPRNG
  * (ASVS 7.2.3 asks for at least 128), meaningless to the client, stored only
  * as their SHA-256 with the claims they stand for and a TTL ending at `exp`.
+ * Bound to the issuer (docs/THREAT-MODEL.md): its tag is in the key and the
+ * record, so another issuer on the same store never finds them.
  */
 import type { Store } from '../store/store';
 import { sha256Hex } from '../crypto/secure-compare';
-import { keys } from '../store/keys';
+import { tokenKeys, TokenKeys } from '../store/keys';
 import { isRandomToken, mintRandomToken } from '../crypto/random-token';
 import { parseRecord } from '../session/session-subject';
 
@@ -15,29 +17,34 @@ export interface OpaqueTokenRecord {
 }
 
 export class OpaqueAccessTokens {
-  constructor(private readonly store: Store, private readonly now: () => number = Date.now) {}
+  private readonly keys: TokenKeys;
+
+  /** `issuerTag`: IssuerTags.tokens of the issuer minting them. */
+  constructor(private readonly store: Store, private readonly issuerTag: string, private readonly now: () => number = Date.now) {
+    this.keys = tokenKeys(issuerTag);
+  }
 
   async issue(claims: OpaqueTokenRecord['claims']): Promise<string> {
     const token = mintRandomToken();
     const ttl = claims.exp * 1000 - this.now();
-    await this.store.set(keys.opaqueToken(sha256Hex(token)), JSON.stringify({ claims }), Math.max(1, ttl));
+    await this.store.set(this.keys.opaqueToken(sha256Hex(token)), JSON.stringify({ isr: this.issuerTag, claims }), Math.max(1, ttl));
     return token;
   }
 
-  /** The record, or undefined when unknown, expired, revoked or not one of ours. */
+  /** The record, or undefined when unknown, expired, revoked or not one of this issuer's. */
   async lookup(token: string): Promise<OpaqueTokenRecord | undefined> {
     if (!looksOpaque(token)) return undefined;
-    const record = parseRecord<OpaqueTokenRecord>(await this.store.get(keys.opaqueToken(sha256Hex(token))), (v) => {
+    const record = parseRecord<OpaqueTokenRecord>(await this.store.get(this.keys.opaqueToken(sha256Hex(token))), (v) => {
       const c = v.claims as Record<string, unknown> | undefined;
-      return typeof c === 'object' && c !== null && typeof c.sub === 'string' && typeof c.jti === 'string' &&
-        typeof c.exp === 'number' && typeof c.iat === 'number';
+      return v.isr === this.issuerTag && typeof c === 'object' && c !== null && typeof c.sub === 'string' &&
+        typeof c.jti === 'string' && typeof c.exp === 'number' && typeof c.iat === 'number';
     });
     if (!record || record.claims.exp * 1000 <= this.now()) return undefined;
     return record;
   }
 
   async revoke(token: string): Promise<boolean> {
-    return looksOpaque(token) ? this.store.delete(keys.opaqueToken(sha256Hex(token))) : false;
+    return looksOpaque(token) ? this.store.delete(this.keys.opaqueToken(sha256Hex(token))) : false;
   }
 }
 

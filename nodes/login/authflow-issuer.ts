@@ -43,6 +43,8 @@ export = function register(RED: RED) {
         kid: config.kid || undefined,
         issuer: (config.iss || '').trim() || undefined,
         audience: list(config.aud),
+        // Without an iss, the node id names the issuer: instances running the same flows agree on it.
+        instanceId: node.id,
         accessTtlSec: seconds(config.accessTtl, 900, 'access token lifetime'),
         refreshTtlSec: seconds(config.refreshTtl, 86_400, 'refresh token lifetime'),
         extraClaims: json(config.extraClaims),

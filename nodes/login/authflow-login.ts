@@ -46,7 +46,7 @@ export = function register(RED: RED) {
         const lockout = createLockout(tokens.store, config);
         const guard = new TotpGuard(tokens.store);
         const enrolment = tokens.dataKey
-          ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerLabel: appLabel(config.totpLabel, tokens.issuer.issuer) })
+          ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerTag: tokens.tags.factors, issuerLabel: appLabel(config.totpLabel, tokens.issuer.issuer) })
           : undefined;
         if (operation === 'enrol' && !enrolment) throw new Error('TOTP enrolment needs a data key on the issuer (opaque tokens have no signing key to derive one from)');
         const policy: TotpPolicy = config.totp === 'enrolled' || config.totp === 'always' ? config.totp : 'off';

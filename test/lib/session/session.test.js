@@ -9,12 +9,16 @@ const crypto = require('node:crypto');
 const {
   createSessionTokens, LoginService, Lockout, TotpGuard, TotpEnrolment, DataKey, BearerAuthenticator,
   JwtSource, readLoginFields, readRefreshToken, sessionStoreKeys, RefreshTokens, Families, Revocations,
+  issuerTags, tokenKeys,
 } = require('../../../dist/lib/session');
 const { MemoryStore } = require('../../../dist/lib/store');
 const { hashPasswordScrypt, PasswordChecker, totp, base32Decode, buildVerificationKey } = require('../../../dist/lib');
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+/** The issuer of setup(): its state is under these keys. */
+const TAGS = issuerTags({ issuer: 'https://issuer.test', audience: 'api' });
+const bound = tokenKeys(TAGS.tokens);
 
 /** A clock tests move by hand; the store shares it so TTLs follow. */
 function clock(start = Date.UTC(2030, 0, 1)) {
@@ -103,7 +107,7 @@ describe('lib/session', () => {
       const { tokens, store } = setup();
       const { token } = await tokens.refreshTokens.start(session());
       const digest = crypto.createHash('sha256').update(token).digest('hex');
-      assert.ok(await store.get(sessionStoreKeys.refreshToken(digest)));
+      assert.ok(await store.get(bound.refreshToken(digest)));
       assert.ok(!JSON.stringify([...store.entries]).includes(token));
     });
 
@@ -117,7 +121,7 @@ describe('lib/session', () => {
     it('an unreadable record fails closed', async () => {
       const { tokens, store } = setup();
       const { token } = await tokens.refreshTokens.start(session());
-      const key = sessionStoreKeys.refreshToken(crypto.createHash('sha256').update(token).digest('hex'));
+      const key = bound.refreshToken(crypto.createHash('sha256').update(token).digest('hex'));
       await store.set(key, '{not json');
       await rejectsWith(tokens.refreshTokens.rotate(token), 'AUTH_001', /unreadable/);
     });
@@ -127,7 +131,7 @@ describe('lib/session', () => {
     it('a revoked jti is remembered until its exp plus the margin, then forgotten', async () => {
       const now = clock();
       const store = new MemoryStore({ now, sweepIntervalMs: 0 });
-      const revocations = new Revocations(store, new Families(store, { accessTtlSec: 60, now }), { now, marginSec: 10 });
+      const revocations = new Revocations(store, new Families(store, { issuerTag: TAGS.tokens, accessTtlSec: 60, now }), { now, marginSec: 10 });
       const exp = Math.floor(now() / 1000) + 60;
       await revocations.revokeJti('jti-1', exp);
       assert.equal(await revocations.isRevoked('jti-1'), true);
@@ -151,22 +155,20 @@ describe('lib/session', () => {
     it('an unknown session is not revoked; a corrupt record is (fail closed)', async () => {
       const { tokens, store } = setup();
       assert.equal(await tokens.families.isRevoked('never-seen'), false);
-      await store.set(sessionStoreKeys.family('broken'), 'garbage');
+      await store.set(bound.family('broken'), 'garbage');
       assert.equal(await tokens.families.isRevoked('broken'), true);
     });
 
     it('external jti values of any shape become bounded store keys', () => {
-      assert.equal(sessionStoreKeys.revokedJti('abc_DEF-1'), 'af:rv:abc_DEF-1');
-      assert.match(sessionStoreKeys.revokedJti('../../etc/passwd'), /^af:rv:h[0-9a-f]{64}$/);
-      assert.match(sessionStoreKeys.revokedJti('x'.repeat(10_000)), /^af:rv:h[0-9a-f]{64}$/);
+      assert.equal(bound.revokedJti('abc_DEF-1'), `af:rv:${TAGS.tokens}:abc_DEF-1`);
+      assert.match(bound.revokedJti('../../etc/passwd'), /^af:rv:[A-Za-z0-9_-]{16}:h[0-9a-f]{64}$/);
+      assert.match(bound.revokedJti('x'.repeat(10_000)), /^af:rv:[A-Za-z0-9_-]{16}:h[0-9a-f]{64}$/);
     });
 
-    it('store key formats stay byte-identical (data already stored must still be found)', () => {
+    it('lockout key formats stay byte-identical (counters already stored must still be found)', () => {
       // SHA-256 over "<length>:<part>" per part; these literals were taken before the key code moved.
       assert.equal(sessionStoreKeys.failUserIp('alice', '192.0.2.1'), 'af:lf:u:bc4f59ce0081285e98d95912ce6a423015ccdb477886840d3bdedfab6a569a96');
       assert.equal(sessionStoreKeys.lockMark('192.0.2.1'), 'af:lm:0dbc384443c454d24ee23a4eba7f6520fd3e437bf00656b3e75280cdd217918e');
-      assert.equal(sessionStoreKeys.totpUsed('alice', 12345), 'af:tu:8c9038777a9c5c17ffc2d2a35b3acdce34789ccdc6aa66081f3649075a2083b8:12345');
-      assert.equal(sessionStoreKeys.revokedJti('a b'), 'af:rv:h5661c0af306771b3d7e57296576b10396de97a3095b7552cb101971e818126ba');
       const parts = crypto.createHash('sha256').update('5:alice9:192.0.2.1').digest('hex');
       assert.equal(sessionStoreKeys.failUserIp('alice', '192.0.2.1'), `af:lf:u:${parts}`);
       // Lengths count UTF-16 code units, bytes are UTF-8 (literal taken with the incremental-hash code).
@@ -254,7 +256,7 @@ describe('lib/session', () => {
       const now = clock();
       const store = new MemoryStore({ now, sweepIntervalMs: 0 });
       const guard = new TotpGuard(store, { now });
-      const enrolment = new TotpEnrolment(store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard, { issuerLabel: 'ACME' });
+      const enrolment = new TotpEnrolment(store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard, { issuerTag: TAGS.factors, issuerLabel: 'ACME' });
       const started = await enrolment.begin('erin');
       assert.match(started.otpauthUri, /^otpauth:\/\/totp\/ACME:erin\?secret=[A-Z2-7]{32}&issuer=ACME&algorithm=SHA1&digits=6&period=30$/);
       assert.deepEqual(await enrolment.seedOf('erin'), { state: 'none' });
@@ -511,7 +513,7 @@ describe('lib/session', () => {
     it('wrong confirming codes are throttled: after the limit the user is locked out of enrolment too', async () => {
       const ctx = setup();
       const guard = new TotpGuard(ctx.store, { now: ctx.now });
-      const enrolment = new TotpEnrolment(ctx.store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard);
+      const enrolment = new TotpEnrolment(ctx.store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard, { issuerTag: TAGS.factors });
       const svc = new LoginService({ tokens: ctx.tokens, lockout: new Lockout(ctx.store, { maxRetries: 2, ipMaxRetries: 0, now: ctx.now }), totp: { policy: 'off', guard, enrolment } });
       const started = await svc.enrol('erin', {}, 'ip');
       assert.match(started.otpauth_uri, /^otpauth:\/\/totp\/erin\?secret=/);
