@@ -157,6 +157,20 @@ export class RedisStore extends StatusEmitter implements Store {
     return (await this.run(() => this.scripts.authflowCas(k, expected, value, px === undefined ? '' : String(px)))) === 1;
   }
 
+  /**
+   * Runs a caller's Lua script atomically (rate limits: lib/limits/rate-limit-redis.ts):
+   * EVALSHA, and EVAL only when the server answers NOSCRIPT. Keys get the
+   * store prefix; bounded and failing closed (AUTH_011) like every command.
+   * On Cluster, all keys must share a hash tag.
+   */
+  async evalScript(script: { lua: string; sha1: string }, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const k = keys.map((key) => this.key(key));
+    return this.run(() => this.client.evalsha(script.sha1, k.length, ...k, ...args).catch((err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.client.eval(script.lua, k.length, ...k, ...args);
+    }));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
