@@ -33,3 +33,6 @@ export * from './middleware';
 export * from './session';
 export { peerAddressText } from './ip/address';
 export { dummyHashLike } from './passwords/dummy-hash';
+export { RateLimiter, RateLimitExceededError, rateLimitKey, compilePolicies, RateLimiterOptions, RateLimitResult, RateLimitPolicyInput, RateLimitPolicyState } from './limits/rate-limit';
+export { rateLimitHeaders, RateLimitHeaderOptions } from './limits/rate-limit-headers';
+export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';
