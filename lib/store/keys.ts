@@ -65,6 +65,8 @@ export const keys = {
    * of different issuers yield different codes that never block each other.
    */
   totpUsed: (user: string, code: string, step: number) => `af:tu:${digest(user, code)}:${step}`,
-  /** A confirmed seed written before enrolments were bound to an issuer (read only, see TotpEnrolment). */
+  /** Written before state was bound to an issuer; read only (see TotpEnrolment and Revocations). */
   legacyTotpSecret: (user: string) => `af:ts:${digest(user)}`,
+  legacyRevokedJti: (jti: string) => `af:rv:${idPart(jti)}`,
+  legacyFamily: (familyId: string) => `af:rf:${idPart(familyId)}`,
 };

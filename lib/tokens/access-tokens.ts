@@ -85,6 +85,6 @@ export class OwnTokenSource implements AccessTokenSource {
 
   async isRevoked(claims: JwtClaims): Promise<boolean> {
     const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
-    return this.revocations.isRevoked(claims.jti, sid);
+    return this.revocations.isRevoked(claims.jti, sid, typeof claims.iat === 'number' ? claims.iat : undefined);
   }
 }

@@ -9,14 +9,22 @@
  * one issuer's revocations never touch another's tokens. A deny-list entry
  * is not checked for its issuer on read: any entry present under this
  * issuer's key refuses the token (checking could only ever let one through).
+ *
+ * Revocations written before that binding (unbound keys) must not lapse at
+ * an upgrade: for access tokens issued before this issuer was deployed, the
+ * unbound entries are read too. Those tokens expire within one access-token
+ * lifetime, and with them the extra reads.
  */
 import type { Store } from '../store/store';
-import { tokenKeys, TokenKeys } from '../store/keys';
+import { keys, tokenKeys, TokenKeys } from '../store/keys';
 import { Families } from '../session/families';
+import { parseRecord } from '../session/session-subject';
 
 export interface RevocationsOptions {
   /** Seconds a revoked jti is kept past its exp. Default 300 (longer than any sane leeway). */
   marginSec?: number;
+  /** Tokens with an `iat` before this (epoch seconds) may carry a pre-binding revocation. Default: when this is built. */
+  legacyBeforeSec?: number;
   now?: () => number;
 }
 
@@ -24,12 +32,14 @@ export class Revocations {
   private readonly marginMs: number;
   private readonly now: () => number;
   private readonly keys: TokenKeys;
+  private readonly legacyBeforeSec: number;
 
   /** Bound to the issuer of `families`. */
   constructor(private readonly store: Store, private readonly families: Families, opts: RevocationsOptions = {}) {
     this.keys = tokenKeys(families.issuerTag);
     this.marginMs = (opts.marginSec ?? 300) * 1000;
     this.now = opts.now ?? Date.now;
+    this.legacyBeforeSec = opts.legacyBeforeSec ?? Math.floor(this.now() / 1000);
   }
 
   /** Refuse this jti until `expSec` (NumericDate). A token already past it needs no entry. */
@@ -38,12 +48,22 @@ export class Revocations {
     if (ttl > 0) await this.store.set(this.keys.revokedJti(jti), '1', ttl);
   }
 
-  /** Both lookups at once; any store failure propagates (fail closed, AUTH_011). */
-  async isRevoked(jti: string | undefined, sid: string | undefined): Promise<boolean> {
-    const [byJti, bySession] = await Promise.all([
+  /** The lookups at once; any store failure propagates (fail closed, AUTH_011). `iat`: the token's, in seconds. */
+  async isRevoked(jti: string | undefined, sid: string | undefined, iat?: number): Promise<boolean> {
+    const [byJti, bySession, byLegacy] = await Promise.all([
       jti === undefined ? undefined : this.store.get(this.keys.revokedJti(jti)),
       sid === undefined ? false : this.families.isRevoked(sid),
+      iat !== undefined && iat <= this.legacyBeforeSec ? this.legacyRevoked(jti, sid) : false,
     ]);
-    return byJti !== undefined || bySession;
+    return byJti !== undefined || bySession || byLegacy;
+  }
+
+  /** A pre-binding deny entry for the jti, or a pre-binding session marker that is not plainly active. */
+  private async legacyRevoked(jti: string | undefined, sid: string | undefined): Promise<boolean> {
+    const [byJti, family] = await Promise.all([
+      jti === undefined ? undefined : this.store.get(keys.legacyRevokedJti(jti)),
+      sid === undefined ? undefined : this.store.get(keys.legacyFamily(sid)),
+    ]);
+    return byJti !== undefined || (family !== undefined && parseRecord(family, (v) => v.state === 'active') === undefined);
   }
 }

@@ -140,6 +140,34 @@ describe('lib/tokens: issuer binding', () => {
     });
   });
 
+  describe('revocations written before binding (an upgrade)', () => {
+    it('still refuse the access tokens issued before the deploy; tokens issued after it cost no extra read', async () => {
+      let t = Date.UTC(2030, 0, 1);
+      const now = () => t;
+      const store = new MemoryStore({ now, sweepIntervalMs: 0 });
+      const opts = { store, secret: SECRET, issuer: 'https://a.test', audience: 'api', now };
+      const before = createSessionTokens(opts);
+      const old = await before.issuer.issue(session(), 'old-sid');
+      const oldSession = await before.issuer.issue(session(), 'old-sid-2');
+      // What the previous version wrote at logout: unbound keys.
+      await store.set(`af:rv:${old.jti}`, '1', 600_000);
+      await store.set('af:rf:old-sid-2', JSON.stringify({ state: 'revoked', exp: t }), 600_000);
+      t += 5_000;
+      const after = createSessionTokens(opts); // the upgraded deploy
+      const claims = (token) => after.ownTokens.verify(token);
+      assert.equal(await after.ownTokens.isRevoked(await claims(old.token)), true);
+      assert.equal(await after.ownTokens.isRevoked(await claims(oldSession.token)), true);
+      t += 1_000;
+      const fresh = await after.issuer.issue(session(), 'new-sid');
+      await store.set(`af:rv:${fresh.jti}`, '1', 600_000);
+      let reads = 0;
+      const get = store.get.bind(store);
+      store.get = (key) => { reads++; return get(key); };
+      assert.equal(await after.ownTokens.isRevoked(await claims(fresh.token)), false, 'unbound keys are not read for tokens issued after the deploy');
+      assert.equal(reads, 2, 'jti and session, bound');
+    });
+  });
+
   describe('opaque access tokens', () => {
     const opaque = { format: 'opaque', dataKey: SECRET };
 
