@@ -160,10 +160,19 @@ export class LoginService {
    * restarts, proving the current factor with `currentCode`) and returns the
    * seed and otpauth URI; with `mfaCode` it confirms the pending seed. Wrong
    * codes are throttled like wrong passwords; a locked user cannot try.
+   *
+   * The caller must hold a live session of this issuer (`sid` of its access
+   * token): a factor belongs to the issuer, so an identity vouched for by
+   * anything else (another issuer's token, Basic auth) cannot enrol one here.
    */
-  async enrol(subject: string, codes: { mfaCode?: string; currentCode?: string }, ip: string): Promise<EnrolmentResult> {
+  async enrol(who: { subject: string; sid?: unknown }, codes: { mfaCode?: string; currentCode?: string }, ip: string): Promise<EnrolmentResult> {
     const enrolment = this.enrolment;
     if (!enrolment) throw new MfaError('TOTP enrolment is not configured');
+    const subject = who.subject;
+    const family = typeof who.sid === 'string' ? await this.tokens.families.get(who.sid) : undefined;
+    if (!family || family.state !== 'active' || family.session?.subject !== subject) {
+      throw new InvalidCredentialsError('TOTP enrolment needs a live session of this issuer');
+    }
     const attempt = await beginAttempt(this.lockout, subject, ip);
     try {
       if (codes.mfaCode !== undefined) {

@@ -86,7 +86,7 @@ export = function register(RED: RED) {
           async enrol(msg) {
             const who = msg.auth as AuthInfo | undefined;
             if (!who?.subject) throw new InvalidCredentialsError('TOTP enrolment needs an authenticated user: put a bearer node before it');
-            const result = await service.enrol(who.subject, readEnrolmentFields(msg.payload), requestIp(msg));
+            const result = await service.enrol({ subject: who.subject, sid: who.claims?.sid }, readEnrolmentFields(msg.payload), requestIp(msg));
             return { statusCode: 200, payload: result, auth: who, reason: 'enrolled' in result ? 'TOTP enrolment confirmed' : 'TOTP enrolment started' };
           },
         };

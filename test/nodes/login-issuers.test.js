@@ -66,13 +66,14 @@ describe('two issuers in one Node-RED on the default store', function () {
   }
 
   /** Issuers `a` and `b` (config overrides per issuer), each with its endpoints and the user list. */
-  async function twoIssuers({ a = {}, b = {}, aCreds = { secret: SECRET }, bCreds = { privateKey: rsaPem }, opts = {} } = {}) {
+  async function twoIssuers({ a = {}, b = {}, aCreds = { secret: SECRET }, bCreds = { privateKey: rsaPem }, opts = {}, extra = [] } = {}) {
     const flow = [
       TAB,
       { id: 'a', type: 'authflow-issuer', name: 'A', iss: 'https://a.example.test', aud: 'api-a', ...a },
       { id: 'b', type: 'authflow-issuer', name: 'B', iss: 'https://b.example.test', aud: 'api-b', alg: 'RS256', ...b },
       ...endpoints('a', opts),
       ...endpoints('b', opts),
+      ...extra.map(placed),
     ];
     return loadSession(flow, { a: aCreds, b: bCreds, 'a-login': { userList: users }, 'b-login': { userList: users } });
   }
@@ -192,6 +193,22 @@ describe('two issuers in one Node-RED on the default store', function () {
       }
       await login(api, 'b', { username: 'bob', password: 'bob-pw', mfa_code: bCode }).expect(200);
       await login(api, 'a', { username: 'bob', password: 'bob-pw', mfa_code: aCode }).expect(200);
+    });
+
+    it("B's enrolment node behind A's bearer node (a wiring mistake) refuses: a factor at B needs a session of B", async () => {
+      const api = await twoIssuers({
+        extra: [
+          { id: 'x-in', type: 'http in', z: 'f1', url: '/mixed/totp', method: 'post', wires: [['x-bearer']] },
+          { id: 'x-bearer', type: 'authflow-bearer', z: 'f1', keySource: 'issuer', issuer: 'a', wires: [['x-enrol'], ['x-out']] },
+          { id: 'x-enrol', type: 'authflow-login', z: 'f1', issuer: 'b', operation: 'enrol', wires: [['x-out'], ['x-out']] },
+          { id: 'x-out', type: 'http response', z: 'f1', wires: [] },
+        ],
+      });
+      const s = (await login(api, 'a', { username: 'bob', password: 'bob-pw' }).expect(200)).body;
+      const res = await api.post('/mixed/totp').set('Authorization', `Bearer ${s.access_token}`).send({}).expect(401);
+      assert.equal(res.body.error, 'AUTH_001');
+      // Nothing was enrolled at B: bob still logs in there with his password alone.
+      await login(api, 'b', { username: 'bob', password: 'bob-pw' }).expect(200);
     });
 
     it('a seed in the user list is the user\'s own, shared by every issuer reading that list: a code used at A is refused at B (single use)', async () => {

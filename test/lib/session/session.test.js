@@ -515,11 +515,28 @@ describe('lib/session', () => {
       const guard = new TotpGuard(ctx.store, { now: ctx.now });
       const enrolment = new TotpEnrolment(ctx.store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard, { issuerTag: TAGS.factors });
       const svc = new LoginService({ tokens: ctx.tokens, lockout: new Lockout(ctx.store, { maxRetries: 2, ipMaxRetries: 0, now: ctx.now }), totp: { policy: 'off', guard, enrolment } });
-      const started = await svc.enrol('erin', {}, 'ip');
+      const erin = { subject: 'erin', sid: (await ctx.tokens.refreshTokens.start(session('erin'))).familyId };
+      const started = await svc.enrol(erin, {}, 'ip');
       assert.match(started.otpauth_uri, /^otpauth:\/\/totp\/erin\?secret=/);
-      await rejectsWith(svc.enrol('erin', { mfaCode: '000000' }, 'ip'), 'AUTH_006');
-      await rejectsWith(svc.enrol('erin', { mfaCode: '000001' }, 'ip'), 'AUTH_006');
-      await rejectsWith(svc.enrol('erin', { mfaCode: totp(base32Decode(started.secret), ctx.now() / 1000) }, 'ip'), 'AUTH_007');
+      await rejectsWith(svc.enrol(erin, { mfaCode: '000000' }, 'ip'), 'AUTH_006');
+      await rejectsWith(svc.enrol(erin, { mfaCode: '000001' }, 'ip'), 'AUTH_006');
+      await rejectsWith(svc.enrol(erin, { mfaCode: totp(base32Decode(started.secret), ctx.now() / 1000) }, 'ip'), 'AUTH_007');
+    });
+
+    it('needs a live session of this issuer for that subject: no sid, another subject, another issuer\'s or an ended session → AUTH_001', async () => {
+      const ctx = setup();
+      const guard = new TotpGuard(ctx.store, { now: ctx.now });
+      const enrolment = new TotpEnrolment(ctx.store, DataKey.derive(Buffer.from(SECRET), 'totp-seed'), guard, { issuerTag: TAGS.factors });
+      const svc = new LoginService({ tokens: ctx.tokens, totp: { policy: 'off', guard, enrolment } });
+      const other = createSessionTokens({ store: ctx.store, secret: SECRET, issuer: 'https://other.test', audience: 'api', now: ctx.now });
+      const foreign = (await other.refreshTokens.start(session('erin'))).familyId;
+      const own = (await ctx.tokens.refreshTokens.start(session('erin'))).familyId;
+      await rejectsWith(svc.enrol({ subject: 'erin' }, {}, 'ip'), 'AUTH_001', /live session/);
+      await rejectsWith(svc.enrol({ subject: 'erin', sid: foreign }, {}, 'ip'), 'AUTH_001', /live session/);
+      await rejectsWith(svc.enrol({ subject: 'mallory', sid: own }, {}, 'ip'), 'AUTH_001', /live session/);
+      await svc.enrol({ subject: 'erin', sid: own }, {}, 'ip');
+      await ctx.tokens.families.revoke(own);
+      await rejectsWith(svc.enrol({ subject: 'erin', sid: own }, {}, 'ip'), 'AUTH_001', /live session/);
     });
   });
 
