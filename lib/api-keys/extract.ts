@@ -26,6 +26,8 @@ export function extractApiToken(loc: TokenLocation): string {
   if (loc.query !== undefined) found.push(...(Array.isArray(loc.query) ? loc.query : [loc.query]));
   if (found.length === 0) throw new InvalidCredentialsError('no API key presented');
   if (found.length > 1) throw new MalformedCredentialsError('API key presented more than once', { status: 400 });
+  // A parsed query can hold objects (`?api_key[a]=b`): malformed input, never a TypeError.
+  if (typeof found[0] !== 'string') throw new MalformedCredentialsError('API key is not a single text value', { status: 400 });
   const token = found[0].trim();
   if (!token || token.length > 4096 || !B64TOKEN.test(token)) throw new MalformedCredentialsError('API key has an invalid format');
   return token;

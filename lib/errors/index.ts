@@ -94,8 +94,18 @@ export class StoreUnavailableError extends AuthError {
   constructor(reason: string, opts?: AuthErrorOptions) { super('AUTH_011', 503, reason, { retryAfter: 5, ...opts }); }
 }
 
-/** Anything that is not an AuthError (a bug, a library throw) still fails closed. */
+/**
+ * Anything that is not an AuthError (a bug, a library throw) still fails
+ * closed, but is never disguised as a wrong credential: the server could not
+ * check, 503 AUTH_011 (without Retry-After: nothing says a retry helps). The
+ * caller logs it (lib/errors/unexpected.ts); the reason names only the class.
+ */
 export function toAuthError(err: unknown): AuthError {
   if (err instanceof AuthError) return err;
-  return new InvalidCredentialsError('internal: ' + (err instanceof Error ? err.name : 'unknown error'));
+  return couldNotCheck('internal ' + (err instanceof Error ? err.name : 'error'));
+}
+
+/** 503 AUTH_011 for a check that could not run (a bug, a configuration error). */
+export function couldNotCheck(why: string): AuthError {
+  return new StoreUnavailableError(`could not check: ${why}`, { retryAfter: undefined });
 }

@@ -19,9 +19,13 @@ function ours(value: unknown): AuthInfo | undefined {
  * Runs the checks in order (all must pass; the first refusal answers). On
  * success req.auth is set and next() called once; on refusal the response is
  * sent and next() is never called. A throw anywhere — a check, a credentials
- * function, a bug — is a refusal (fail closed), never a 500 or a hang-up.
+ * function, a bug — is a refusal (fail closed), never a 500 or a hang-up; one
+ * that is not an AuthError (a bug) is answered 503 AUTH_011 and handed to
+ * `onUnexpected` to log — never disguised as a wrong credential.
  */
-export function checksMiddleware(checks: readonly AuthCheck[], origin: Origin, isExempt: ExceptPredicate = () => false): Middleware {
+export function checksMiddleware(
+  checks: readonly AuthCheck[], origin: Origin, isExempt: ExceptPredicate = () => false, onUnexpected: (err: unknown) => void = () => undefined,
+): Middleware {
   if (checks.length === 0) throw new Error('checks: at least one check is required');
   return function authflowMiddleware(req, res, next) {
     let current: AuthCheck | undefined;
@@ -46,6 +50,7 @@ export function checksMiddleware(checks: readonly AuthCheck[], origin: Origin, i
         next();
       },
       (error) => {
+        onUnexpected(error);
         const err = toAuthError(error);
         let challenge: Record<string, string> | undefined;
         try {

@@ -10,6 +10,7 @@ import { checksMiddleware, unless, chain } from './compose';
 import { compileExceptions, ExceptRule } from './paths';
 import { DEFAULT_SOURCE_TIMEOUT_MS } from './source';
 import { rejectUnknownKeys } from './checks/options';
+import { unexpectedErrorReporter } from '../errors/unexpected';
 
 export type { Middleware, AuthCheck, AuthenticatedRequest, CheckContext } from './types';
 export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions } from './checks';
@@ -28,6 +29,12 @@ export interface MiddlewareOptions {
   sourceTimeoutMs?: number;
   /** Where configuration warnings go (never secrets). Default console.warn. */
   onWarning?: (message: string) => void;
+  /**
+   * Where unexpected errors inside a check go (a bug; the request is answered
+   * 503 AUTH_011): once per distinct stack, class name and stack frames, never
+   * the message or request data. Default console.error.
+   */
+  onError?: (message: string) => void;
 }
 
 export interface AuthMiddlewareOptions extends MiddlewareOptions {
@@ -35,7 +42,7 @@ export interface AuthMiddlewareOptions extends MiddlewareOptions {
   checks: CheckSpec[];
 }
 
-const COMMON = ['except', 'name', 'sourceTimeoutMs', 'onWarning'];
+const COMMON = ['except', 'name', 'sourceTimeoutMs', 'onWarning', 'onError'];
 
 function context(opts: MiddlewareOptions): CheckContext {
   const timeout = opts.sourceTimeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS;
@@ -49,7 +56,9 @@ function build(checks: CheckSpec[], opts: MiddlewareOptions): Middleware {
   if (typeof name !== 'string' || name === '') throw new Error('name must be a non-empty string');
   const ctx = context(opts);
   const built: AuthCheck[] = checks.map((c) => buildCheck(c, ctx));
-  return checksMiddleware(built, { id: name, type: 'authflow-middleware', name }, compileExceptions(opts.except));
+  if (opts.onError !== undefined && typeof opts.onError !== 'function') throw new Error('onError must be a function');
+  const onError = opts.onError ?? ((m: string) => console.error(`[authflow middleware] ${m}`));
+  return checksMiddleware(built, { id: name, type: 'authflow-middleware', name }, compileExceptions(opts.except), unexpectedErrorReporter(onError));
 }
 
 /**
@@ -69,8 +78,8 @@ export function createAuthMiddleware(opts: AuthMiddlewareOptions): Middleware {
 /** Splits one factory's options into the check spec and the middleware options. */
 function single<T extends object>(type: string, opts: T & MiddlewareOptions): Middleware {
   if (!opts || typeof opts !== 'object') throw new Error(`${type}: options object required`);
-  const { except, name, sourceTimeoutMs, onWarning, ...spec } = opts;
-  return build([{ ...spec, type } as CheckSpec], { except, name, sourceTimeoutMs, onWarning });
+  const { except, name, sourceTimeoutMs, onWarning, onError, ...spec } = opts;
+  return build([{ ...spec, type } as CheckSpec], { except, name, sourceTimeoutMs, onWarning, onError });
 }
 
 /** RFC 7617 Basic against a user list. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http';
-import { headerValues } from '../util/http-headers';
+import type { AuthInfo } from '../auth-info';
 import { peerAddressText } from '../ip/address';
+import { CheckRequest, queryOf } from '../checks/request';
 
 /**
  * Request facts read the same way under plain Node http, Express, and
@@ -9,9 +10,14 @@ import { peerAddressText } from '../ip/address';
  * and exception patterns are written against.
  */
 
-/** All values of a header as sent (rawHeaders: Node keeps only the first Authorization). */
-export function header(req: IncomingMessage, name: string): string[] {
-  return headerValues(req.rawHeaders, name);
+/** The neutral request of lib/checks, plus the Node request a settings.js function is called with. */
+export interface MiddlewareRequest extends CheckRequest {
+  readonly incoming: IncomingMessage;
+}
+
+/** What the checks see of `req`; `previous` is what an earlier check of ours put on req.auth. */
+export function checkRequest(req: IncomingMessage, previous: AuthInfo | undefined): MiddlewareRequest {
+  return { incoming: req, rawHeaders: req.rawHeaders ?? [], query: queryOf(req.url), peer: req.socket?.remoteAddress, previous };
 }
 
 /** The raw (still percent-encoded) path, without the query. */
@@ -21,16 +27,7 @@ export function rawPath(req: IncomingMessage): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-/** Query parameter value(s): undefined when absent, an array when repeated. */
-export function queryValue(req: IncomingMessage, name: string): string | string[] | undefined {
-  const url = req.url ?? '';
-  const q = url.indexOf('?');
-  if (q < 0) return undefined;
-  const values = new URLSearchParams(url.slice(q + 1)).getAll(name);
-  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
-}
-
-/** The socket peer, IPv4-mapped IPv6 shown as IPv4 (the ip check does proxy-aware resolution). */
+/** The socket peer, IPv4-mapped IPv6 shown as IPv4 (for refusals before any check resolved an address). */
 export function peerIp(req: IncomingMessage): string | undefined {
   return peerAddressText(req.socket?.remoteAddress);
 }

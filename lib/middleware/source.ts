@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'http';
 import { AuthError, StoreUnavailableError } from '../errors';
 import { withTimeout } from '../store/with-timeout';
+import type { ListSource } from '../checks/check';
+import type { MiddlewareRequest } from './request';
 
 /**
  * A credential given in settings.js: the value itself, or a function that
@@ -26,4 +28,15 @@ export async function readSource<T>(source: Source<T>, req: IncomingMessage, tim
     const reason = err instanceof AuthError ? err.reason : `${what} source failed: ${e?.code ?? e?.name ?? 'error'}`;
     throw new StoreUnavailableError(reason, { retryAfter: 1 });
   }
+}
+
+/**
+ * A settings.js source as a lib ListSource: a value is fixed (a choice made in
+ * settings.js, taken as it is); a function is read per request, and one that
+ * answers undefined/null (e.g. `() => process.env.X` with X unset) fails
+ * closed with AUTH_011 like any missing list (lib/checks/check.ts).
+ */
+export function listSource<T>(source: Source<T>, timeoutMs: number, what: string): ListSource<MiddlewareRequest> {
+  if (typeof source !== 'function') return { fixed: source };
+  return { read: (req) => readSource(source, req.incoming, timeoutMs, what), what: `the ${what} function's value` };
 }

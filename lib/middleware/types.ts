@@ -20,7 +20,7 @@ export interface AuthCheck {
    * mapped to an AuthError: fail closed). `previous` is what earlier checks of
    * the same chain established (e.g. the proxy-aware ip).
    */
-  run(req: IncomingMessage, previous: AuthInfo | undefined): Promise<AuthInfo>;
+  run(req: IncomingMessage, previous: AuthInfo | undefined): Promise<AuthInfo> | AuthInfo;
   /** Extra headers for a refusal by this check: the RFC challenge. */
   challenge?(err: AuthError): Record<string, string> | undefined;
 }

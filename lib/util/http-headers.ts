@@ -3,7 +3,7 @@
  * only the first `Authorization` header and silently drops the rest, and joins
  * other repeated headers with ", " — so duplicate detection must read rawHeaders.
  */
-export function headerValues(rawHeaders: string[] | undefined, name: string): string[] {
+export function headerValues(rawHeaders: readonly string[] | undefined, name: string): string[] {
   const wanted = name.toLowerCase();
   const out: string[] = [];
   if (!rawHeaders) return out;

@@ -1,8 +1,9 @@
-import { AuthError, AuthInfo, Maybe } from '../../lib/internal';
-import type { RedMsg, RedNode } from './red-types';
+import type { AuthError, Check } from '../../lib/internal';
+import type { RedNode } from './red-types';
 import { decide, DecisionOptions } from './decision';
 import { StatusReporter } from './status';
 import { setupOrFailClosed } from './fail-closed-setup';
+import { MsgRequest, requestOf } from './msg-request';
 
 export interface CheckNodeConfig {
   name?: string;
@@ -12,23 +13,33 @@ export interface CheckNodeConfig {
 
 export interface CheckNodeSpec {
   method: string;
-  challenge?: (err: AuthError) => Record<string, string>;
   /**
-   * Reads the node's config once at deploy and returns the per-request check.
-   * Throwing here is a configuration error: shown on the node and in the log,
-   * and every request is refused (fail closed).
+   * Reads the node's config once at deploy and returns the lib check
+   * (lib/<method>/check.ts) it adapts. Throwing here is a configuration
+   * error: shown on the node and in the log, and every request is refused
+   * with 503 AUTH_011 (fail closed).
    */
-  setup(status: StatusReporter): (msg: RedMsg) => Maybe<AuthInfo>;
+  setup(status: StatusReporter): Check<MsgRequest>;
   /** Called on close/redeploy (timers, connections). */
   close?: () => Promise<void> | void;
 }
 
-/** The glue every check node shares: config errors, status, the msg/HTTP contract, close. */
+/**
+ * The glue every check node shares, over a lib check: the msg becomes the
+ * neutral request, the outcome the msg/HTTP contract (decision.ts); plus
+ * config errors, status and close.
+ */
 export function initCheckNode(node: RedNode, config: CheckNodeConfig, spec: CheckNodeSpec): void {
   const status = new StatusReporter(node);
-  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge: spec.challenge };
-  const check = setupOrFailClosed(node, status, (s) => spec.setup(s));
-  node.on('input', (msg, send, done) => decide(node, opts, msg, () => check(msg), send, done));
+  let check: Check<MsgRequest> | undefined;
+  const challenge = (err: AuthError) => check?.challenge(err) ?? {};
+  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge };
+  const run = setupOrFailClosed(node, status, (s) => {
+    const built = spec.setup(s);
+    check = built;
+    return (msg) => built.run(requestOf(msg));
+  });
+  node.on('input', (msg, send, done) => decide(node, opts, msg, () => run(msg), send, done));
   node.on('close', (_removed, done) => {
     Promise.resolve()
       .then(() => spec.close?.())

@@ -41,6 +41,11 @@ function sourceReader(RED: RED, node: RedNode, type: string, value: string, cred
       return contextReader(RED, node, type as 'flow' | 'global', value);
     case 'env': {
       if (!value) throw new Error('an environment variable name is required');
+      // `NAME` or `${NAME}` is read with getSetting, which tells an unset variable (undefined: the
+      // check fails closed) from an empty one; evaluateNodeProperty answers "" for both.
+      const name = /^\$\{([^}]+)\}$/.exec(value)?.[1] ?? (/\$\{/.test(value) ? undefined : value);
+      const getSetting = RED.util.getSetting;
+      if (name !== undefined && typeof getSetting === 'function') return () => getSetting(node, name);
       return (msg) => RED.util.evaluateNodeProperty(value, 'env', node, msg);
     }
     case 'msg':

@@ -1,4 +1,5 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, peerAddressText, rejectionFor } from '../../lib/internal';
+import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, rejectionFor, clientAddress, unexpectedErrorReporter } from '../../lib/internal';
+import { requestOf } from './msg-request';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
 
@@ -16,9 +17,28 @@ export interface DecisionOptions {
   challenge?: (err: AuthError) => Record<string, string>;
 }
 
-/** The socket peer, IPv4-mapped IPv6 shown as IPv4 (proxy-aware resolution is the ip node's job). */
+/**
+ * The client address of a msg, by the one rule of lib/checks (clientAddress):
+ * the address an earlier check put on msg.auth.ip (an ip node behind a
+ * trusted proxy), else the socket peer. For msg.auth.ip, audit events and
+ * lockout in every node (login too).
+ */
 export function clientIp(msg: RedMsg): string | undefined {
-  return peerAddressText(msg.req?.socket?.remoteAddress ?? msg.req?.ip);
+  return clientAddress(requestOf(msg));
+}
+
+// One reporter per node: a bug hit on every request is logged once per node, with its stack.
+const reporters = new WeakMap<RedNode, (err: unknown) => void>();
+
+/** Logs an error that is not an AuthError (a bug): stack frames, never the message or request data. */
+export function reportUnexpected(node: RedNode, error: unknown): void {
+  if (error instanceof AuthError) return;
+  let report = reporters.get(node);
+  if (!report) {
+    report = unexpectedErrorReporter((text) => node.error(text));
+    reporters.set(node, report);
+  }
+  report(error);
 }
 
 /** The request as audit events describe it (method and path, never headers or body). */
@@ -44,7 +64,9 @@ export function rejectionHeaders(err: AuthError, challenge?: Record<string, stri
   return rejectionFor(err, challenge).headers;
 }
 
+/** A refusal. An error that is not an AuthError is logged and answered 503 AUTH_011 "could not check", never 401. */
 export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error: unknown, send: (m: Array<RedMsg | null>) => void): void {
+  reportUnexpected(node, error);
   const err = toAuthError(error);
   opts.status.denied(err);
   emitDecision(() => ({

@@ -1,11 +1,12 @@
-import { InvalidCredentialsError, Maybe } from '../../lib/internal';
+import { couldNotCheck, Maybe } from '../../lib/internal';
 import type { RedMsg, RedNode } from './red-types';
 import type { StatusReporter } from './status';
 
 /**
  * Runs a node's deploy-time setup. A throw is a configuration error: shown on
  * the node and in the log, and the returned handler refuses every request
- * (fail closed) instead of the node crashing or letting requests through.
+ * with 503 AUTH_011 (fail closed) instead of the node crashing or letting
+ * requests through.
  */
 export function setupOrFailClosed<T>(
   node: RedNode,
@@ -18,8 +19,9 @@ export function setupOrFailClosed<T>(
     const message = e instanceof Error ? e.message : String(e);
     node.error(`configuration error: ${message}`);
     status.configError(`config error: ${message}`);
-    return async () => {
-      throw new InvalidCredentialsError('node configuration invalid');
+    // The same single rule as an unexpected error: the server could not check (503 AUTH_011), not "wrong credentials".
+    return () => {
+      throw couldNotCheck('node configuration invalid');
     };
   }
 }

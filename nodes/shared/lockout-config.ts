@@ -1,4 +1,4 @@
-import { AuthInfo, Store } from '../../lib/internal';
+import type { Store } from '../../lib/internal';
 import { Lockout, LockoutOptions, LOCKOUT_DEFAULTS, CHECK_QUIET_MEMO_MS } from '../../lib/internal';
 import type { RedMsg } from './red-types';
 import { clientIp } from './decision';
@@ -43,10 +43,9 @@ export function createLockout(store: Store, config: LockoutConfig, perRequest = 
   return new Lockout(store, { ...lockoutOptions(config), quietMemoMs: perRequest ? CHECK_QUIET_MEMO_MS : 0 });
 }
 
-/** The client address lockout counts against (and msg.auth.ip): one an upstream ip node verified (proxy-aware), else the socket peer. */
+/** The client address lockout counts against (and msg.auth.ip): clientIp's one rule, 'unknown' when there is none. */
 export function requestIp(msg: RedMsg): string {
-  const upstream = (msg.auth as AuthInfo | undefined)?.ip;
-  return upstream ?? clientIp(msg) ?? 'unknown';
+  return clientIp(msg) ?? 'unknown';
 }
 
 function int(v: string | number | undefined, dflt: number): number {

@@ -76,6 +76,8 @@ export interface RED {
     evaluateNodeProperty(value: string, type: string, node: RedNode, msg: RedMsg | undefined, cb?: (err: Error | null, value: unknown) => void): unknown;
     getMessageProperty(msg: RedMsg, expr: string): unknown;
     parseContextStore(value: string): { key: string; store?: string };
+    /** An env var as the node sees it (flow, group and global env, then process.env); undefined when unset. */
+    getSetting?(node: RedNode, name: string): unknown;
   };
   _(key: string, subs?: Record<string, unknown>): string;
 }

@@ -256,10 +256,10 @@ describe('authflow-basic lockout over real HTTP', function () {
     await get(api, basic('alice', 'bad')).expect(401);
   });
 
-  it('bad lockout settings are a configuration error: every request refused (fail closed)', async () => {
+  it('bad lockout settings are a configuration error: every request refused with 503 AUTH_011 (fail closed, not a wrong password)', async () => {
     const api = await loadBasic({ maxRetries: -1 });
-    const res = await get(api, basic('alice', 'alice-pw')).expect(401);
-    assert.equal(res.body.error, 'AUTH_001');
+    const res = await get(api, basic('alice', 'alice-pw')).expect(503);
+    assert.equal(res.body.error, 'AUTH_011');
     const logged = helper.log().args.map((a) => JSON.stringify(a[0])).join('\n');
     assert.match(logged, /lockout settings must be whole numbers >= 0/);
   });

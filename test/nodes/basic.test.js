@@ -82,10 +82,10 @@ describe('authflow-basic node over real HTTP', function () {
     assert.strictEqual(res.body.error, 'AUTH_003');
   });
 
-  it('refuses a realm with a quote at deploy and fails closed', async () => {
+  it('refuses a realm with a quote at deploy and fails closed: 503 AUTH_011, a configuration error is not a wrong password', async () => {
     const api = await load(['authflow-basic'], protectedRoute('authflow-basic', { usersType: 'cred', realm: 'a"b' }), credLines());
-    const res = await api.get('/api').set('Authorization', 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==').expect(401);
-    assert.strictEqual(res.body.error, 'AUTH_001');
+    const res = await api.get('/api').set('Authorization', 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==').expect(503);
+    assert.strictEqual(res.body.error, 'AUTH_011');
     const node = helper.getNode('check');
     assert.ok(node, 'node exists');
   });

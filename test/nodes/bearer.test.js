@@ -81,7 +81,7 @@ describe('authflow-bearer over real HTTP', function () {
       assert.equal((await api.get('/api').expect(401)).headers['www-authenticate'], 'Bearer realm="partners"');
       await helper.unload();
       api = await withSecret({ realm: 'a"b' });
-      await api.get('/api').set('Authorization', `Bearer ${hs()}`).expect(401);
+      assert.equal((await api.get('/api').set('Authorization', `Bearer ${hs()}`).expect(503)).body.error, 'AUTH_011');
     });
 
     const badRequests = [
@@ -176,14 +176,14 @@ describe('authflow-bearer over real HTTP', function () {
       const api = await loadSession(flow({ keySource: 'secret', alg: 'HS256' }), { bearer: { secret: rsaPub } });
       const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims())}`;
       const forged = `${input}.${crypto.createHmac('sha256', rsaPub).update(input).digest('base64url')}`;
-      await api.get('/api').set('Authorization', `Bearer ${forged}`).expect(401);
+      assert.equal((await api.get('/api').set('Authorization', `Bearer ${forged}`).expect(503)).body.error, 'AUTH_011');
     });
 
     it('an HS256 secret shorter than 32 bytes is refused at deploy', async () => {
       const short = 'only-31-bytes-long-secret-12345';
       const api = await loadSession(flow({ keySource: 'secret', alg: 'HS256' }), { bearer: { secret: short } });
       const token = signJwt(claims(), { purpose: 'sign', alg: 'HS256', key: crypto.createSecretKey(Buffer.from(short)) });
-      await api.get('/api').set('Authorization', `Bearer ${token}`).expect(401);
+      assert.equal((await api.get('/api').set('Authorization', `Bearer ${token}`).expect(503)).body.error, 'AUTH_011');
     });
 
     it('unknown kid → 401, whatever the kid says', async () => {
@@ -294,7 +294,7 @@ describe('authflow-bearer over real HTTP', function () {
 
     it('a JWKS URL over plain http to a non-loopback host is refused at deploy', async () => {
       const api = await loadSession(flow({ keySource: 'jwks', jwksUrl: 'http://idp.example/jwks' }));
-      await api.get('/api').set('Authorization', `Bearer ${hs()}`).expect(401);
+      assert.equal((await api.get('/api').set('Authorization', `Bearer ${hs()}`).expect(503)).body.error, 'AUTH_011');
     });
   });
 });

@@ -46,18 +46,18 @@ describe('authflow-ip node over real HTTP', function () {
     await api.get('/api').set('X-Forwarded-For', '203.0.113.9, not-an-ip').expect(403);
   });
 
-  it('refuses invalid rules at deploy with a node error and denies everything', async () => {
+  it('refuses invalid rules at deploy with a node error and refuses everything (503 AUTH_011: a configuration error)', async () => {
     for (const bad of ['10.0.0.0/33', '::/129', '010.0.0.1', 'fe80::1%eth0']) {
       const api = await load(['authflow-ip'], route({ allow: bad }));
       const node = helper.getNode('check');
       const errors = [];
       node.on('call:error', (c) => errors.push(String(c.args[0])));
-      assert.strictEqual((await api.get('/api').expect(401)).body.error, 'AUTH_001', bad);
+      assert.strictEqual((await api.get('/api').expect(503)).body.error, 'AUTH_011', bad);
       await helper.unload();
     }
   });
 
-  it('reads rules from flow context and applies changes without redeploy; invalid context rules deny', async () => {
+  it('reads rules from flow context and applies changes without redeploy; invalid context rules refuse everyone (503 AUTH_011)', async () => {
     const api = await load(['authflow-ip'], route({ allowType: 'flow', allow: 'allowedIps' }));
     const flow = helper.getNode('check').context().flow;
     flow.set('allowedIps', ['127.0.0.1/32']);
@@ -65,7 +65,7 @@ describe('authflow-ip node over real HTTP', function () {
     flow.set('allowedIps', '192.0.2.0/24');
     await api.get('/api').expect(403);
     flow.set('allowedIps', '127.0.0.1/33');
-    assert.strictEqual((await api.get('/api').expect(403)).body.error, 'AUTH_005');
+    assert.strictEqual((await api.get('/api').expect(503)).body.error, 'AUTH_011');
   });
 
   it('a deny list edited in place applies: a push at once, an entry written over within a second', async () => {

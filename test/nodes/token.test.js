@@ -135,8 +135,8 @@ describe('authflow-token node over real HTTP', function () {
     assert.strictEqual((await api.get('/api').set('x-auth-token', 'x'.repeat(5000)).expect(401)).body.error, 'AUTH_003');
   });
 
-  it('refuses an invalid header name at deploy (fail closed)', async () => {
+  it('refuses an invalid header name at deploy (fail closed: 503 AUTH_011, a configuration error)', async () => {
     const api = await load(['authflow-token'], route({ header: 'bad header' }), creds('abc123'));
-    await api.get('/api').set('x-auth-token', 'abc123').expect(401);
+    assert.strictEqual((await api.get('/api').set('x-auth-token', 'abc123').expect(503)).body.error, 'AUTH_011');
   });
 });

@@ -1,11 +1,11 @@
-import { BasicAuthenticator } from '../../basic/authenticator';
+import { basicCheck as basic } from '../../basic/check';
 import { PasswordChecker, PasswordCheckerOptions } from '../../passwords/password-checker';
 import { Lockout, LockoutOptions, CHECK_QUIET_MEMO_MS } from '../../limits/lockout';
 import { MemoryStore } from '../../store/memory-store';
 import type { AuthCheck, CheckContext } from '../types';
-import { readSource, Source } from '../source';
-import { header, peerIp } from '../request';
-import { rejectUnknownKeys, oncePerValue } from './options';
+import { listSource, Source } from '../source';
+import { rejectUnknownKeys } from './options';
+import { adaptCheck } from './adapt';
 
 export interface BasicCheckOptions {
   type?: 'basic';
@@ -13,6 +13,7 @@ export interface BasicCheckOptions {
    * Users in any shape the basic node accepts: `[{ username, password, roles?, scopes? }]`,
    * `{ alice: "<hash>" }`, or text `alice:<hash>` per line. Passwords as scrypt or
    * bcrypt hashes (`node-red admin hash-pw` output works); plain text is warned about.
+   * A function answering undefined/null fails closed (503 AUTH_011).
    */
   users: Source<unknown>;
   /** RFC 7617 realm; no `"`, `\` or control characters. Default "api". */
@@ -37,27 +38,13 @@ function lockoutOf(opt: BasicCheckOptions['lockout']): Lockout | undefined {
   return new Lockout(new MemoryStore(), { ...opt, quietMemoMs: CHECK_QUIET_MEMO_MS });
 }
 
-/** RFC 7617 Basic check: the lib BasicAuthenticator behind the middleware contract. */
+/** RFC 7617 Basic: lib/basic/check.ts behind the middleware contract. */
 export function basicCheck(opts: BasicCheckOptions, ctx: CheckContext): AuthCheck {
   rejectUnknownKeys(opts, KEYS, 'basic');
   if (opts.users === undefined) throw new Error('basic: "users" is required (a list, an object, text, or a function returning one)');
-  const auth = new BasicAuthenticator(opts.realm ?? 'api', new PasswordChecker(opts.passwords), lockoutOf(opts.lockout));
-  const warn = oncePerValue((list) => {
-    for (const p of auth.users.problems(list)) ctx.onWarning(`basic: user list: ${p}`);
-    for (const w of auth.users.warnings(list)) ctx.onWarning(`basic: user list: ${w} — store scrypt or bcrypt hashes instead`);
-  });
-  if (typeof opts.users !== 'function') warn(opts.users);
-  return {
-    method: 'basic',
-    // RFC 7617 §2: every 401 carries the challenge (SECURITY-CASES B8).
-    challenge: (err) => (err.status === 401 ? { 'WWW-Authenticate': auth.challenge } : undefined),
-    async run(req, previous) {
-      const list = await readSource(opts.users, req, ctx.sourceTimeoutMs, 'basic users');
-      warn(list);
-      // The address an earlier ip check resolved (proxy-aware), else the socket peer.
-      const ip = previous?.ip ?? peerIp(req);
-      const info = await auth.authenticate(header(req, 'authorization'), list, ip ?? 'unknown');
-      return { ...info, ip };
-    },
-  };
+  const settings = { realm: opts.realm, passwords: new PasswordChecker(opts.passwords), lockout: lockoutOf(opts.lockout) };
+  return adaptCheck(basic(listSource(opts.users, ctx.sourceTimeoutMs, 'basic users'), settings, (problems, warnings) => {
+    for (const p of problems) ctx.onWarning(`basic: user list: ${p}`);
+    for (const w of warnings) ctx.onWarning(`basic: user list: ${w} — store scrypt or bcrypt hashes instead`);
+  }));
 }

@@ -1,15 +1,19 @@
-import { InsufficientScopeError, StoreUnavailableError } from '../../errors';
+import { StoreUnavailableError } from '../../errors';
 import { validateRealm } from '../../basic/parse';
 import { memoByValue } from '../../util/memo';
 import { buildVerificationKey, JwsAlg, KeySpec } from '../../jwt/keys';
 import type { JwtVerifierOptions } from '../../jwt/verify';
 import { JwksKeyResolver, JwksKeyResolverOptions } from '../../jwt/jwks';
-import { BearerAuthenticator, bearerChallenge } from '../../bearer/authenticator';
+import { BearerAuthenticator } from '../../bearer/authenticator';
+import { bearerCheck as bearer, requiredScopesOf } from '../../bearer/check';
 import { JwtSource } from '../../tokens/access-tokens';
 import type { AuthCheck, CheckContext } from '../types';
-import { readSource, Source } from '../source';
-import { header, peerIp, queryValue } from '../request';
+import { listSource, Source } from '../source';
+import { readList } from '../../checks/check';
+import { then } from '../../util/maybe';
+import type { MiddlewareRequest } from '../request';
 import { rejectUnknownKeys } from './options';
+import { adaptCheck } from './adapt';
 
 export interface BearerCheckOptions {
   type?: 'bearer';
@@ -45,7 +49,6 @@ export interface BearerCheckOptions {
 
 const KEYS = ['type', 'secret', 'alg', 'keys', 'jwksUrl', 'jwks', 'issuer', 'audience', 'leewaySec', 'requireExp',
   'maxTokenAgeSec', 'typ', 'requiredClaims', 'requiredScopes', 'rolesClaim', 'cacheSize', 'realm', 'allowQuery'];
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3 scope-token
 
 /** Bearer JWT check: lib/session BearerAuthenticator over a JwtSource (own secret, PEM/JWK keys, or a JWKS URL). */
 export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCheck {
@@ -53,10 +56,8 @@ export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCh
   const realm = validateRealm(opts.realm ?? 'api');
   const given = [opts.secret, opts.keys, opts.jwksUrl ?? opts.jwks].filter((v) => v !== undefined).length;
   if (given !== 1) throw new Error('bearer: give exactly one of "secret", "keys" or "jwksUrl"/"jwks"');
-  const required = opts.requiredScopes ?? [];
-  if (!Array.isArray(required) || !required.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
-    throw new Error('bearer: requiredScopes must be a list of scope tokens (RFC 6749 §3.3)');
-  }
+  if (opts.requiredScopes !== undefined && !Array.isArray(opts.requiredScopes)) throw new Error('bearer: requiredScopes must be a list of scope tokens (RFC 6749 §3.3)');
+  const requiredScopes = withLabel(() => requiredScopesOf(opts.requiredScopes));
   const alg: JwsAlg = opts.alg ?? 'HS256';
   if (opts.secret !== undefined && !['HS256', 'HS384', 'HS512'].includes(alg)) throw new Error('bearer: alg of a secret must be HS256, HS384 or HS512');
 
@@ -71,46 +72,34 @@ export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCh
   const toKeys = (raw: unknown) =>
     (opts.secret !== undefined ? [{ alg, secret: raw as string }] : Array.isArray(raw) ? raw : [raw as KeySpec]).map(buildVerificationKey);
 
-  let current: (req: Parameters<AuthCheck['run']>[0]) => Promise<BearerAuthenticator>;
   // Built once now, so a short secret, a bad PEM or a bad realm stops startup.
-  let fixed: BearerAuthenticator | undefined;
   const material = opts.secret ?? opts.keys;
-  if (material === undefined) {
-    fixed = authenticator(new JwksKeyResolver(opts.jwks ?? { url: opts.jwksUrl! }));
-  } else if (typeof material !== 'function') {
-    fixed = authenticator(toKeys(material));
+  if (material === undefined) return adaptCheck(bearer(authenticator(new JwksKeyResolver(opts.jwks ?? { url: opts.jwksUrl! })), { realm, requiredScopes }));
+  if (typeof material !== 'function') return adaptCheck(bearer(authenticator(toKeys(material)), { realm, requiredScopes }));
+  // Keys from a function: one authenticator per distinct value (string equality,
+  // object identity); a bad value fails closed as a server-side problem.
+  const compile = memoByValue((raw): BearerAuthenticator | undefined => {
+    try {
+      return authenticator(toKeys(raw));
+    } catch (e) {
+      ctx.onWarning(`bearer: keys from the source are invalid: ${(e as Error).message}`);
+      return undefined;
+    }
+  });
+  // A function answering undefined/null (an unset env var) is a missing source: AUTH_011, like every list.
+  const keys = listSource(material as Source<unknown>, ctx.sourceTimeoutMs, 'bearer keys');
+  const current = (req: MiddlewareRequest) => then(readList(keys, req), (raw) => {
+    const built = compile(raw);
+    if (!built) throw new StoreUnavailableError('bearer keys from the source are invalid');
+    return built;
+  });
+  return adaptCheck(bearer(current, { realm, requiredScopes }));
+}
+
+function withLabel<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    throw new Error(`bearer: ${(e as Error).message}`);
   }
-  if (fixed) {
-    const ready = fixed;
-    current = async () => ready;
-  } else {
-    // Keys from a function: one authenticator per distinct value (string equality,
-    // object identity); a bad value fails closed as a server-side problem.
-    const compile = memoByValue((raw): BearerAuthenticator | undefined => {
-      try {
-        return authenticator(toKeys(raw));
-      } catch (e) {
-        ctx.onWarning(`bearer: keys from the source are invalid: ${(e as Error).message}`);
-        return undefined;
-      }
-    });
-    current = async (req) => {
-      const built = compile(await readSource(material as Source<unknown>, req, ctx.sourceTimeoutMs, 'bearer keys'));
-      if (!built) throw new StoreUnavailableError('bearer keys from the source are invalid');
-      return built;
-    };
-  }
-  return {
-    method: 'bearer',
-    challenge: (err) => bearerChallenge(realm, err),
-    async run(req, previous) {
-      const bearer = await current(req);
-      const info = await bearer.authenticate({ authorization: header(req, 'authorization'), queryToken: queryValue(req, 'access_token') });
-      const missing = required.filter((s) => !info.scopes.includes(s));
-      if (missing.length) {
-        throw new InsufficientScopeError(`missing scope ${missing.join(' ')}`, { oauthError: 'insufficient_scope', scope: required.join(' ') });
-      }
-      return { ...info, ip: previous?.ip ?? peerIp(req) };
-    },
-  };
 }

@@ -1,20 +1,21 @@
-import { IpAccessList } from '../../ip/access-list';
-import { IpSet } from '../../ip/ip-set';
-import { resolveClientIp } from '../../ip/client-ip';
-import { IpNotAllowedError } from '../../errors';
-import { memoByValue } from '../../util/memo';
+import { ipCheck as ip } from '../../ip/check';
 import type { AuthCheck, CheckContext } from '../types';
-import { readSource, Source } from '../source';
-import { header } from '../request';
+import { listSource, Source } from '../source';
 import { rejectUnknownKeys } from './options';
+import { adaptCheck } from './adapt';
 
 type Rules = string | string[];
 
 export interface IpCheckOptions {
   type?: 'ip';
-  /** Addresses/CIDRs allowed (IPv4, IPv6, `::ffff:` mapped). Missing or empty: everything not denied. */
+  /**
+   * Addresses/CIDRs allowed (IPv4, IPv6, `::ffff:` mapped). A value left out or
+   * empty: everything not denied. From a function: the list is who may pass —
+   * empty lets nobody in (403 AUTH_005), undefined/null (e.g. an unset env
+   * var) fails closed with 503 AUTH_011.
+   */
   allow?: Source<Rules | undefined>;
-  /** Addresses/CIDRs denied; deny always wins. */
+  /** Addresses/CIDRs denied; deny always wins. From a function, undefined/null fails closed (503 AUTH_011). */
   deny?: Source<Rules | undefined>;
   /**
    * Proxies whose X-Forwarded-For is believed (e.g. "127.0.0.1" behind a local
@@ -25,43 +26,13 @@ export interface IpCheckOptions {
 
 const KEYS = ['type', 'allow', 'deny', 'trustedProxies'];
 
-/** Allow/deny by client address, proxy-aware: lib IpAccessList + resolveClientIp. */
+/** Allow/deny by client address, proxy-aware: lib/ip/check.ts behind the middleware contract. */
 export function ipCheck(opts: IpCheckOptions, ctx: CheckContext): AuthCheck {
   rejectUnknownKeys(opts, KEYS, 'ip');
   if (opts.allow === undefined && opts.deny === undefined) throw new Error('ip: give "allow" and/or "deny"');
-  const trusted = IpSet.from(opts.trustedProxies ?? []);
-  if (trusted.has('0.0.0.0') && trusted.has('255.255.255.255')) {
-    ctx.onWarning('ip: trustedProxies include 0.0.0.0/0: any client can choose its own address via X-Forwarded-For');
-  }
-  // Fixed rules are compiled now, so a typo stops startup (throws IpRuleError).
-  const fixed = typeof opts.allow !== 'function' && typeof opts.deny !== 'function'
-    ? new IpAccessList({ allow: opts.allow as Rules | undefined, deny: opts.deny as Rules | undefined })
-    : undefined;
-  // Rules from functions: compiled once per distinct pair of values; bad rules deny everything.
-  const compile = memoByValue((allow, deny): IpAccessList | undefined => {
-    try {
-      return new IpAccessList({ allow: allow as Rules | undefined, deny: deny as Rules | undefined });
-    } catch (e) {
-      ctx.onWarning(`ip: rules from the source are invalid: ${(e as Error).message}`);
-      return undefined;
-    }
-  });
-  return {
-    method: 'ip',
-    async run(req, previous) {
-      let list = fixed;
-      if (!list) {
-        const [a, d] = await Promise.all([
-          readSource(opts.allow, req, ctx.sourceTimeoutMs, 'ip allow'),
-          readSource(opts.deny, req, ctx.sourceTimeoutMs, 'ip deny'),
-        ]);
-        list = compile(a, d);
-        if (!list) throw new IpNotAllowedError('ip rules from the source are invalid');
-      }
-      const ip = resolveClientIp(req.socket?.remoteAddress, header(req, 'x-forwarded-for'), trusted);
-      list.check(ip);
-      // Keeps the identity an earlier check established; adds the verified address.
-      return previous ? { ...previous, ip: ip!.text } : { method: 'ip', scopes: [], ip: ip!.text };
-    },
-  };
+  return adaptCheck(ip({
+    allow: opts.allow === undefined ? undefined : listSource(opts.allow, ctx.sourceTimeoutMs, 'ip allow'),
+    deny: opts.deny === undefined ? undefined : listSource(opts.deny, ctx.sourceTimeoutMs, 'ip deny'),
+    trustedProxies: opts.trustedProxies,
+  }, (m) => ctx.onWarning(`ip: ${m}`)));
 }

@@ -227,11 +227,13 @@ describe('apiToken middleware over real HTTP', () => {
     assert.ok(!a.text.includes('k-alpha') && !b.text.includes('k-beta'));
   });
 
-  it('missing → 401 AUTH_001, unknown or expired → 401 AUTH_004, no WWW-Authenticate (no standard scheme)', async () => {
+  it('missing → 401 AUTH_001, unknown or expired → 401 AUTH_004; every 401 carries the ApiKey challenge naming the header (RFC 9110 §11.6.1)', async () => {
     const { api, state } = serve(apiToken({ tokens, ...quiet }));
     const none = await api.get('/api');
     assertRefused(none, state, 401, 'AUTH_001');
-    assert.strictEqual(none.headers['www-authenticate'], undefined);
+    assert.strictEqual(none.headers['www-authenticate'], 'ApiKey realm="api", header="x-auth-token"');
+    const wrong = await api.get('/api').set('x-auth-token', 'k-nope-0123456789');
+    assert.strictEqual(wrong.headers['www-authenticate'], 'ApiKey realm="api", header="x-auth-token"');
     assertRefused(await api.get('/api').set('x-auth-token', 'k-nope-0123456789'), state, 401, 'AUTH_004');
     assertRefused(await api.get('/api').set('x-auth-token', 'k-old-0123456789'), state, 401, 'AUTH_004');
   });
@@ -388,7 +390,7 @@ describe('ipAllowlist middleware over real HTTP', () => {
     assert.strictEqual(raw.status, 403);
   });
 
-  it('rules from a function apply at once; invalid ones deny everything and warn', async () => {
+  it('rules from a function apply at once; invalid ones refuse everyone (503 AUTH_011, a configuration error) and warn once', async () => {
     let allow = '127.0.0.1';
     const warnings = [];
     const { api } = serve(ipAllowlist({ allow: () => allow, onWarning: (m) => warnings.push(m) }));
@@ -396,7 +398,8 @@ describe('ipAllowlist middleware over real HTTP', () => {
     allow = '10.0.0.0/8';
     await api.get('/api').expect(403);
     allow = '127.0.0.1/33';
-    assertRefused(await api.get('/api'), null, 403, 'AUTH_005');
+    assertRefused(await api.get('/api'), null, 503, 'AUTH_011');
+    assertRefused(await api.get('/api'), null, 503, 'AUTH_011');
     assert.strictEqual(warnings.length, 1);
   });
 
@@ -474,10 +477,14 @@ describe('composition: createAuthMiddleware, arrays, unless', function () {
     assert.deepStrictEqual(res.body.auth, { method: 'ip', scopes: [], ip: '127.0.0.1' });
   });
 
-  it('custom checks that throw, reject with a non-Error, or return nothing fail closed with 401; next() is never called', async () => {
-    for (const run of [() => { throw new TypeError('boom'); }, () => Promise.reject('nope'), async () => undefined]) {
-      const { api, state } = serve(createAuthMiddleware({ checks: [{ method: 'middleware', run }] }));
-      assertRefused(await api.get('/api'), state, 401, 'AUTH_001');
+  it('custom checks that throw, reject with a non-Error, or return nothing fail closed with 503 AUTH_011 (a bug is not a wrong credential), logged once; next() is never called', async () => {
+    for (const run of [() => { throw new TypeError('boom secret-in-message'); }, () => Promise.reject('nope'), async () => undefined]) {
+      const logged = [];
+      const { api, state } = serve(createAuthMiddleware({ checks: [{ method: 'middleware', run }], onError: (m) => logged.push(m) }));
+      assertRefused(await api.get('/api'), state, 503, 'AUTH_011');
+      assertRefused(await api.get('/api'), state, 503, 'AUTH_011');
+      assert.strictEqual(logged.length, 1, 'once per distinct error, not once per request');
+      assert.ok(!logged[0].includes('secret-in-message'), 'the message (it may quote request data) is never logged');
     }
   });
 
