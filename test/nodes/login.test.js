@@ -196,11 +196,11 @@ describe('authflow-login over real HTTP', function () {
       assert.equal(seen.auth.method, 'login');
     });
 
-    it('an HS256 secret under 32 bytes is refused at deploy: every request fails closed', async () => {
+    it('an HS256 secret under 32 bytes is refused at deploy: every request fails closed (503 AUTH_011, a configuration error)', async () => {
       const api = await loadSession(sessionFlow(), creds({ iss: { secret: 'too-short-secret' } }));
-      const res = await login(api, { username: 'alice', password: 'alice-pw' }).expect(401);
-      assert.equal(res.body.error, 'AUTH_001');
-      await api.get('/api').set('Authorization', 'Bearer abc.def.ghi').expect(401);
+      const res = await login(api, { username: 'alice', password: 'alice-pw' }).expect(503);
+      assert.equal(res.body.error, 'AUTH_011');
+      await api.get('/api').set('Authorization', 'Bearer abc.def.ghi').expect(503);
     });
 
     it('extra claims and a reserved name among them', async () => {
@@ -209,7 +209,7 @@ describe('authflow-login over real HTTP', function () {
       assert.equal(decodeJwt(body.access_token).claims.tenant, 'acme');
       await helper.unload();
       api = await loadSession(sessionFlow({ issuer: { extraClaims: '{"sub":"root"}' } }), creds());
-      await login(api, { username: 'bob', password: 'bob-pw' }).expect(401);
+      await login(api, { username: 'bob', password: 'bob-pw' }).expect(503);
     });
   });
 
