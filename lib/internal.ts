@@ -43,3 +43,4 @@ export { unexpectedErrorReporter } from './errors/unexpected';
 export { RateLimiter, RateLimitExceededError, rateLimitKey, compilePolicies, RateLimiterOptions, RateLimitResult, RateLimitPolicyInput, RateLimitPolicyState } from './limits/rate-limit';
 export { rateLimitHeaders, RateLimitHeaderOptions } from './limits/rate-limit-headers';
 export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';
+export * from './signatures';

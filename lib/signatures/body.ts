@@ -60,7 +60,8 @@ function declaredLength(rawHeaders: readonly string[]): number {
 export function rawBytes(body: RequestBody, what: string): Uint8Array {
   if (body.kind === 'raw') return body.bytes;
   if (body.kind === 'none') return EMPTY;
-  throw new MalformedCredentialsError(`${what} needs the raw body: tick "Don't parse body" on the http in node`, { status: 400 });
+  // The remedy first: node status shows only the first 60 characters.
+  throw new MalformedCredentialsError(`tick "Don't parse body" on http in: ${what} needs the raw body`, { status: 400 });
 }
 
 const EMPTY = new Uint8Array(0);
