@@ -214,3 +214,25 @@ describe('e2e: a real Node-RED protected by the function form of httpNodeAuth (B
     assert.strictEqual(res.body.auth, null);
   });
 });
+
+describe('e2e: settings.js lists from an environment variable that is not set fail closed (issue 10 item 4)', function () {
+  this.timeout(60000);
+  let red;
+
+  before(async () => {
+    // What a user writes expecting the variable to be set; here it is not.
+    const settings = `
+  httpNodeMiddleware: require(${JSON.stringify(PKG)}).ipAllowlist({ allow: () => process.env.AUTHFLOW_E2E_UNSET_ALLOW }),`;
+    red = await startInstance({ settings, routes: [['get', '/api']] });
+  });
+
+  after(async () => {
+    if (red) await red.stop();
+  });
+
+  it('ipAllowlist({ allow: () => process.env.X }) with X unset: 503 AUTH_011 for everyone, never 200', async () => {
+    const res = await red.api.get('/api');
+    assertRefused(res, 503, 'AUTH_011');
+    assert.ok(Number(res.headers['retry-after']) >= 1);
+  });
+});

@@ -90,6 +90,23 @@ describe('authflow-basic node over real HTTP', function () {
     assert.ok(node, 'node exists');
   });
 
+  it('a user list that cannot be read (flow key not set, env var unset) → 503 AUTH_011 without hashing, not "wrong password"', async () => {
+    const unsetVar = `AUTHFLOW_TEST_UNSET_${process.pid}_${Date.now()}`;
+    try {
+      let api = await load(['authflow-basic'], protectedRoute('authflow-basic', { usersType: 'flow', users: 'apiUsers', lockout: false }));
+      const res = await api.get('/api').set('Authorization', 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==').expect(503);
+      assert.strictEqual(res.body.error, 'AUTH_011');
+      assert.strictEqual(res.headers['www-authenticate'], undefined, 'a 503 is not a credentials challenge');
+      await helper.unload();
+      api = await load(['authflow-basic'], protectedRoute('authflow-basic', { usersType: 'env', users: unsetVar, lockout: false }));
+      assert.strictEqual((await api.get('/api').set('Authorization', 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==').expect(503)).body.error, 'AUTH_011');
+      process.env[unsetVar] = `Aladdin:${aliceHash}`;
+      await api.get('/api').set('Authorization', 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==').expect(200);
+    } finally {
+      delete process.env[unsetVar];
+    }
+  });
+
   it('reads users from flow context and applies a change on the next request without redeploy', async () => {
     const api = await load(['authflow-basic'], protectedRoute('authflow-basic', { usersType: 'flow', users: 'apiUsers' }));
     const flow = helper.getNode('check').context().flow;

@@ -68,6 +68,54 @@ describe('authflow-ip node over real HTTP', function () {
     assert.strictEqual((await api.get('/api').expect(503)).body.error, 'AUTH_011');
   });
 
+  describe('a rule list that cannot be read fails closed (issue 10 item 4); an empty list typed in still means "everyone not denied"', () => {
+    const unsetVar = `AUTHFLOW_TEST_UNSET_${process.pid}_${Date.now()}`;
+    afterEach(() => delete process.env[unsetVar]);
+
+    const refusedUnavailable = async (api) => {
+      const res = await api.get('/api').expect(503);
+      assert.strictEqual(res.body.error, 'AUTH_011');
+      assert.ok(Number(res.headers['retry-after']) >= 1);
+    };
+
+    it('an allow list from a flow or global context key that is not set → 503 AUTH_011, until it is set', async () => {
+      for (const scope of ['flow', 'global']) {
+        const api = await load(['authflow-ip'], route({ allowType: scope, allow: 'allowedIps' }));
+        await refusedUnavailable(api);
+        helper.getNode('check').context()[scope].set('allowedIps', '127.0.0.1');
+        await api.get('/api').expect(200);
+        helper.getNode('check').context()[scope].set('allowedIps', undefined); // deleted again
+        await refusedUnavailable(api);
+        await helper.unload();
+      }
+    });
+
+    it('an allow list from an unset environment variable → 503 AUTH_011; set to "" it lets nobody in (403): from a source the list IS who may pass', async () => {
+      const api = await load(['authflow-ip'], route({ allowType: 'env', allow: unsetVar }));
+      await refusedUnavailable(api);
+      process.env[unsetVar] = '127.0.0.1';
+      await api.get('/api').expect(200);
+      process.env[unsetVar] = '';
+      assert.strictEqual((await api.get('/api').expect(403)).body.error, 'AUTH_005');
+    });
+
+    it('an empty allow list in context lets nobody in (403 AUTH_005); typed into the node, empty means everyone not denied', async () => {
+      let api = await load(['authflow-ip'], route({ allowType: 'flow', allow: 'allowedIps' }));
+      helper.getNode('check').context().flow.set('allowedIps', []);
+      assert.strictEqual((await api.get('/api').expect(403)).body.error, 'AUTH_005');
+      await helper.unload();
+      api = await load(['authflow-ip'], route({ allow: '', deny: '10.0.0.0/8' }));
+      await api.get('/api').expect(200);
+    });
+
+    it('a deny list from a context key that is not set → 503 AUTH_011 (never "nobody denied"); set to [] it denies nobody', async () => {
+      const api = await load(['authflow-ip'], route({ allow: '127.0.0.0/8', denyType: 'flow', deny: 'blocked' }));
+      await refusedUnavailable(api);
+      helper.getNode('check').context().flow.set('blocked', []);
+      await api.get('/api').expect(200);
+    });
+  });
+
   it('a deny list edited in place applies: a push at once, an entry written over within a second', async () => {
     const api = await load(['authflow-ip'], route({ allow: '0.0.0.0/0', denyType: 'flow', deny: 'blocked' }));
     const flow = helper.getNode('check').context().flow;

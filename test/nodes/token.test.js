@@ -94,6 +94,46 @@ describe('authflow-token node over real HTTP', function () {
     await api.get('/api?api_key=abc123').expect(200);
   });
 
+  it('a key list that cannot be read (context key not set, env var unset) → 503 AUTH_011, not "unknown key"; set, it applies at once', async () => {
+    const unsetVar = `AUTHFLOW_TEST_UNSET_${process.pid}_${Date.now()}`;
+    try {
+      let api = await load(['authflow-token'], route({ tokensType: 'flow', tokens: 'apiKeys' }));
+      assert.strictEqual((await api.get('/api').set('x-auth-token', 'abc123').expect(503)).body.error, 'AUTH_011');
+      helper.getNode('check').context().flow.set('apiKeys', ['abc123']);
+      await api.get('/api').set('x-auth-token', 'abc123').expect(200);
+      await helper.unload();
+      api = await load(['authflow-token'], route({ tokensType: 'env', tokens: unsetVar }));
+      assert.strictEqual((await api.get('/api').set('x-auth-token', 'abc123').expect(503)).body.error, 'AUTH_011');
+      process.env[unsetVar] = 'abc123';
+      await api.get('/api').set('x-auth-token', 'abc123').expect(200);
+    } finally {
+      delete process.env[unsetVar];
+    }
+  });
+
+  it('every 401 carries a challenge naming where the key goes (RFC 9110 §11.6.1), Bearer too when it is accepted; 400s need none', async () => {
+    let api = await load(['authflow-token'], route(), creds('abc123'));
+    for (const res of [await api.get('/api').expect(401), await api.get('/api').set('x-auth-token', 'abc124').expect(401)]) {
+      assert.strictEqual(res.headers['www-authenticate'], 'ApiKey realm="api", header="x-auth-token"');
+    }
+    await helper.unload();
+    api = await load(['authflow-token'], route({ header: 'X-API-Key', allowBearer: true, allowQuery: true, queryParam: 'key' }), creds('abc123'));
+    assert.strictEqual((await api.get('/api').expect(401)).headers['www-authenticate'], 'ApiKey realm="api", header="X-API-Key", query="key", Bearer realm="api"');
+    const twice = await api.get('/api?key=abc123').set('X-API-Key', 'abc123').expect(400);
+    assert.strictEqual(twice.headers['www-authenticate'], undefined);
+  });
+
+  it('a query key that is not one text value (?api_key[a]=b, api_key[]=, repeated) → 400 AUTH_003, never an internal error', async () => {
+    const api = await load(['authflow-token'], route({ allowQuery: true }), creds('abc123'));
+    for (const q of ['api_key[a]=b', 'api_key[]=abc123', 'api_key=abc123&api_key=abc123', 'api_key%5Ba%5D=b', 'api_key[a][b]=c']) {
+      const res = await api.get('/api?' + q);
+      assert.deepStrictEqual([res.status, res.body.error], [400, 'AUTH_003'], q);
+    }
+    // A parameter that only starts like the name is another parameter.
+    assert.strictEqual((await api.get('/api?api_keys=abc123').expect(401)).body.error, 'AUTH_001');
+    await api.get('/api?x=1&api_key=abc123').expect(200);
+  });
+
   it('a key in two places at once → 400 AUTH_003', async () => {
     const api = await load(['authflow-token'], route({ allowQuery: true, allowBearer: true }), creds('abc123'));
     assert.strictEqual((await api.get('/api?api_key=abc123').set('x-auth-token', 'abc123').expect(400)).body.error, 'AUTH_003');

@@ -403,6 +403,18 @@ describe('ipAllowlist middleware over real HTTP', () => {
     assert.strictEqual(warnings.length, 1);
   });
 
+  it('a function that answers undefined/null (e.g. an unset env var) fails closed with 503 AUTH_011, allow or deny; an empty allow from a function lets nobody in', async () => {
+    const unset = `AUTHFLOW_TEST_UNSET_${process.pid}`;
+    for (const mw of [ipAllowlist({ allow: () => process.env[unset], ...quiet }), ipAllowlist({ allow: '127.0.0.1', deny: () => null, ...quiet })]) {
+      const { api, state } = serve(mw);
+      assertRefused(await api.get('/api'), state, 503, 'AUTH_011');
+    }
+    const { api, state } = serve(ipAllowlist({ allow: () => '', ...quiet }));
+    assertRefused(await api.get('/api'), state, 403, 'AUTH_005');
+    // A value given in settings.js is a choice: an empty allow list there means everyone not denied.
+    await serve(ipAllowlist({ allow: [], deny: ['10.0.0.0/8'], ...quiet })).api.get('/api').expect(200);
+  });
+
   it('bad fixed rules or no rules stop startup', () => {
     assert.throws(() => ipAllowlist({ allow: ['10.0.0.0/33'] }), /prefix/);
     assert.throws(() => ipAllowlist({}), /allow/);
@@ -475,6 +487,28 @@ describe('composition: createAuthMiddleware, arrays, unless', function () {
     };
     const res = await serve(mw).api.get('/api').expect(200);
     assert.deepStrictEqual(res.body.auth, { method: 'ip', scopes: [], ip: '127.0.0.1' });
+  });
+
+  it('users/tokens functions that answer nothing fail closed with 503 AUTH_011 (not "wrong password"); a built-in check that hits a bug answers 503 and logs once', async () => {
+    for (const mw of [basicAuth({ users: () => undefined, ...quiet }), apiToken({ tokens: async () => null, ...quiet })]) {
+      const { api, state } = serve(mw);
+      const res = await api.get('/api').set('Authorization', 'Basic ' + Buffer.from('a:b').toString('base64')).set('x-auth-token', 'k-alpha-0123456789');
+      assertRefused(res, state, 503, 'AUTH_011');
+    }
+    const logged = [];
+    const broken = new Proxy({}, { ownKeys() { throw new TypeError('lists hunter2'); } });
+    const { api, state } = serve(apiToken({ tokens: () => broken, ...quiet, onError: (m) => logged.push(m) }));
+    for (let i = 0; i < 3; i++) assertRefused(await api.get('/api?x=request-data').set('x-auth-token', 'k-alpha-0123456789'), state, 503, 'AUTH_011');
+    assert.strictEqual(logged.length, 1);
+    assert.match(logged[0], /^unexpected TypeError .*\n\s+at /);
+    assert.ok(!/hunter2|request-data|k-alpha/.test(logged[0]));
+  });
+
+  it('apiToken: ?api_key[a]=b, api_key[]= and a repeated api_key are 400 AUTH_003, never an internal error', async () => {
+    const { api, state } = serve(apiToken({ tokens, allowQuery: true, ...quiet }));
+    for (const q of ['api_key[a]=b', 'api_key[]=k-alpha-0123456789', 'api_key=k-alpha-0123456789&api_key=k-alpha-0123456789']) {
+      assertRefused(await api.get('/api?' + q), state, 400, 'AUTH_003');
+    }
   });
 
   it('custom checks that throw, reject with a non-Error, or return nothing fail closed with 503 AUTH_011 (a bug is not a wrong credential), logged once; next() is never called', async () => {
