@@ -23,9 +23,9 @@ import { deepFreeze } from '../util/freeze';
  */
 /**
  * warning: a non-fatal concern about the entry (e.g. plain-text password); never a secret.
- * weight: which entry `sample()` picks (the heaviest; e.g. the costliest password hash).
+ * kind: entries of one kind are alike for `samples()` (e.g. one password-hash profile).
  */
-export interface Indexed<E> { key: string; entry: E; warning?: string; weight?: number }
+export interface Indexed<E> { key: string; entry: E; warning?: string; kind?: string }
 /**
  * Turns one raw entry into its lookup key and normalised entry; throws Error on a bad entry.
  * Must be a pure function of the entry's own fields (and the elements of array fields):
@@ -43,6 +43,8 @@ const ENTRY_DEPTH = 2;
 /** Minimum time between two re-indexes on a miss, and their budget as a multiple of one build. */
 const MIN_REINDEX_INTERVAL_MS = 1000;
 const REINDEX_INTERVAL_PER_BUILD_MS = 100;
+/** Kinds sampled per list: a handful in practice; the bound keeps a hostile list from growing it. */
+const MAX_SAMPLED_KINDS = 16;
 
 /** The last normalised result of a slot, valid while its raw entry still matches `snapshot`. */
 interface Normalized<E> { snapshot: Snapshot; result: Indexed<E> | undefined }
@@ -56,7 +58,8 @@ interface Built<E> {
   buildMs: number;
   problems: string[];
   warnings: Set<string>;
-  sample?: Slot<E>;
+  /** The first slot of each kind. */
+  samples: Map<string, Slot<E>>;
 }
 
 export class LiveIndex<E> {
@@ -79,10 +82,14 @@ export class LiveIndex<E> {
     return [...this.built(raw).warnings];
   }
 
-  /** The heaviest valid entry, first on ties (used to shape dummy work for unknown users). */
-  sample(raw: unknown): E | undefined {
-    const { sample } = this.built(raw);
-    return sample && this.current(sample)?.entry;
+  /** One valid entry of each kind, first seen first (used to shape dummy work for unknown users). */
+  samples(raw: unknown): E[] {
+    const found: E[] = [];
+    for (const slot of this.built(raw).samples.values()) {
+      const entry = this.current(slot)?.entry;
+      if (entry !== undefined) found.push(entry);
+    }
+    return found;
   }
 
   find(raw: unknown, key: string): E | undefined {
@@ -157,21 +164,18 @@ export class LiveIndex<E> {
       buildMs: 0,
       problems,
       warnings: new Set(),
+      samples: new Map(),
     };
-    let sampleWeight = 0;
     const keys: Array<string | number> = Array.isArray(container) ? container.map((_, i) => i) : Object.keys(container as object);
     for (const at of keys) {
       const source = built.container[at];
       try {
-        const { key, warning, weight = 0 } = this.normalize(source, at);
+        const { key, warning, kind } = this.normalize(source, at);
         if (warning) built.warnings.add(warning);
         if (built.slots.has(key)) throw new Error('duplicate entry');
         const slot: Slot<E> = { at, source };
         built.slots.set(key, slot);
-        if (!built.sample || weight > sampleWeight) {
-          built.sample = slot;
-          sampleWeight = weight;
-        }
+        if (kind !== undefined && !built.samples.has(kind) && built.samples.size < MAX_SAMPLED_KINDS) built.samples.set(kind, slot);
       } catch (e) {
         problems.push(`entry ${typeof at === 'number' ? at + 1 : JSON.stringify(at)}: ${(e as Error).message}`);
       }

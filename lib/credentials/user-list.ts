@@ -1,7 +1,7 @@
 import { LiveIndex, Indexed } from './live-index';
 import { stringList, firstString, parseListText } from './fields';
 import { storedPasswordProblem, passwordKind } from '../passwords/verify';
-import { estimatedVerifyMs } from '../passwords/dummy-hash';
+import { hashProfile, verifyCostMs, calibrateCost } from '../passwords/hash-cost';
 
 export interface UserRecord {
   username: string;
@@ -39,11 +39,13 @@ export function normalizeUser(source: unknown, at: string | number): Indexed<Use
   const entry: UserRecord = { username, password: password!, roles: stringList(obj.roles, 'roles'), scopes: stringList(obj.scopes ?? obj.scope, 'scopes'), profile };
   const totpSecret = firstString(obj, ['totpSecret', 'totp_secret', 'mfaSecret']);
   if (totpSecret !== undefined) entry.totpSecret = totpSecret;
+  // Times this hash profile once per process, in the background, as soon as a list holding it is read.
+  void calibrateCost(password!);
   return {
     key: username,
     entry,
     warning: passwordKind(password!) === 'plain' ? 'plain-text passwords in the user list' : undefined,
-    weight: estimatedVerifyMs(password!),
+    kind: hashProfile(password!) ?? 'plain',
   };
 }
 
@@ -60,9 +62,18 @@ export class UserDirectory {
     return this.index.find(raw, username);
   }
 
-  /** The costliest stored hash of the list, to model dummy work on, so unknown users cost what known ones do. */
+  /**
+   * A stored hash of the list's costliest profile (measured, hash-cost.ts), to
+   * model dummy work on: unknown users cost what the dearest known user costs.
+   */
   likeHash(raw: unknown): string | undefined {
-    return this.index.sample(raw)?.password;
+    let costliest: string | undefined;
+    let cost = -1;
+    for (const { password } of this.index.samples(raw)) {
+      const c = verifyCostMs(password);
+      if (c > cost) [costliest, cost] = [password, c];
+    }
+    return costliest;
   }
 
   problems(raw: unknown): string[] {

@@ -7,11 +7,19 @@
  * hash, one failure count — and end in the same error (ASVS 6.3.8). While
  * the (user, IP) pair or the IP is banned, nothing is checked at all
  * (ASVS 6.1.1/6.3.1).
+ *
+ * Only failures lock anyone out. Identical attempts in flight — same gate,
+ * user, password and lockout address — are one attempt: one reservation, one
+ * hash, one count, one outcome for all (a client's connection pool sending
+ * the right password at once is not a burst of guesses, and ten copies of
+ * one wrong password are one guess). Distinct attempts beyond the in-flight
+ * limit wait for the ones ahead (Lockout.begin) rather than being refused.
  */
 import { AuthError, InvalidCredentialsError } from '../errors';
 import type { PasswordChecker } from '../passwords/password-checker';
 import type { UserDirectory, UserRecord } from '../credentials/user-list';
-import { Lockout, beginAttempt } from './lockout';
+import { Lockout, beginAttempt, lockoutAddress } from './lockout';
+import { cacheKey } from '../crypto/secure-compare';
 import type { Maybe } from '../util/maybe';
 
 export interface PasswordGate {
@@ -46,7 +54,32 @@ export function guardedPasswordCheck(
     if (!lockout || lockout.knownQuiet(ip)) return user;
     return notBanned(lockout, username, ip).then(() => user);
   }
-  return checkPassword(gate, userList, user, username, password, ip, next);
+  if (next) return checkPassword(gate, userList, user, username, password, ip, next);
+  return sharedAttempt(gate, user, username, password, ip, () => checkPassword(gate, userList, user, username, password, ip));
+}
+
+/** An attempt in flight, for identical ones to join: the user record it was made against, and its outcome. */
+interface Flight { user: UserRecord | undefined; outcome: Promise<UserRecord> }
+
+/** Per gate: keyed hash of (user, password, lockout address) → the attempt in flight. Entries leave as attempts end. */
+const flights = new WeakMap<PasswordGate, Map<string, Flight>>();
+
+function sharedAttempt(
+  gate: PasswordGate, user: UserRecord | undefined, username: string, password: string, ip: string, attempt: () => Promise<UserRecord>,
+): Promise<UserRecord> {
+  let inFlight = flights.get(gate);
+  if (!inFlight) flights.set(gate, (inFlight = new Map()));
+  const key = cacheKey(username, password, lockoutAddress(ip));
+  const joined = inFlight.get(key);
+  // Same record: the same list entry (or both unknown), so the same check.
+  if (joined && joined.user === user) return joined.outcome;
+  const flight: Flight = { user, outcome: attempt() };
+  inFlight.set(key, flight);
+  const land = () => {
+    if (inFlight.get(key) === flight) inFlight.delete(key);
+  };
+  flight.outcome.then(land, land);
+  return flight.outcome;
 }
 
 async function notBanned(lockout: Lockout, username: string, ip: string): Promise<void> {

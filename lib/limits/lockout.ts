@@ -11,9 +11,13 @@
  * allocation, RFC 6177), IPv4 per address.
  *
  * Concurrency: an attempt is reserved (in-process) before anything is read,
- * and refused while attempts in flight + failures recorded would exceed a
- * limit — so a burst cannot have more guesses checked than the limit while
- * the first failures are still being counted.
+ * and admitted only while attempts in flight + failures recorded stay within
+ * a limit — so a burst cannot have more guesses checked than the limit while
+ * the first failures are still being counted. An attempt beyond it waits
+ * (bounded: MAX_WAITERS_PER_KEY, WAIT_LIMIT_MS) for one ahead to end, then
+ * reads the counts again: only failures lock anyone out, so a right password
+ * that arrives with others is let through once those ahead are done — or
+ * refused because they failed — never refused merely for arriving together.
  *
  * Hot path: a per-IP mark is written before any counter or ban of that IP
  * and outlives them all, so an address with no mark has nothing to check.
@@ -30,6 +34,7 @@ import type { Store } from '../store/store';
 import { LockedError } from '../errors';
 import { parseAddress, formatBytes, ipv4Text } from '../ip/address';
 import { keys } from '../store/keys';
+import { performance } from 'perf_hooks';
 
 export interface LockoutOptions {
   /** Failures per (user, IP) within findTime before a ban; 0 = off. Default 5. */
@@ -79,10 +84,20 @@ const MARK_SLACK_MS = 60_000;
 /**
  * Attempts in flight per counter key, for the whole process: login and basic
  * nodes sharing a store share counters, so they share reservations too.
- * Entries leave when their last attempt ends; the size bound fails closed.
+ * `reserved` counts attempts reading the store or admitted, `admitted` those
+ * being checked; `ended` counts admitted attempts that ended, and waking
+ * `waiters` is what their ending does. Entries leave when their last
+ * reservation ends; the size bounds fail closed (429, nothing counted).
  */
-const inFlight = new Map<string, number>();
+interface KeyAttempts { reserved: number; admitted: number; ended: number; waiters: Set<() => void> }
+const inFlight = new Map<string, KeyAttempts>();
 const MAX_IN_FLIGHT_KEYS = 100_000;
+/** Attempts waiting for one key: more is a flood from one address, refused (429, not counted). */
+const MAX_WAITERS_PER_KEY = 100;
+/** How long an attempt waits for those ahead before it is refused (429, not counted). */
+const WAIT_LIMIT_MS = 10_000;
+/** When only reads are ahead (no attempt admitted yet to wake us), look again after this long. */
+const RECHECK_MS = 5;
 
 /** Addresses remembered per store; the oldest leaves first, so a flood of distinct IPs cannot grow memory. */
 const QUIET_MEMO_MAX = 10_000;
@@ -196,48 +211,63 @@ export class Lockout {
   }
 
   /**
-   * Reserves one attempt, then throws LockedError (429) while the pair or the
-   * IP is banned, or while attempts in flight + failures recorded would pass
-   * a limit. The reservation happens before the first await, so concurrent
+   * Reserves one attempt and admits it once attempts in flight + failures
+   * recorded stay within the limits, waiting for attempts ahead to end while
+   * they do not. Throws LockedError (429) while the pair or the IP is banned,
+   * when failures alone fill a limit, or when the wait is too long or too
+   * crowded. The reservation happens before the first await, so concurrent
    * callers always see each other.
    */
   async begin(user: string, ip: string): Promise<LockAttempt> {
     if (!this.enabled) return NO_ATTEMPT;
     const addr = lockoutAddress(ip);
-    const held: string[] = [];
-    const release = () => {
-      for (const k of held.splice(0)) unreserve(k);
-    };
-    try {
-      const pairAhead = this.maxRetries > 0 ? reserve(keys.failUserIp(user, addr), held) : 0;
-      const ipAhead = this.ipMaxRetries > 0 ? reserve(keys.failIp(addr), held) : 0;
-      const state = await this.read(user, addr);
-      if ((this.maxRetries > 0 && state.pairFailures + pairAhead > this.maxRetries) ||
-          (this.ipMaxRetries > 0 && state.ipFailures + ipAhead > this.ipMaxRetries)) {
-        // No ban yet: the attempts ahead are still being checked. Worth a retry shortly.
-        throw new LockedError('too many attempts in flight for this user or address', { retryAfter: 1 });
+    const limits: Array<[string, number, (s: LockState) => number]> = [];
+    if (this.maxRetries > 0) limits.push([keys.failUserIp(user, addr), this.maxRetries, (s) => s.pairFailures]);
+    if (this.ipMaxRetries > 0) limits.push([keys.failIp(addr), this.ipMaxRetries, (s) => s.ipFailures]);
+    const deadline = performance.now() + WAIT_LIMIT_MS;
+    for (;;) {
+      const held: Reservation[] = [];
+      let state: LockState;
+      try {
+        for (const [key] of limits) held.push(reserve(key));
+        state = await this.read(user, addr);
+      } catch (err) {
+        for (const r of held) r.drop();
+        throw err;
       }
-      return {
-        failure: async () => {
-          try {
-            await this.countFailure(user, addr);
-          } finally {
-            release();
-          }
-        },
-        success: async () => {
-          try {
-            if (this.maxRetries > 0 && !state.quiet) await this.store.delete(keys.failUserIp(user, addr));
-          } finally {
-            release();
-          }
-        },
-        end: release,
-      };
-    } catch (err) {
-      release();
-      throw err;
+      const over = limits.findIndex(([, limit, failuresOf], i) => failuresOf(state) + held[i].ahead > limit);
+      if (over < 0) return this.admitted(user, addr, state, held);
+      for (const r of held) r.drop();
+      const [, limit, failuresOf] = limits[over];
+      // Failures alone fill the limit and no ban is readable yet (it is being written, or its write failed): fail closed.
+      if (failuresOf(state) >= limit) throw new LockedError('too many failures for this user or address', { retryAfter: 1 });
+      await held[over].turn(deadline);
     }
+  }
+
+  /** An attempt past the limits: counted by failure(), cleared by success(); each ends its reservations once. */
+  private admitted(user: string, addr: string, state: LockState, held: Reservation[]): LockAttempt {
+    for (const r of held) r.admit();
+    const release = () => {
+      for (const r of held.splice(0)) r.end();
+    };
+    return {
+      failure: async () => {
+        try {
+          await this.countFailure(user, addr);
+        } finally {
+          release();
+        }
+      },
+      success: async () => {
+        try {
+          if (this.maxRetries > 0 && !state.quiet) await this.store.delete(keys.failUserIp(user, addr));
+        } finally {
+          release();
+        }
+      },
+      end: release,
+    };
   }
 
   /**
@@ -363,19 +393,74 @@ export class Lockout {
   }
 }
 
-/** Adds one in-flight attempt for `key` and returns how many are in flight with it. */
-function reserve(key: string, held: string[]): number {
-  const n = inFlight.get(key) ?? 0;
-  if (n === 0 && inFlight.size >= MAX_IN_FLIGHT_KEYS) throw new LockedError('too many attempts in flight', { retryAfter: 1 });
-  inFlight.set(key, n + 1);
-  held.push(key);
-  return n + 1;
+/** One attempt's place on one counter key. */
+interface Reservation {
+  /** Attempts in flight on the key, this one included, when it was reserved. */
+  readonly ahead: number;
+  /** Not admitted after all: gives the place up quietly (nothing was checked, so nobody is woken). */
+  drop(): void;
+  admit(): void;
+  /** An admitted attempt ended: wakes the attempts waiting on the key. */
+  end(): void;
+  /** Resolves when an admitted attempt on the key has ended since this reservation (at once if one has). */
+  turn(deadline: number): Promise<void>;
 }
 
-function unreserve(key: string): void {
-  const n = (inFlight.get(key) ?? 1) - 1;
-  if (n <= 0) inFlight.delete(key);
-  else inFlight.set(key, n);
+/** Adds one in-flight attempt for `key`. */
+function reserve(key: string): Reservation {
+  let entry = inFlight.get(key);
+  if (!entry) {
+    if (inFlight.size >= MAX_IN_FLIGHT_KEYS) throw new LockedError('too many attempts in flight', { retryAfter: 1 });
+    entry = { reserved: 0, admitted: 0, ended: 0, waiters: new Set() };
+    inFlight.set(key, entry);
+  }
+  const e = entry;
+  e.reserved++;
+  const seen = e.ended;
+  let admitted = false;
+  const leave = () => {
+    if (--e.reserved === 0 && inFlight.get(key) === e) inFlight.delete(key);
+  };
+  return {
+    ahead: e.reserved,
+    drop: leave,
+    admit: () => {
+      admitted = true;
+      e.admitted++;
+    },
+    end: () => {
+      if (admitted) {
+        e.admitted--;
+        e.ended++;
+        const waiters = [...e.waiters];
+        e.waiters.clear();
+        for (const wake of waiters) wake();
+      }
+      leave();
+    },
+    turn: (deadline) => waitTurn(key, e, seen, deadline),
+  };
+}
+
+async function waitTurn(key: string, entry: KeyAttempts, seen: number, deadline: number): Promise<void> {
+  const left = deadline - performance.now();
+  if (left <= 0) throw new LockedError('waited too long for attempts in flight for this user or address', { retryAfter: 1 });
+  // Gone (all ended) or an admitted attempt ended since: look again now.
+  if (inFlight.get(key) !== entry || entry.ended !== seen) return;
+  // Only reads ahead: they resolve in a moment, and none of them will wake us.
+  if (entry.admitted === 0) return new Promise((resolve) => setTimeout(resolve, Math.min(RECHECK_MS, left)));
+  if (entry.waiters.size >= MAX_WAITERS_PER_KEY) throw new LockedError('too many attempts waiting for this user or address', { retryAfter: 1 });
+  return new Promise((resolve, reject) => {
+    const wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      entry.waiters.delete(wake);
+      reject(new LockedError('waited too long for attempts in flight for this user or address', { retryAfter: 1 }));
+    }, left);
+    entry.waiters.add(wake);
+  });
 }
 
 /** A recorded failure count; an unreadable one counts as the limit (fail closed). */

@@ -24,22 +24,3 @@ export function dummyHashLike(reference: string | undefined): string {
   const b64 = (n: number) => randomBytes(n).toString('base64').replace(/=+$/, '');
   return `${SCRYPT_PREFIX}ln=${params.ln},r=${params.r},p=${params.p}$${b64(16)}$${b64(32)}`;
 }
-
-/**
- * Estimated milliseconds to verify against a stored password here (bcryptjs
- * cost 10 ≈ 90 ms, scrypt ln=15 r=8 ≈ 80 ms; plain ≈ 0). Unknown users are
- * modelled on the costliest hash of a list, so a cheap dummy cannot reveal
- * that a user with an expensive hash exists.
- */
-export function estimatedVerifyMs(stored: string): number {
-  switch (passwordKind(stored)) {
-    case 'bcrypt':
-      return 2 ** Number(stored.slice(4, 6)) * 0.088;
-    case 'scrypt': {
-      const h = parseScryptHash(stored);
-      return h ? 2 ** h.ln * h.r * h.p * 0.0003 : 0;
-    }
-    default:
-      return 0;
-  }
-}

@@ -1,7 +1,7 @@
 import { Worker } from 'worker_threads';
 import { availableParallelism } from 'os';
 import path from 'path';
-import type { HashJob } from './hash-worker';
+import type { HashJob, HashReply } from './hash-worker';
 
 /**
  * A small pool of worker threads running password checks (hash-worker.ts:
@@ -10,7 +10,7 @@ import type { HashJob } from './hash-worker';
  */
 export const BCRYPT_PATTERN = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
-interface Pending { worker: Worker; resolve: (ok: boolean) => void; reject: (e: Error) => void }
+interface Pending { worker: Worker; resolve: (reply: HashReply) => void; reject: (e: Error) => void }
 
 class HashPool {
   private workers: Worker[] = [];
@@ -22,10 +22,10 @@ class HashPool {
   private spawn(): Worker {
     const worker = new Worker(path.join(__dirname, 'hash-worker.js'));
     worker.unref();
-    worker.on('message', (m: { id: number; ok: boolean }) => {
+    worker.on('message', (m: HashReply) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
-      p?.resolve(m.ok);
+      p?.resolve(m);
     });
     worker.on('error', (err) => this.fail(worker, err));
     worker.on('exit', () => this.fail(worker, new Error('password worker exited')));
@@ -57,7 +57,7 @@ class HashPool {
     }
   }
 
-  check(kind: HashJob['kind'], password: string, hash: string): Promise<boolean> {
+  run(kind: HashJob['kind'], password: string, hash: string): Promise<HashReply> {
     const worker = this.leastBusy();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -70,13 +70,20 @@ class HashPool {
 
 let pool: HashPool | undefined;
 
-/**
- * Checks `password` against a scrypt or bcrypt `hash` in a worker thread.
- * As many workers as PasswordChecker lets hash at once (cores − 1, at least 1).
- */
-export function checkInWorker(kind: HashJob['kind'], password: string, hash: string): Promise<boolean> {
+/** As many workers as PasswordChecker lets hash at once (cores − 1, at least 1). */
+function hashPool(): HashPool {
   pool ??= new HashPool(Math.max(1, Math.min(8, availableParallelism() - 1)));
-  return pool.check(kind, password, hash);
+  return pool;
+}
+
+/** Checks `password` against a scrypt or bcrypt `hash` in a worker thread. */
+export async function checkInWorker(kind: HashJob['kind'], password: string, hash: string): Promise<boolean> {
+  return (await hashPool().run(kind, password, hash)).ok;
+}
+
+/** Milliseconds the worker spent on one such check (its own time: waiting in line is not counted). */
+export async function timeInWorker(kind: HashJob['kind'], password: string, hash: string): Promise<number> {
+  return (await hashPool().run(kind, password, hash)).ms;
 }
 
 export function compareBcrypt(password: string, hash: string): Promise<boolean> {

@@ -1,5 +1,7 @@
+import { performance } from 'perf_hooks';
 import { verifyPassword, passwordKind } from './verify';
 import { dummyHashLike } from './dummy-hash';
+import { verifyCostMs } from './hash-cost';
 import { LruCache } from '../util/lru';
 import { ConcurrencyLimiter } from '../util/concurrency-limiter';
 import { availableParallelism } from 'os';
@@ -8,10 +10,23 @@ import { cacheKey } from '../crypto/secure-compare';
 export interface PasswordCheckerOptions {
   /** Successful verifications remembered (never failures). */
   cacheSize?: number;
+  /** How long a verified password is trusted without a new hash, ms (each entry 90–100 % of it). Default 10 min. */
   cacheTtlMs?: number;
   /** Defaults to one limiter for the whole process, so many nodes together still share one hashing budget. */
   limiter?: ConcurrencyLimiter;
+  now?: () => number;
 }
+
+/** The stored hash a password was verified against, and when to verify it again in the background. */
+interface Verified { stored: string; refreshAt: number }
+
+/** A check in progress: identical checks (same user, password and stored hash) share it. */
+interface Flight { stored: string | undefined; result: Promise<boolean> }
+
+/** A cached success is re-verified once this share of its lifetime has passed and it is still in use. */
+const REFRESH_AFTER = 0.8;
+/** A failure of a cheaper hash is padded to the costliest at most this many times its measured cost (a loaded machine). */
+const MAX_LOAD_FACTOR = 4;
 
 // Each hash keeps a core fully busy (in a hashing worker thread, hash-pool.ts).
 // Leaving one core to the event loop is what keeps a login storm
@@ -25,42 +40,48 @@ const processLimiter = new ConcurrencyLimiter(Math.max(1, availableParallelism()
  *    presented password) with a per-process secret, holding the stored hash
  *    the password matched — it never holds a plain password, and a changed
  *    or removed credential misses by itself (the stored hash differs);
+ *  - a cached success in use is re-verified in the background before it
+ *    expires, and lifetimes are jittered: steady traffic never meets a miss,
+ *    and credentials verified together do not expire together;
+ *  - identical checks in flight share one hash (single flight): a client
+ *    opening ten connections at once costs one hash, not ten;
  *  - failures are never cached, so a wrong password always costs a full hash;
- *  - an unknown user costs the same hash work as a wrong password (ASVS 6.3.8);
+ *  - an unknown user costs what a wrong password of the list's costliest
+ *    hash costs, and a wrong password of a cheaper hash is padded to that
+ *    (ASVS 6.3.8; costs are measured per hash profile, hash-cost.ts);
  *  - hashing runs with bounded concurrency, shared by every checker in the process.
  */
 export class PasswordChecker {
   /** cacheKey(user, presented) → the stored hash it was verified against. */
-  private readonly cache: LruCache<string, string>;
+  private readonly cache: LruCache<string, Verified>;
+  /** cacheKey(user, presented) → the check in flight; as bounded as the limiter's queue. */
+  private readonly flights = new Map<string, Flight>();
   private readonly limiter: ConcurrencyLimiter;
   private readonly ttlMs: number;
+  private readonly now: () => number;
 
   constructor(opts: PasswordCheckerOptions = {}) {
-    this.cache = new LruCache(opts.cacheSize ?? 10_000);
+    this.now = opts.now ?? Date.now;
+    this.cache = new LruCache(opts.cacheSize ?? 10_000, this.now);
     this.ttlMs = opts.cacheTtlMs ?? 10 * 60_000;
     this.limiter = opts.limiter ?? processLimiter;
   }
 
   /**
    * stored undefined = unknown user: verify against a dummy hash with the same
-   * parameters as `likeHash` (another user's hash), then fail. `likeHash` may
-   * be a function: it is then only evaluated for unknown users.
+   * parameters as `likeHash` (the list's costliest hash), then fail.
+   * `likeHash` may be a function: it is then only evaluated when needed (an
+   * unknown user, or a failure to pad).
    */
-  async check(
+  check(
     username: string, presented: string, stored: string | undefined,
     likeHash?: string | (() => string | undefined),
   ): Promise<boolean> {
-    if (stored === undefined) {
-      const dummy = dummyHashLike(typeof likeHash === 'function' ? likeHash() : likeHash);
-      await this.limiter.run(() => verifyPassword(presented, dummy));
-      return false;
-    }
-    const kind = passwordKind(stored);
-    const key = kind === 'plain' ? undefined : cacheKey(username, presented);
-    if (key && this.cache.get(key) === stored) return true;
-    const ok = kind === 'plain' ? await verifyPassword(presented, stored) : await this.limiter.run(() => verifyPassword(presented, stored));
-    if (ok && key) this.cache.set(key, stored, this.ttlMs);
-    return ok;
+    const key = cacheKey(username, presented);
+    if (stored !== undefined && this.cachedGood(key, presented, stored)) return Promise.resolve(true);
+    const flight = this.flights.get(key);
+    if (flight && flight.stored === stored) return flight.result;
+    return this.fly(key, stored, this.verify(key, presented, stored, likeHash));
   }
 
   /**
@@ -69,6 +90,78 @@ export class PasswordChecker {
    */
   knownGood(username: string, presented: string, stored: string | undefined): boolean {
     if (stored === undefined || passwordKind(stored) === 'plain') return false;
-    return this.cache.get(cacheKey(username, presented)) === stored;
+    return this.cachedGood(cacheKey(username, presented), presented, stored);
   }
+
+  /** A cache hit for `stored`; a hit due for refresh starts its background re-verification. */
+  private cachedGood(key: string, presented: string, stored: string): boolean {
+    const hit = this.cache.get(key);
+    if (hit?.stored !== stored) return false;
+    if (this.now() >= hit.refreshAt && !this.flights.has(key)) {
+      hit.refreshAt = Infinity; // once: the refresh below replaces the entry
+      const refresh = this.limiter.run(() => verifyPassword(presented, stored)).then((ok) => {
+        if (ok) this.remember(key, stored);
+        else this.cache.delete(key);
+        return ok;
+      }, () => false); // a full hashing queue: the entry simply expires as it would have
+      void this.fly(key, stored, refresh);
+    }
+    return true;
+  }
+
+  /** Registers `result` as the flight for `key` until it settles. */
+  private fly(key: string, stored: string | undefined, result: Promise<boolean>): Promise<boolean> {
+    const flight: Flight = { stored, result };
+    this.flights.set(key, flight);
+    const land = () => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    };
+    result.then(land, land);
+    return result;
+  }
+
+  private async verify(
+    key: string, presented: string, stored: string | undefined, likeHash: string | (() => string | undefined) | undefined,
+  ): Promise<boolean> {
+    const like = () => (typeof likeHash === 'function' ? likeHash() : likeHash);
+    if (stored === undefined) {
+      const dummy = dummyHashLike(like());
+      await this.limiter.run(() => verifyPassword(presented, dummy));
+      return false;
+    }
+    const plain = passwordKind(stored) === 'plain';
+    let started = performance.now();
+    const ok = plain
+      ? await verifyPassword(presented, stored)
+      : await this.limiter.run(() => {
+        started = performance.now(); // the hash's own time, not its wait for a slot
+        return verifyPassword(presented, stored);
+      });
+    if (ok) {
+      if (!plain) this.remember(key, stored);
+      return true;
+    }
+    await padFailure(stored, like(), performance.now() - started);
+    return false;
+  }
+
+  private remember(key: string, stored: string): void {
+    const ttl = this.ttlMs * (0.9 + 0.1 * Math.random());
+    this.cache.set(key, { stored, refreshAt: this.now() + ttl * REFRESH_AFTER }, ttl);
+  }
+}
+
+/**
+ * A wrong password for a user with a cheaper hash than the list's costliest
+ * lasts as long as the costliest check would have — which is what an unknown
+ * user costs — scaled by how much slower than measured this hash ran (load).
+ */
+async function padFailure(stored: string, like: string | undefined, elapsedMs: number): Promise<void> {
+  if (like === undefined) return;
+  const target = verifyCostMs(like);
+  const own = verifyCostMs(stored);
+  if (target <= own) return;
+  const load = own >= 1 ? Math.min(MAX_LOAD_FACTOR, Math.max(1, elapsedMs / own)) : 1;
+  const wait = target * load - elapsedMs;
+  if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
 }

@@ -16,6 +16,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const http = require('node:http');
 const Redis = require('ioredis');
+const bcrypt = require('bcryptjs');
 const { helper, load, start, stop, protectedRoute, getRED } = require('../support/flow-harness');
 const { hashPasswordScrypt } = require('../../dist/lib');
 const { ContextStore } = require('../../dist/lib/store');
@@ -128,15 +129,76 @@ describe('authflow-basic lockout over real HTTP', function () {
     assert.equal(control, 1);
   });
 
-  it('a burst of 40 concurrent wrong passwords: only maxRetries are hashed, the rest 429 before any hash', async () => {
+  it('a burst of 40 concurrent distinct wrong passwords: only maxRetries are hashed, the rest 429 before any hash', async () => {
     const api = await loadBasic({ maxRetries: 5 });
     let statuses;
     const hashes = await countHashes(async () => {
-      const res = await Promise.all(Array.from({ length: 40 }, () => get(api, basic('alice', 'guess'))));
+      const res = await Promise.all(Array.from({ length: 40 }, (_, i) => get(api, basic('alice', `guess-${i}`))));
       statuses = res.map((r) => r.status);
     });
     assert.equal(hashes, 5);
     assert.deepEqual([statuses.filter((s) => s === 401).length, statuses.filter((s) => s === 429).length], [5, 35]);
+  });
+
+  describe('correct passwords arriving together are never locked out (issue 10 item 5)', () => {
+    // Hashes as slow as real ones (scrypt ln=15, bcrypt 10), so concurrent requests all arrive while the first is checked.
+    let slowList;
+    before(async () => {
+      slowList = `carol:${await hashPasswordScrypt('carol-pw')}\ndave:${bcrypt.hashSync('dave-pw', 10)}`;
+    });
+
+    it('10 and 50 concurrent first-time requests with the right password: all 200, one hash each time', async () => {
+      const api = await loadBasic({}, [], { check: { userList: slowList } }); // defaults: 5 per (user, IP), 20 per IP
+      for (const [n, user, pw] of [[10, 'carol', 'carol-pw'], [50, 'dave', 'dave-pw']]) {
+        let statuses;
+        const hashes = await countHashes(async () => {
+          statuses = (await Promise.all(Array.from({ length: n }, () => get(api, basic(user, pw))))).map((r) => r.status);
+        });
+        assert.deepEqual([...new Set(statuses)], [200], `${n} requests: ${JSON.stringify(statuses)}`);
+        assert.equal(hashes, 1, `${n} requests`);
+      }
+    });
+
+    it('30 users at once from one address (a gateway), per-IP limit 8: all 200, nothing counted', async () => {
+      const names = Array.from({ length: 30 }, (_, i) => `user${i}`);
+      const hashes = await Promise.all(names.map((u) => hashPasswordScrypt(`${u}-pw`, { ln: 10 })));
+      const many = names.map((u, i) => `${u}:${hashes[i]}`).join('\n');
+      const api = await loadBasic({ maxRetries: 5, ipMaxRetries: 8 }, [], { check: { userList: many } });
+      const res = await Promise.all(names.map((u) => get(api, basic(u, `${u}-pw`))));
+      assert.deepEqual([...new Set(res.map((r) => r.status))], [200]);
+      const global = helper.getNode('check').context().global;
+      assert.deepEqual(global.keys().filter((k) => k.startsWith('authflow_')), [], 'no failure state written');
+    });
+
+    it('ten copies of one wrong password at once are one guess: one hash, one failure, all 401', async () => {
+      const api = await loadBasic({ maxRetries: 3, ipMaxRetries: 0 }, [], { check: { userList: slowList } });
+      let statuses;
+      const hashes = await countHashes(async () => {
+        statuses = (await Promise.all(Array.from({ length: 10 }, () => get(api, basic('carol', 'guess'))))).map((r) => r.status);
+      });
+      assert.deepEqual([...new Set(statuses)], [401]);
+      assert.equal(hashes, 1);
+      await get(api, basic('carol', 'other-1')).expect(401);
+      await get(api, basic('carol', 'other-2')).expect(401); // the third failure: banned now
+      await get(api, basic('carol', 'carol-pw')).expect(429);
+    });
+
+    it('login node: 20 concurrent first logins with the right password all succeed, one hash', async () => {
+      const flow = [
+        { id: 'iss', type: 'authflow-issuer', iss: 'https://api.example.test', aud: 'demo-api' },
+        { id: 'lin', type: 'http in', url: '/login', method: 'post', wires: [['login']], z: 'f1' },
+        { id: 'login', type: 'authflow-login', z: 'f1', x: 1, y: 1, issuer: 'iss', operation: 'login', usersType: 'cred', totp: 'off', wires: [['out'], ['out']] },
+      ];
+      const credentials = { ...creds(), login: { userList }, iss: { secret: 'a-test-secret-of-at-least-32-bytes!!' } };
+      const api = await loadBasic({}, flow, credentials, ['authflow-basic', 'authflow-issuer', 'authflow-login']);
+      let res;
+      const hashes = await countHashes(async () => {
+        res = await Promise.all(Array.from({ length: 20 }, () => api.post('/login').send({ username: 'alice', password: 'alice-pw' })));
+      });
+      assert.deepEqual([...new Set(res.map((r) => r.status))], [200], JSON.stringify(res.map((r) => r.body)));
+      assert.ok(res.every((r) => typeof r.body.access_token === 'string'));
+      assert.equal(hashes, 1);
+    });
   });
 
   it('parallel requests with valid, already verified credentials are all let through', async () => {

@@ -10,6 +10,8 @@ const { MemoryStore } = require('../../../dist/lib/store');
 const { Lockout, lockoutAddress, quietMemoSize, CHECK_QUIET_MEMO_MS } = require('../../../dist/lib/limits/lockout');
 const { createSessionTokens, LoginService, TotpGuard } = require('../../../dist/lib/session');
 const { hashPasswordScrypt, PasswordChecker, BasicAuthenticator, totp, base32Decode } = require('../../../dist/lib');
+const { countHashes } = require('../../support/count-hashes');
+const { keys } = require('../../../dist/lib/store/keys');
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -155,7 +157,7 @@ describe('lockout: concurrency, shared stores, IPv6', function () {
       const good = await settle(Array.from({ length: 50 }, () => auth.authenticate(basic('alice', 'alice-pw'), userText, '10.0.0.4')));
       assert.deepEqual(good, [50, {}]);
       passwords.calls = 0;
-      const [, codes] = await settle(Array.from({ length: 100 }, () => auth.authenticate(basic('alice', 'guess'), userText, '10.0.0.5')));
+      const [, codes] = await settle(Array.from({ length: 100 }, (_, i) => auth.authenticate(basic('alice', `guess-${i}`), userText, '10.0.0.5')));
       assert.equal(passwords.calls, 5);
       assert.deepEqual(codes, { AUTH_001: 5, AUTH_007: 95 });
     });
@@ -179,6 +181,80 @@ describe('lockout: concurrency, shared stores, IPv6', function () {
       for (let i = 0; i < 2; i++) await assert.rejects(svc.login(users, { username: 'alice', password: 'guess' }, '10.0.0.7'), (e) => e.code === 'AUTH_001');
       await svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.0.0.7');
       assert.equal(passwords.calls, 3);
+    });
+  });
+
+  describe('S1b: only failures lock anyone out (issue 10 item 5)', () => {
+    /** A user list of `n` users u0…u(n-1) whose password is `pw-<i>` (ln=10 scrypt). */
+    async function manyUsers(n) {
+      const hashes = await Promise.all(Array.from({ length: n }, (_, i) => hashPasswordScrypt(`pw-${i}`, { ln: 10 })));
+      return hashes.map((password, i) => ({ username: `u${i}`, password }));
+    }
+
+    it('Basic: 50 concurrent first-time requests with the right password all succeed, with one hash', async () => {
+      const auth = new BasicAuthenticator('api', new PasswordChecker(), new Lockout(new MemoryStore({ sweepIntervalMs: 0 }), { maxRetries: 5, ipMaxRetries: 20 }));
+      let results;
+      const hashes = await countHashes(async () => {
+        results = await settle(Array.from({ length: 50 }, () => auth.authenticate(basic('alice', 'alice-pw'), userText, '10.9.0.1')));
+      });
+      assert.deepEqual(results, [50, {}]);
+      assert.equal(hashes, 1);
+    });
+
+    it('login: 20 concurrent first-time logins with the right password all succeed, one hash, with and without a second-factor policy', async () => {
+      for (const policy of ['off', 'enrolled']) {
+        const { svc } = login({ maxRetries: 3, ipMaxRetries: 20 }, policy);
+        let results;
+        const hashes = await countHashes(async () => {
+          results = await settle(Array.from({ length: 20 }, () => svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.9.0.2')));
+        });
+        assert.deepEqual(results, [20, {}], policy);
+        assert.equal(hashes, 1, policy);
+      }
+    });
+
+    it('more distinct users at once from one address than its failure limit: all let in (they wait their turn), none counted', async () => {
+      const list = await manyUsers(30);
+      const { svc, store } = login({ maxRetries: 5, ipMaxRetries: 8 }, 'off');
+      const results = await settle(list.map((u, i) => svc.login(list, { username: u.username, password: `pw-${i}` }, '10.9.0.3')));
+      assert.deepEqual(results, [30, {}]);
+      assert.equal(await store.get(keys.lockMark('10.9.0.3')), undefined, 'no failure mark for the address');
+    });
+
+    it('identical copies of one wrong password in flight are one guess: one hash, one failure counted', async () => {
+      const { svc, passwords } = login({ maxRetries: 3, ipMaxRetries: 0 }, 'off');
+      const [ok, codes] = await settle(Array.from({ length: 10 }, () => svc.login(users, { username: 'alice', password: 'guess' }, '10.9.0.4')));
+      assert.deepEqual([ok, codes], [0, { AUTH_001: 10 }]);
+      assert.equal(passwords.calls, 1);
+      // Two more failures reach the limit of 3: the count above was one.
+      for (const pw of ['g2', 'g3']) await assert.rejects(svc.login(users, { username: 'alice', password: pw }, '10.9.0.4'), (e) => e.code === 'AUTH_001');
+      await assert.rejects(svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.9.0.4'), (e) => e.code === 'AUTH_007');
+    });
+
+    it('a burst of distinct wrong passwords: exactly maxRetries hashed and counted, the rest refused once banned', async () => {
+      const { svc, passwords } = login({ maxRetries: 5, ipMaxRetries: 0 }, 'off');
+      const guesses = Array.from({ length: 60 }, (_, i) => `guess-${i}`);
+      const [, codes] = await settle(guesses.map((password) => svc.login(users, { username: 'alice', password }, '10.9.0.5')));
+      assert.deepEqual(codes, { AUTH_001: 5, AUTH_007: 55 });
+      assert.equal(passwords.calls, 5);
+    });
+
+    it('the right password waits behind guesses in flight and gets in when they leave room', async () => {
+      const { svc } = login({ maxRetries: 5, ipMaxRetries: 0 }, 'off');
+      const wrong = Array.from({ length: 4 }, (_, i) => svc.login(users, { username: 'alice', password: `w${i}` }, '10.9.0.6'));
+      const right = Array.from({ length: 3 }, () => svc.login(users, { username: 'alice', password: 'alice-pw' }, '10.9.0.6'));
+      const [wrongOk, wrongCodes] = await settle(wrong);
+      assert.deepEqual([wrongOk, wrongCodes], [0, { AUTH_001: 4 }]);
+      assert.deepEqual(await settle(right), [3, {}]);
+    });
+
+    it('attempts beyond the waiting bound are refused at once, uncounted (429 AUTH_007, Retry-After 1)', async () => {
+      const { svc, passwords } = login({ maxRetries: 2, ipMaxRetries: 0 }, 'off');
+      const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => svc.login(users, { username: 'alice', password: `x${i}` }, '10.9.0.7')));
+      const locked = results.filter((r) => r.status === 'rejected' && r.reason.code === 'AUTH_007');
+      assert.equal(locked.length, 298);
+      assert.ok(locked.every((r) => r.reason.retryAfter >= 1));
+      assert.equal(passwords.calls, 2, 'only the two admitted guesses were checked');
     });
   });
 

@@ -1,0 +1,113 @@
+import { randomBytes } from 'crypto';
+import { parseScryptHash } from './scrypt';
+import { passwordKind, storedPasswordProblem } from './verify';
+import { dummyHashLike } from './dummy-hash';
+import { timeInWorker } from './hash-pool';
+
+/**
+ * What one check against a stored hash costs on this machine, measured.
+ *
+ * A fixed "ms per unit of work" cannot rank hashes: scrypt is memory-bound
+ * and its cost swings with the machine (ln=15 took 80 ms on one, 226–305 ms
+ * on another), bcryptjs is CPU-bound JavaScript (cost 10 ≈ 85 ms on both).
+ * With the wrong rank, unknown users are modelled on a cheaper hash than a
+ * known user's, and timing tells them apart (ASVS 6.3.8). So each hash
+ * profile (algorithm + parameters) met in a user list is timed: once per
+ * process, in the hashing worker (the thread's own time for the hash, not
+ * its wait in line), off the request path, one profile at a time. Until its
+ * measurement lands, an estimate stands in.
+ */
+
+/** Profiles remembered; a list with more distinct ones is a misconfiguration: the rest keep their estimate. */
+const MAX_PROFILES = 32;
+/** Timings per profile; the fastest counts (the first run in a fresh worker includes warm-up). */
+const RUNS = 3;
+
+const measured = new Map<string, number>();
+const measuring = new Map<string, Promise<number>>();
+let line: Promise<unknown> = Promise.resolve();
+
+/**
+ * What a check against `stored` costs depends on: 'scrypt:ln,r,p',
+ * 'bcrypt:cost', or undefined for plain text (a constant-time compare) and
+ * malformed hashes (never checked).
+ */
+export function hashProfile(stored: string): string | undefined {
+  if (storedPasswordProblem(stored)) return undefined;
+  switch (passwordKind(stored)) {
+    case 'bcrypt':
+      return `bcrypt:${Number(stored.slice(4, 6))}`;
+    case 'scrypt': {
+      const h = parseScryptHash(stored)!;
+      return `scrypt:${h.ln},${h.r},${h.p}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Milliseconds one check against `stored` takes here: measured, or estimated
+ * while the measurement (started by this call) runs. 0 for plain text.
+ */
+export function verifyCostMs(stored: string): number {
+  const profile = hashProfile(stored);
+  if (profile === undefined) return 0;
+  const ms = measured.get(profile);
+  if (ms !== undefined) return ms;
+  void calibrate(stored, profile);
+  return estimatedVerifyMs(stored);
+}
+
+/** Starts measuring `stored`'s profile unless known (e.g. when a list is indexed); resolves with its cost. */
+export function calibrateCost(stored: string): Promise<number> {
+  const profile = hashProfile(stored);
+  if (profile === undefined) return Promise.resolve(0);
+  return calibrate(stored, profile);
+}
+
+function calibrate(stored: string, profile: string): Promise<number> {
+  const known = measured.get(profile);
+  if (known !== undefined) return Promise.resolve(known);
+  const running = measuring.get(profile);
+  if (running) return running;
+  if (measured.size + measuring.size >= MAX_PROFILES) return Promise.resolve(estimatedVerifyMs(stored));
+  const run = line
+    .then(() => measure(stored))
+    // A worker that cannot measure leaves the estimate in place (remembered, so it is not retried per request).
+    .catch(() => estimatedVerifyMs(stored))
+    .then((ms) => {
+      measured.set(profile, ms);
+      measuring.delete(profile);
+      return ms;
+    });
+  measuring.set(profile, run);
+  line = run;
+  return run;
+}
+
+/** Fastest of RUNS checks of a random password against a hash of the same profile (random salt and key). */
+async function measure(stored: string): Promise<number> {
+  const kind = passwordKind(stored) as 'scrypt' | 'bcrypt';
+  const like = dummyHashLike(stored);
+  let best = Infinity;
+  for (let i = 0; i < RUNS; i++) best = Math.min(best, await timeInWorker(kind, randomBytes(12).toString('base64'), like));
+  return best;
+}
+
+/**
+ * The stand-in until a profile is measured (bcryptjs cost 10 ≈ 90 ms,
+ * scrypt ln=15 r=8 p=1 ≈ 100 ms on a typical x64 core).
+ */
+export function estimatedVerifyMs(stored: string): number {
+  switch (passwordKind(stored)) {
+    case 'bcrypt':
+      return 2 ** Number(stored.slice(4, 6)) * 0.088;
+    case 'scrypt': {
+      const h = parseScryptHash(stored);
+      return h ? 2 ** h.ln * h.r * h.p * 0.0004 : 0;
+    }
+    default:
+      return 0;
+  }
+}
