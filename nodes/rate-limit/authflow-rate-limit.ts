@@ -34,8 +34,11 @@ interface StoreProviderLike {
 const UNIT_SEC: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const KEY_KINDS = ['ip', 'subject', 'keyId', 'clientId', 'route', 'msg', 'all'];
 
+/** What a new node starts with (the editor's default too): a node saved without limits runs with it. */
+const DEFAULT_LIMITS = [{ name: '', limit: 100, window: 1, unit: 'm' }];
+
 function policiesOf(config: RateLimitConfig): RateLimitPolicyInput[] {
-  const limits = Array.isArray(config.limits) ? config.limits : [];
+  const limits = config.limits === undefined ? DEFAULT_LIMITS : Array.isArray(config.limits) ? config.limits : [];
   return limits.map((l) => {
     const unit = UNIT_SEC[l.unit ?? 's'];
     if (!unit) throw new RangeError(`unknown window unit "${l.unit}"`);
