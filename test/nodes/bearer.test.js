@@ -90,6 +90,7 @@ describe('authflow-bearer over real HTTP', function () {
       ['Bearer without a token', (api) => api.get('/api').set('Authorization', 'Bearer')],
       ['a token outside the b64token grammar', (api) => api.get('/api').set('Authorization', 'Bearer abc def')],
       ['a repeated access_token parameter', (api) => api.get(`/api?access_token=a&access_token=b`)],
+      ['an access_token that is not one text value (?access_token[a]=b)', (api) => api.get('/api?access_token[a]=b')],
     ];
     for (const [name, send] of badRequests) {
       it(`${name} → 400 invalid_request`, async () => {

@@ -79,6 +79,27 @@ describe('the client address after an ip node behind a trusted proxy (one rule i
     });
   }
 
+  it('authflow-login: msg.auth.ip and its allow/deny audit events carry the proxy-aware address too', async () => {
+    const flow = [
+      { id: 'f1', type: 'tab', label: 'login chain' },
+      { id: 'iss', type: 'authflow-issuer', iss: 'https://api.example.test', aud: 'demo-api' },
+      { id: 'in', type: 'http in', z: 'f1', url: '/login', method: 'post', wires: [['ip']] },
+      { id: 'ip', type: 'authflow-ip', z: 'f1', allow: '203.0.113.0/24', trustedProxies: '127.0.0.1', wires: [['check'], ['out']] },
+      { id: 'check', type: 'authflow-login', z: 'f1', issuer: 'iss', operation: 'login', usersType: 'cred', totp: 'off', lockout: false, wires: [['ok'], ['out']] },
+      { id: 'ok', type: 'function', z: 'f1', func: 'msg.headers = { "x-auth-ip": msg.auth.ip }; return msg;', wires: [['out']] },
+      { id: 'out', type: 'http response', z: 'f1', wires: [] },
+    ].map((n) => (n.z ? { x: 100, y: 100, ...n } : n));
+    const api = await load(['authflow-ip', 'authflow-issuer', 'authflow-login'], flow, { iss: { secret: SECRET }, check: { userList: 'alice:alice-pw' } });
+    let res;
+    const events = await audited(async () => {
+      res = await api.post('/login').set('X-Forwarded-For', XFF).send({ username: 'alice', password: 'alice-pw' }).expect(200);
+      await api.post('/login').set('X-Forwarded-For', XFF).send({ username: 'alice', password: 'wrong' }).expect(401);
+    });
+    assert.strictEqual(res.headers['x-auth-ip'], XFF);
+    const mine = events.filter((e) => e.node.type === 'authflow-login');
+    assert.deepStrictEqual(mine.map((e) => [e.outcome, e.ip]), [['allow', XFF], ['deny', XFF]]);
+  });
+
   it('authflow-basic counts lockout failures against the proxy-aware address: another client behind the same proxy is not banned', async () => {
     const flow = chain({ type: 'authflow-basic', usersType: 'cred', maxRetries: 2, ipMaxRetries: 2 });
     const api = await load(['authflow-ip', 'authflow-basic'], flow, { check: { userList: 'alice:alice-pw' } });
