@@ -71,6 +71,10 @@ const issuerNode = (fx) => ({
   kid: '', accessTtl: 900, refreshTtl: 86400, extraClaims: '', store: '', credentials: { secret: fx.hsSecret },
 });
 const bearerNode = { type: 'authflow-bearer', realm: 'bench', iss: 'authflow-bench', aud: 'bench-api', respond: false };
+const rateLimitNode = (store) => ({
+  type: 'authflow-rate-limit', keyBy: 'ip', store, respond: false,
+  limits: [{ name: 'burst', limit: 1e9, window: 1, unit: 's' }, { name: 'daily', limit: 1e9, window: 1, unit: 'd' }],
+});
 
 const scenarios = [
   { id: 'bare', label: 'bare `http in → http response`', group: 'reference', nodes: () => [] },
@@ -148,6 +152,18 @@ const scenarios = [
     id: 'bearer-es256', label: 'authflow-bearer, ES256 public key', group: 'check', fasterThan: 'fn-jwt', requires: 'authflow-bearer',
     nodes: (fx) => [{ ...bearerNode, keySource: 'key', alg: 'ES256', publicKey: fx.ecPublicPem }],
     headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtES256 }),
+  },
+  // Rate limit (issue 15): limits high enough never to refuse, one hot client (loopback).
+  // Targets: >= 0.93 of bare embedded, >= 0.85 with Redis (one round trip per request).
+  {
+    id: 'rate-limit-memory', label: 'authflow-rate-limit, 2 limits per client IP, embedded (in-process)', group: 'check', requires: 'authflow-rate-limit',
+    nodes: () => [rateLimitNode('')],
+  },
+  {
+    id: 'rate-limit-redis', label: 'authflow-rate-limit, 2 limits per client IP, Redis (one Lua script per request)', group: 'check', requires: 'authflow-rate-limit',
+    configNodes: () => [{ id: 'bench-redis', type: 'authflow-store', name: 'bench redis', backend: 'redis', keyPrefix: `authflow_bench_rl_${process.pid}:`, timeout: 1000,
+      credentials: { redisUrl: process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379' } }],
+    nodes: () => [rateLimitNode('bench-redis')],
   },
 
   // The way people do it today.
