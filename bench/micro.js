@@ -113,3 +113,29 @@ async function runMicro(fx, { ms = 500 } = {}) {
 }
 
 module.exports = { runMicro, timeIt };
+
+// `node bench/micro.js [--only jose] [--ms=500] [--storm-seconds=5]`: the micro-benchmarks
+// alone, or only the jose comparison (bench/jose.js), printed to the console.
+if (require.main === module) {
+  const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : arg('only');
+  const ms = Number(arg('ms') ?? 500);
+  const print = (rows) => console.table(rows.map((r) => ({ call: r.name, 'µs/call': +r.us.toFixed(2), note: r.note })));
+  (async () => {
+    if (only === 'jose') {
+      const { runJose } = require('./jose');
+      const r = await runJose({ ms, seconds: Number(arg('storm-seconds') ?? 5) });
+      print(r.rows);
+      console.table(r.storm.rows.map(({ label, n, ...x }) => ({ ...x, p50: +x.p50.toFixed(2), p99: +x.p99.toFixed(2), max: +x.max.toFixed(1), loopP99: +x.loopP99.toFixed(1) })));
+      console.table(r.storm.conditions);
+    } else if (only === undefined) {
+      const { buildFixtures } = require('./fixtures');
+      print(await runMicro(await buildFixtures(), { ms }));
+    } else {
+      throw new Error(`--only ${only}: only "jose" is known`);
+    }
+  })().then(() => process.exit(0), (err) => { // exit: the hashing worker threads would keep the process alive
+    console.error(err);
+    process.exit(1);
+  });
+}
