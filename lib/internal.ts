@@ -39,6 +39,7 @@ export { basicCheck, BasicCheckSettings } from './basic/check';
 export { apiKeyCheck, apiKeySettings, apiKeyChallenge, ApiKeyCheckOptions, ApiKeySettings } from './api-keys/check';
 export { ipCheck, IpCheckSources } from './ip/check';
 export { bearerCheck, requiredScopesOf, BearerCheckSettings } from './bearer/check';
+export { hmacAlg, hmacKey, keysFromText, keysFromSpecs, algList, oneAlg, DEFAULT_ASYMMETRIC_ALGS } from './bearer/keys';
 export { unexpectedErrorReporter } from './errors/unexpected';
 export { RateLimiter, RateLimitExceededError, rateLimitKey, compilePolicies, RateLimiterOptions, RateLimitResult, RateLimitPolicyInput, RateLimitPolicyState } from './limits/rate-limit';
 export { rateLimitHeaders, RateLimitHeaderOptions } from './limits/rate-limit-headers';

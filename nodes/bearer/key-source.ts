@@ -2,7 +2,7 @@ import {
   AccessTokenSource, JwtSource, OwnTokenSource,
 } from '../../lib/internal';
 import {
-  BoundKey, JwksKeyResolver, JwsAlg, KeyResolver, buildVerificationKey, isJwsAlg, parseJwks,
+  JwksKeyResolver, KeyResolver, algList, hmacKey, keysFromText,
 } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import type { StatusReporter } from '../shared/status';
@@ -54,13 +54,11 @@ export function buildKeySource(
       return { source: new OwnTokenSource({ issuer: tokens.issuer, revocations: tokens.revocations, leewaySec: common.leewaySec }), label: 'own tokens' };
     }
     case 'secret': {
-      const alg = oneAlg(config.alg, 'HS256');
-      if (!alg.startsWith('HS')) throw new Error('a shared secret needs HS256, HS384 or HS512');
-      if (!secret) throw new Error('the shared secret is empty');
-      return { source: new JwtSource({ ...common, keys: [buildVerificationKey({ alg, secret })] }), label: alg };
+      const key = hmacKey(config.alg, secret);
+      return { source: new JwtSource({ ...common, keys: [key] }), label: key.alg };
     }
     case 'key': {
-      const keys = staticKeys(config.publicKey ?? '', config.alg, config.algorithms);
+      const keys = keysFromText(config.publicKey ?? '', config.alg, config.algorithms);
       return { source: new JwtSource({ ...common, keys }), label: [...new Set(keys.map((k) => k.alg))].join(',') };
     }
     case 'jwks': {
@@ -74,39 +72,6 @@ export function buildKeySource(
     default:
       throw new Error(`unknown key source "${String(config.keySource)}"`);
   }
-}
-
-/** PEM → one key bound to `alg`; JSON → a JWK (bound to `alg`) or a JWK Set (each key to its own alg within the allow-list). */
-function staticKeys(text: string, alg: string | undefined, algorithms: string | undefined): BoundKey[] {
-  const t = text.trim();
-  if (!t) throw new Error('a public key (PEM, JWK or JWK Set) is required');
-  if (t.startsWith('{')) {
-    let doc: Record<string, unknown>;
-    try {
-      doc = JSON.parse(t);
-    } catch {
-      throw new Error('the key is not valid JSON');
-    }
-    if (Array.isArray(doc.keys)) {
-      const keys = parseJwks(t, new Set(algList(algorithms)));
-      if (keys.length === 0) throw new Error('the JWK Set has no usable key for the allowed algorithms');
-      return keys;
-    }
-    return [buildVerificationKey({ alg: oneAlg(alg, typeof doc.alg === 'string' ? doc.alg : 'RS256'), jwk: doc })];
-  }
-  return [buildVerificationKey({ alg: oneAlg(alg, 'RS256'), pem: t })];
-}
-
-function oneAlg(v: string | undefined, dflt: string): JwsAlg {
-  const alg = (v || dflt).trim();
-  if (!isJwsAlg(alg)) throw new Error(`unsupported algorithm "${alg}"`);
-  return alg;
-}
-
-function algList(v: string | undefined): JwsAlg[] {
-  const algs = list(v) ?? ['RS256', 'ES256', 'EdDSA'];
-  for (const a of algs) if (!isJwsAlg(a)) throw new Error(`unsupported algorithm "${a}"`);
-  return algs as JwsAlg[];
 }
 
 function num(v: string | number | undefined, dflt: number, what: string): number {

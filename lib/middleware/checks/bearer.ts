@@ -1,7 +1,8 @@
 import { StoreUnavailableError } from '../../errors';
 import { validateRealm } from '../../basic/parse';
 import { memoByValue } from '../../util/memo';
-import { buildVerificationKey, JwsAlg, KeySpec } from '../../jwt/keys';
+import type { KeySpec } from '../../jwt/keys';
+import { hmacAlg, hmacKey, keysFromSpecs } from '../../bearer/keys';
 import type { JwtVerifierOptions } from '../../jwt/verify';
 import { JwksKeyResolver, JwksKeyResolverOptions } from '../../jwt/jwks';
 import { BearerAuthenticator } from '../../bearer/authenticator';
@@ -21,8 +22,8 @@ export interface BearerCheckOptions {
   secret?: Source<string>;
   /** Algorithm of `secret`. Default HS256. */
   alg?: 'HS256' | 'HS384' | 'HS512';
-  /** An IdP's or our own public key(s): PEM or JWK, each bound to one alg. */
-  keys?: Source<KeySpec | KeySpec[]>;
+  /** An IdP's or our own public key(s): KeySpecs (PEM or JWK, each bound to one alg), or PEM / JWK / JWK Set text. */
+  keys?: Source<KeySpec | KeySpec[] | string>;
   /** An IdP's JWKS URL (its `jwks_uri`), fetched, cached and rate-limited. */
   jwksUrl?: string;
   /** Full JWKS options instead of jwksUrl (algorithms, timeouts, allowHttp…). */
@@ -58,8 +59,7 @@ export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCh
   if (given !== 1) throw new Error('bearer: give exactly one of "secret", "keys" or "jwksUrl"/"jwks"');
   if (opts.requiredScopes !== undefined && !Array.isArray(opts.requiredScopes)) throw new Error('bearer: requiredScopes must be a list of scope tokens (RFC 6749 §3.3)');
   const requiredScopes = withLabel(() => requiredScopesOf(opts.requiredScopes));
-  const alg: JwsAlg = opts.alg ?? 'HS256';
-  if (opts.secret !== undefined && !['HS256', 'HS384', 'HS512'].includes(alg)) throw new Error('bearer: alg of a secret must be HS256, HS384 or HS512');
+  if (opts.secret !== undefined) withLabel(() => hmacAlg(opts.alg));
 
   const verifier: Omit<JwtVerifierOptions, 'keys'> = {
     issuer: opts.issuer, audience: opts.audience, leewaySec: opts.leewaySec, requireExp: opts.requireExp,
@@ -69,13 +69,13 @@ export function bearerCheck(opts: BearerCheckOptions, ctx: CheckContext): AuthCh
     realm, allowQuery: opts.allowQuery, rolesClaim: opts.rolesClaim, cacheSize: opts.cacheSize,
     source: new JwtSource({ ...verifier, keys }),
   });
-  const toKeys = (raw: unknown) =>
-    (opts.secret !== undefined ? [{ alg, secret: raw as string }] : Array.isArray(raw) ? raw : [raw as KeySpec]).map(buildVerificationKey);
+  // The same key building as the bearer node (lib/bearer/keys.ts).
+  const toKeys = (raw: unknown) => (opts.secret !== undefined ? [hmacKey(opts.alg, raw)] : keysFromSpecs(raw));
 
   // Built once now, so a short secret, a bad PEM or a bad realm stops startup.
   const material = opts.secret ?? opts.keys;
   if (material === undefined) return adaptCheck(bearer(authenticator(new JwksKeyResolver(opts.jwks ?? { url: opts.jwksUrl! })), { realm, requiredScopes }));
-  if (typeof material !== 'function') return adaptCheck(bearer(authenticator(toKeys(material)), { realm, requiredScopes }));
+  if (typeof material !== 'function') return adaptCheck(bearer(withLabel(() => authenticator(toKeys(material))), { realm, requiredScopes }));
   // Keys from a function: one authenticator per distinct value (string equality,
   // object identity); a bad value fails closed as a server-side problem.
   const compile = memoByValue((raw): BearerAuthenticator | undefined => {
