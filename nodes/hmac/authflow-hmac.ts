@@ -5,7 +5,8 @@ import {
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { MsgRequest, nodeListSource } from '../shared/msg-request';
-import { resolveStore, watchStoreStatus } from '../shared/store-ref';
+import { watchStoreStatus } from '../shared/store-ref';
+import { replayStore } from './replay-store';
 import type { StatusReporter } from '../shared/status';
 import { loadConfig, assertConfig } from '../shared/schema';
 import { schema } from './authflow-hmac.schema';
@@ -35,7 +36,7 @@ export = function register(RED: RED) {
       method: 'hmac',
       setup(status) {
         assertConfig(schema, config);
-        const store = resolveStore(RED, node, config.store);
+        const store = replayStore(RED, node, config.store);
         watchStoreStatus(RED, node, config.store, status);
         const webhook = config.mode === 'webhook';
         const secrets = nodeListSource(RED, node, config.secretsType, config.secrets, 'secretList', webhook ? 'webhook secret' : 'signing keys');

@@ -108,6 +108,8 @@ describe('authflow-hmac node over real HTTP', function () {
       const ok = await api.post('/signed?b=2').set(h).set('Content-Type', 'application/json').send(body).expect(200);
       assert.deepStrictEqual(ok.body.auth, { method: 'hmac', subject: 'partner-a', keyId: 'partner-a', scopes: ['orders:write'], ip: '127.0.0.1' });
       assert.strictEqual(ok.body.body, body);
+      // Nonces go to the node's bounded in-process replay store, not into global context.
+      assert.deepStrictEqual(helper.getNode('check').context().global.keys().filter((k) => k.startsWith('authflow_')), []);
       const replay = await api.post('/signed?b=2').set(h).set('Content-Type', 'application/json').send(body).expect(401);
       assert.strictEqual(replay.body.error, 'AUTH_010');
       assert.match(replay.headers['www-authenticate'], /^HMAC realm="api"/);
