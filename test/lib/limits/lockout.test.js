@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { MemoryStore } = require('../../../dist/lib/store');
 const { Lockout, lockoutAddress, quietMemoSize, CHECK_QUIET_MEMO_MS } = require('../../../dist/lib/limits/lockout');
 const { createSessionTokens, LoginService, TotpGuard } = require('../../../dist/lib/session');
-const { hashPasswordScrypt, PasswordChecker, BasicAuthenticator, totp, base32Decode } = require('../../../dist/lib');
+const { hashPasswordScrypt, PasswordChecker, BasicAuthenticator, totp, base32Decode } = require('../../../dist/lib/internal');
 const { countHashes } = require('../../support/count-hashes');
 const { keys } = require('../../../dist/lib/store/keys');
 
