@@ -1,17 +1,22 @@
 /**
  * Keys from a remote JWK Set (RFC 7517 §5), e.g. an IdP's `jwks_uri`
- * (RFC 8414 §2). KeyObjects are built once per fetch. The IdP is protected
- * from us: at most one fetch per `cooldownMs` whatever the traffic, so tokens
- * with random `kid`s cannot make us hammer it. When the IdP is down, keys
- * already fetched keep being served.
+ * (RFC 8414 §2). jose's remote JWK Set does the HTTP: GET without following
+ * redirects, a whole-exchange timeout, JWK Set validation. On top of it, our
+ * policy: a body size cap (its fetch hook), at most one fetch per
+ * `cooldownMs` whatever the traffic — failed fetches included, so tokens with
+ * random `kid`s or an IdP outage cannot make us hammer it — keys already
+ * fetched keep being served while the IdP is down or a refresh runs, each
+ * key bound to one alg at fetch time (RSA >= 2048 bits, never `oct`, never a
+ * private member), and our kid rules. Keys in a token header (jku, x5u, jwk,
+ * x5c) are never read (J5).
  */
-import * as http from 'http';
-import * as https from 'https';
 import { KeyObject, createPublicKey } from 'crypto';
+import type { FetchImplementation, JSONWebKeySet } from 'jose';
 import { InvalidCredentialsError, StoreUnavailableError } from '../errors';
 import { ALGORITHMS, BoundKey, JwsAlg, bindKeyObject, isJwsAlg } from './keys';
 import { KeyResolver } from './verify';
 import { nonNegative, positive } from './number-options';
+import { jose } from './jose';
 
 export interface JwksKeyResolverOptions {
   /** The JWKS URL. https, or http to a loopback host, or http anywhere with `allowHttp`. */
@@ -56,14 +61,14 @@ const MAX_KEYS = 100;
 const CURVE_ALG: Record<string, JwsAlg> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
 export class JwksKeyResolver implements KeyResolver {
-  private readonly url: URL;
   private readonly allowed: ReadonlySet<JwsAlg>;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly ttl: number;
   private readonly cooldown: number;
-  private readonly headers: Record<string, string>;
   private readonly now: () => number;
+  /** jose's remote JWK Set: only its reload() and jwks() are used, under our cooldown. */
+  private readonly remote: ReturnType<ReturnType<typeof jose>['createRemoteJWKSet']>;
 
   private keys: BoundKey[] = [];
   private fetchedAt?: number;
@@ -85,7 +90,6 @@ export class JwksKeyResolver implements KeyResolver {
     if (!secure && !opts.allowHttp && !isLoopback(url.hostname)) {
       throw new Error('JWKS: url must be https (set allowHttp to accept plain http)');
     }
-    this.url = url;
     const algs = opts.algorithms ?? JWKS_DEFAULTS.algorithms;
     if (!Array.isArray(algs) || algs.length === 0) throw new Error('JWKS: algorithms must be a non-empty list');
     for (const a of algs) {
@@ -98,8 +102,13 @@ export class JwksKeyResolver implements KeyResolver {
     this.maxBytes = positive(opts.maxBytes ?? JWKS_DEFAULTS.maxBytes, 'JWKS: maxBytes');
     this.ttl = positive(opts.cacheTtlMs ?? JWKS_DEFAULTS.cacheTtlMs, 'JWKS: cacheTtlMs');
     this.cooldown = nonNegative(opts.cooldownMs ?? JWKS_DEFAULTS.cooldownMs, 'JWKS: cooldownMs');
-    this.headers = { accept: 'application/jwk-set+json, application/json', ...(opts.headers ?? {}) };
     this.now = opts.now ?? Date.now;
+    const j = jose();
+    this.remote = j.createRemoteJWKSet(url, {
+      timeoutDuration: Math.ceil(this.timeoutMs),
+      headers: { accept: 'application/jwk-set+json, application/json', ...(opts.headers ?? {}) },
+      [j.customFetch]: cappedFetch(this.maxBytes),
+    });
   }
 
   async resolve(kid: string | undefined, alg: JwsAlg): Promise<BoundKey | undefined> {
@@ -153,15 +162,15 @@ export class JwksKeyResolver implements KeyResolver {
   private startFetch(): Promise<void> {
     this.lastAttempt = this.now();
     this.fetches++;
-    const p = fetchBody(this.url, this.timeoutMs, this.maxBytes, this.headers)
-      .then((body) => {
-        this.keys = parseJwks(body, this.allowed);
+    const p = this.remote.reload()
+      .then(() => {
+        this.keys = bindJwkSet(this.remote.jwks() as JSONWebKeySet, this.allowed);
         this.fetchedAt = this.now();
         this.lastError = undefined;
       })
-      .catch((err: Error) => {
+      .catch((err: unknown) => {
         // Keep the keys we have: an IdP outage must not lock everyone out.
-        this.lastError = err instanceof Error ? err.message : 'JWKS fetch failed';
+        this.lastError = fetchError(err, this.timeoutMs);
       })
       .finally(() => { this.inflight = undefined; });
     this.inflight = p;
@@ -177,6 +186,11 @@ export function parseJwks(body: Buffer | string, allowed: ReadonlySet<JwsAlg>): 
   } catch {
     throw new Error('JWKS is not JSON');
   }
+  return bindJwkSet(doc, allowed);
+}
+
+/** Bound keys from a parsed JWK Set; members that are not usable keys are skipped. */
+function bindJwkSet(doc: unknown, allowed: ReadonlySet<JwsAlg>): BoundKey[] {
   const list = (doc as { keys?: unknown })?.keys;
   if (!Array.isArray(list)) throw new Error('JWKS has no "keys" array');
   const out: BoundKey[] = [];
@@ -242,44 +256,50 @@ function algsForType(jwk: Record<string, unknown>): string[] {
   }
 }
 
-/** GET with a whole-exchange timeout and a body cap; no redirects followed. */
-function fetchBody(url: URL, timeoutMs: number, maxBytes: number, headers: Record<string, string>): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const done = (err: Error | undefined, body?: Buffer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) {
-        req.destroy();
-        reject(err);
-      } else {
-        resolve(body!);
+/**
+ * jose's fetch hook: only a 200 is taken (jose asks for no redirects), and
+ * the body is read up to `maxBytes`. jose's timeout signal aborts the read too.
+ */
+function cappedFetch(maxBytes: number): FetchImplementation {
+  return async (url, init) => {
+    const res = await fetch(url, init);
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new Error(`JWKS fetch: HTTP ${res.status}`);
+    }
+    const tooLarge = () => new Error('JWKS fetch: response too large');
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (res.body) {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw tooLarge();
+        }
+        chunks.push(value);
       }
-    };
-    const get = url.protocol === 'https:' ? https.get : http.get;
-    const req = get(url, { headers }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        return done(new Error(`JWKS fetch: HTTP ${res.statusCode}`));
-      }
-      const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) return done(new Error('JWKS fetch: response too large'));
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) return done(new Error('JWKS fetch: response too large'));
-        chunks.push(chunk);
-      });
-      res.on('end', () => done(undefined, Buffer.concat(chunks)));
-      res.on('error', (e) => done(new Error('JWKS fetch: ' + (e as NodeJS.ErrnoException).message)));
-      res.on('aborted', () => done(new Error('JWKS fetch: response aborted')));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => done(new Error('JWKS fetch: ' + (e.code ?? e.message))));
-    const timer = setTimeout(() => done(new Error(`JWKS fetch: timeout after ${timeoutMs} ms`)), timeoutMs);
-    timer.unref?.();
-  });
+    }
+    return new Response(Buffer.concat(chunks), { status: 200, headers: res.headers });
+  };
+}
+
+/** An operator-facing reason for a failed fetch (status(), the 503 reason); never key material. */
+function fetchError(err: unknown, timeoutMs: number): string {
+  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.code === 'ERR_JWKS_TIMEOUT' || e?.name === 'TimeoutError') return `JWKS fetch: timeout after ${timeoutMs} ms`;
+  if (e?.code === 'ERR_JWKS_INVALID') return 'JWKS is not a JWK Set (a "keys" array of objects)';
+  if (typeof e?.message === 'string' && e.message.startsWith('JWKS')) return e.message;
+  if (typeof e?.message === 'string' && /parse .* as JSON/.test(e.message)) return 'JWKS is not JSON';
+  // undici: "fetch failed" with the socket error as the cause.
+  return 'JWKS fetch: ' + (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? 'failed');
 }
 
 function isLoopback(hostname: string): boolean {
