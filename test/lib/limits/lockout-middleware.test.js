@@ -54,4 +54,28 @@ describe('basicAuth middleware lockout over real HTTP', function () {
     assert.throws(() => basicAuth({ users, lockout: { maxRetries: -1 } }), /maxRetries/);
     assert.throws(() => basicAuth({ users, lockout: true }), /lockout/);
   });
+
+  it('sustained load from a 10-connection pool across many cache lifetimes: every answer 2xx, a hash per lifetime, not per connection (issue 10 item 5)', async () => {
+    const autocannon = require('autocannon');
+    // A realistic hash (scrypt ln=14) and a 600 ms success cache: 3 s cross five lifetimes.
+    const slow = [{ username: 'carol', password: await hashPasswordScrypt('carol-pw', { ln: 14 }) }];
+    const mw = basicAuth({ users: slow, passwords: { cacheTtlMs: 600 } });
+    const server = http.createServer((req, res) => mw(req, res, () => res.end('ok')));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let result;
+    try {
+      const hashes = await countHashes(async () => {
+        result = await autocannon({
+          url: `http://127.0.0.1:${server.address().port}/`, connections: 10, duration: 3,
+          headers: { authorization: auth('carol', 'carol-pw') },
+        });
+      });
+      assert.ok(result.requests.total > 100, `${result.requests.total} requests`);
+      assert.equal(result.non2xx, 0, `${result.non2xx} of ${result.requests.total} answered non-2xx`);
+      assert.equal(result.errors, 0);
+      assert.ok(hashes <= 15, `${hashes} hashes in 3 s with a 600 ms cache`);
+    } finally {
+      server.close();
+    }
+  });
 });
