@@ -45,3 +45,6 @@ export { RateLimiter, RateLimitExceededError, rateLimitKey, compilePolicies, Rat
 export { rateLimitHeaders, RateLimitHeaderOptions } from './limits/rate-limit-headers';
 export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';
 export * from './signatures';
+export * from './oauth2';
+export * from './authz';
+export { issuerTags } from './tokens/issuer-identity';

@@ -33,6 +33,11 @@ export function tokenKeys(tag: string) {
     revokedJti: (jti: string) => `af:rv:${tag}:${idPart(jti)}`,
     /** An opaque access token (by digest) → its claims. */
     opaqueToken: (tokenHash: string) => `af:at:${tag}:${tokenHash}`,
+    /** A client assertion's `jti` already used by this client (RFC 7523 §3 item 7), kept until its `exp`. */
+    usedAssertion: (clientId: string, jti: string) => `af:ja:${tag}:${digest(clientId, jti)}`,
+    /** The issuer's signing keys under rotation (lib/oauth2/key-rotation.ts) and the lock of the one instance rotating them. */
+    signingKeys: () => `af:sk:${tag}`,
+    signingKeysLock: () => `af:sl:${tag}`,
   };
 }
 

@@ -48,6 +48,16 @@ export interface IssuedAccessToken {
   expiresAt: number;
 }
 
+/** What a client-credentials grant decided (lib/oauth2). */
+export interface ClientGrant {
+  clientId: string;
+  scopes: readonly string[];
+  /** From `resource` (RFC 8707); empty or undefined = the issuer's audience. */
+  audience?: readonly string[];
+  /** Overrides the issuer's access-token lifetime, seconds. */
+  ttlSec?: number;
+}
+
 export class TokenIssuer {
   readonly format: AccessTokenFormat;
   readonly issuer?: string;
@@ -99,6 +109,32 @@ export class TokenIssuer {
       ? signJwt(claims, this.signingKey!, { typ: ACCESS_TOKEN_TYP })
       : await this.opaque!.issue(claims);
     return { token, jti, expiresIn: this.accessTtlSec, expiresAt: exp * 1000 };
+  }
+
+  /**
+   * A client-credentials access token (RFC 6749 §4.4, RFC 9068 §2.2): the
+   * client is the subject (`sub` = `client_id`, no user), `aud` is what the
+   * request's `resource` selected (RFC 8707 §2), else this issuer's audience.
+   * Same key, `typ` and store binding as a session's token, so the bearer
+   * node verifying this issuer accepts it with no extra configuration.
+   */
+  async issueToClient(grant: ClientGrant): Promise<IssuedAccessToken> {
+    const ttl = grant.ttlSec ?? this.accessTtlSec;
+    if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('access token lifetime must be a whole number of seconds > 0');
+    const iat = Math.floor(this.now() / 1000);
+    const exp = iat + ttl;
+    const jti = newTokenId();
+    const claims: Record<string, unknown> & { sub: string; jti: string; exp: number; iat: number } = {
+      ...this.extraClaims, sub: grant.clientId, client_id: grant.clientId, iat, exp, jti,
+    };
+    if (this.issuer) claims.iss = this.issuer;
+    const aud = grant.audience && grant.audience.length ? (grant.audience.length === 1 ? grant.audience[0] : [...grant.audience]) : this.audience;
+    if (aud) claims.aud = aud;
+    if (grant.scopes.length) claims.scope = grant.scopes.join(' ');
+    const token = this.format === 'jwt'
+      ? signJwt(claims, this.signingKey!, { typ: ACCESS_TOKEN_TYP })
+      : await this.opaque!.issue(claims);
+    return { token, jti, expiresIn: ttl, expiresAt: exp * 1000 };
   }
 
   /**
