@@ -47,4 +47,3 @@ export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';
 export * from './signatures';
 export * from './oauth2';
 export * from './authz';
-export { issuerTags } from './tokens/issuer-identity';
