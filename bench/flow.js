@@ -42,7 +42,7 @@ function buildFlow(entries, fx) {
     const chainIds = chain.map((_, i) => id(`n${i}`));
     flows.push({
       id: id('in'), z, type: 'http in', name: '', url: `/bench/${entry.id}`, method: entry.method || 'get',
-      upload: false, swaggerDoc: '', x: 120, y: 60, wires: [[chainIds[0] || resId]],
+      upload: false, skipBodyParsing: !!entry.rawBody, swaggerDoc: '', x: 120, y: 60, wires: [[chainIds[0] || resId]],
     });
     chain.forEach((node, i) => {
       const next = chainIds[i + 1] || resId;

@@ -41,12 +41,18 @@ async function startInstances(fx, available, types, { port, dataDir, log }) {
   });
   out.twin = await startNodeRed({ name: 'twin', port: port + 2, ...smallFlow(), nodeArgs: ['--expose-gc'], settings: probe });
   out.ports = { main: out.main.port, nodeauth: out.nodeauth.port, twin: out.twin.port };
-  out.target = (s) => ({ instance: out[s.instance || 'main'], path: s.route || `/bench/${s.id}`, headers: s.headers ? s.headers(fx) : {} });
+  out.target = (s) => ({
+    instance: out[s.instance || 'main'], path: s.route || `/bench/${s.id}`, headers: s.headers ? s.headers(fx) : {},
+    // Scenarios that POST a body, and those that sign each request afresh (a new nonce every time).
+    method: s.method ? s.method.toUpperCase() : undefined, body: s.body ? s.body(fx) : undefined, setupRequest: s.perRequest ? s.perRequest(fx) : undefined,
+  });
 
   // Every route answers as expected before anything is measured (flows started, context loaded).
   for (const s of available) {
     const t = out.target(s);
-    await waitForRoute(t.instance.port, t.path, t.headers, 200);
+    const first = t.setupRequest ? t.setupRequest({ headers: t.headers }).headers : t.headers;
+    // waitForRoute sends JSON.stringify(body): hand it the parsed body, which stringifies back to the same bytes.
+    await waitForRoute(t.instance.port, t.path, first, 200, { method: t.method, body: t.body === undefined ? undefined : JSON.parse(t.body) });
   }
   const has = (id) => routes.some((r) => r.id === id);
   if (has('login')) {

@@ -20,7 +20,10 @@
 //   fasterThan  id of the "today" scenario this check node must beat
 //   route / method   override the path (/bench/<id>) and the method (get)
 //   configNodes(fx)  global config nodes the chain refers to (with their credentials)
+//   body(fx)         request body (exact text); rawBody: the route does not parse it ("Don't parse body")
+//   perRequest(fx)   autocannon setupRequest: headers made afresh for every request (signatures, nonces)
 
+const crypto = require('crypto');
 const { sha256 } = require('./fixtures');
 
 const fn = (name, func, outputs = 2) => ({ type: 'function', name, func, outputs });
@@ -74,6 +77,25 @@ const bearerNode = { type: 'authflow-bearer', realm: 'bench', iss: 'authflow-ben
 const rateLimitNode = (store) => ({
   type: 'authflow-rate-limit', keyBy: 'ip', store, respond: false,
   limits: [{ name: 'burst', limit: 1e9, window: 1, unit: 's' }, { name: 'daily', limit: 1e9, window: 1, unit: 'd' }],
+});
+
+// Signed requests (issue 14): a 1 KB JSON body, strict scheme, a fresh timestamp and nonce per
+// request signed the way a client does (in the load generator), the nonce claimed on every request.
+const HMAC_SECRET = crypto.randomBytes(32).toString('hex');
+const BODY_1K = JSON.stringify({ data: 'x'.repeat(1024 - 11) }); // 1024 bytes
+const BODY_1K_SHA = sha256(BODY_1K);
+const hmacNode = (store) => ({ type: 'authflow-hmac', mode: 'request', scheme: 'strict', secretsType: 'cred', secrets: '', store, respond: false });
+const signed = (id) => () => (req) => {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const nonce = crypto.randomBytes(16).toString('hex');
+  const msg = ['AUTHFLOW-HMAC-SHA256', 'POST', `/bench/${id}`, '', ts, nonce, BODY_1K_SHA].join('\n');
+  const sig = crypto.createHmac('sha256', HMAC_SECRET).update(msg).digest('hex');
+  return { ...req, headers: { ...req.headers, 'content-type': 'application/json', 'x-key-id': 'bench', 'x-timestamp': ts, 'x-nonce': nonce, 'x-signature': sig } };
+};
+const hmacScenario = (id, label, store, extra = {}) => ({
+  id, label, group: 'check', requires: 'authflow-hmac', method: 'post', rawBody: true, body: () => BODY_1K,
+  nodes: () => [hmacNode(store)], credentials: () => ({ 0: { secretList: JSON.stringify([{ keyId: 'bench', secret: HMAC_SECRET }]) } }),
+  perRequest: signed(id), ...extra,
 });
 
 const scenarios = [
@@ -165,6 +187,18 @@ const scenarios = [
       credentials: { redisUrl: process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379' } }],
     nodes: () => [rateLimitNode('bench-redis')],
   },
+
+  // Signed requests (issue 14). Targets: >= 0.90 of `bare-post-1k` embedded, >= 0.85 with Redis.
+  // The reference: the same 1 KB POST, unparsed, through a bare route, with the same per-request headers.
+  {
+    id: 'bare-post-1k', label: 'bare route, 1 KB POST, body not parsed, signed headers ignored (reference for authflow-hmac)', group: 'reference',
+    method: 'post', rawBody: true, body: () => BODY_1K, nodes: () => [], perRequest: signed('bare-post-1k'),
+  },
+  hmacScenario('hmac-1k', 'authflow-hmac, strict scheme, signed 1 KB POST, nonce claimed in the embedded store', ''),
+  hmacScenario('hmac-1k-redis', 'authflow-hmac, strict scheme, signed 1 KB POST, nonce claimed in Redis (SET NX PX)', 'bench-redis-hmac', {
+    configNodes: () => [{ id: 'bench-redis-hmac', type: 'authflow-store', name: 'bench redis (hmac)', backend: 'redis', keyPrefix: `authflow_bench_hmac_${process.pid}:`, timeout: 1000,
+      credentials: { redisUrl: process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379' } }],
+  }),
 
   // The way people do it today.
   {

@@ -16,7 +16,7 @@ async function runThroughput(inst, live, opts, log) {
     const meter = backgroundMeter(pids);
     meter.start();
     const before = processJiffies(t.instance.pid);
-    const r = await runLoad({ port: t.instance.port, path: t.path, headers: t.headers, seconds, connections: opts.connections });
+    const r = await runLoad({ port: t.instance.port, path: t.path, headers: t.headers, method: t.method, body: t.body, setupRequest: t.setupRequest, seconds, connections: opts.connections });
     r.cpuUs = ((processJiffies(t.instance.pid) - before) * 1e4) / Math.max(1, r.total); // jiffies are 10 ms
     r.background = meter.stop();
     return r;
