@@ -1,19 +1,24 @@
 /**
  * JWT verification (RFC 7519) over JWS compact serialization (RFC 7515 §7.1),
  * following the RFC 8725 best practices. Configured once, then `verify(token)`
- * per request. Every failure is an AuthError carrying `oauthError:
- * 'invalid_token'` (RFC 6750 §3.1); nothing else ever escapes `verify`.
+ * per request. Every failure of the token is an AuthError carrying
+ * `oauthError: 'invalid_token'` (RFC 6750 §3.1), mapped in failures.ts.
  *
  * Order: size → shape → JSON (+ duplicate members) → header → key → signature
  * → time claims → iss/aud/typ/required claims. Claims are only looked at once
  * the signature holds.
+ *
+ * Synchronous node:crypto with KeyObjects built at deploy, not jose: jose
+ * verifies through WebCrypto on libuv's threadpool, ~5–10× slower per token
+ * here and seconds late while the pool hashes (docs/BENCHMARKS.md, "JOSE
+ * verification decision"). test/lib/jwt/differential.test.js proves this core
+ * never accepts what jose refuses with the same options.
  */
 import { constants, createHmac, timingSafeEqual, verify as cryptoVerify } from 'crypto';
-import {
-  AuthError, InvalidCredentialsError, MalformedCredentialsError, TokenExpiredError,
-} from '../errors';
+import { AuthError } from '../errors';
 import { ALGORITHMS, BoundKey, JwsAlg, isJwsAlg } from './keys';
 import { nonNegative } from './number-options';
+import { JwtRole, expiredJwt, invalidJwt, malformedJwt } from './failures';
 
 export interface KeyResolver {
   /** The key for this `kid` and header `alg`, or undefined when none is known. */
@@ -85,9 +90,8 @@ export function verifiedUntil(claims: JwtClaims): number | undefined {
 }
 export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 
-const BEARER = { oauthError: 'invalid_token' as const };
-const invalid = (reason: string) => new InvalidCredentialsError(reason, BEARER);
-const malformed = (reason: string) => new MalformedCredentialsError(reason, BEARER);
+const invalid = (reason: string) => invalidJwt(reason);
+const malformed = (reason: string) => malformedJwt(reason);
 
 /** base64url without padding (RFC 7515 §2); empty allowed only for the signature. */
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
@@ -154,51 +158,20 @@ export class JwtVerifier {
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * Rejects with an AuthError for anything wrong with the token. Anything
+   * else (a bug, a failing resolver) is rethrown as is, never disguised as a
+   * bad token: the adapters log it and answer 503 AUTH_011.
+   */
   async verify(token: string): Promise<VerifiedJwt> {
-    try {
-      return await this.verifyInner(token);
-    } catch (err) {
-      if (err instanceof AuthError) throw err;
-      // A library throw or a bug still fails closed, as 401 (J10: never a 500).
-      throw invalid('internal: ' + (err instanceof Error ? err.name : 'unknown error'));
-    }
-  }
-
-  private async verifyInner(token: string): Promise<VerifiedJwt> {
-    if (typeof token !== 'string') throw malformed('token is not a string');
-    // J9: bound the work before any parsing.
-    if (token.length > this.maxLength) throw malformed(`token exceeds ${this.maxLength} characters`);
-
-    const parts = token.split('.');
-    if (parts.length !== 3) throw malformed(`token has ${parts.length} segments, expected 3 (RFC 7515 §7.1)`);
-    const [h64, p64, s64] = parts;
-    if (h64 === '' || p64 === '') throw malformed('empty header or payload segment');
-    for (const seg of parts) {
-      if (!SEGMENT.test(seg)) throw malformed('segment is not unpadded base64url (RFC 7515 §2)');
-    }
-    const header = decodeJsonObject(h64, 'header');
-    const claimsObj = decodeJsonObject(p64, 'payload');
-    const signature = decodeSegment(s64, 'signature');
-
-    // J1: `none` in any spelling, and unsigned tokens (RFC 8725 §3.1).
-    const alg = header.alg;
-    if (typeof alg !== 'string') throw malformed('header alg missing or not a string');
-    if (alg.toLowerCase() === 'none') throw invalid('alg "none" refused');
-    if (signature.length === 0) throw invalid('empty signature');
-    // J3: only the algorithms we implement, spelled exactly (RFC 7515 §4.1.1 is case-sensitive).
-    if (!isJwsAlg(alg)) throw invalid('unsupported alg');
-    // J7: we implement no extension, so any `crit` is refused (RFC 7515 §4.1.11).
-    if (Object.prototype.hasOwnProperty.call(header, 'crit')) throw invalid('crit header refused');
-    const kid = header.kid;
-    if (kid !== undefined && typeof kid !== 'string') throw malformed('kid is not a string');
-    // J5: jku, x5u, jwk, x5c are never read: the key comes only from our configuration.
+    const { header, claims: claimsObj, signature, signingInput, alg, kid } = parseCompactJws(token, this.maxLength);
 
     // J4: kid is an opaque lookup key. J2/J3: the key's bound alg must equal the header alg.
     const key = await this.resolver.resolve(kid, alg);
     if (!key) throw invalid(kid === undefined ? `no key for ${alg} without kid` : `unknown kid ${quote(kid)} for ${alg}`);
     if (key.alg !== alg) throw invalid(`header alg ${alg} does not match the key's ${key.alg}`);
 
-    if (!verifyJwsSignature(key, `${h64}.${p64}`, signature)) throw invalid('signature invalid');
+    if (!verifyJwsSignature(key, signingInput, signature)) throw invalid('signature invalid');
 
     const claims = claimsObj as JwtClaims;
     this.checkTimes(claims);
@@ -217,13 +190,13 @@ export class JwtVerifier {
       if (this.requireExp) throw invalid('exp claim missing');
     } else if (now >= exp + L) {
       // "on or after" the expiration time the token MUST NOT be accepted.
-      throw new TokenExpiredError(`token expired at ${isoOf(exp)}`, BEARER);
+      throw expiredJwt(`token expired at ${isoOf(exp)}`);
     }
     if (nbf !== undefined && nbf > now + L) throw invalid(`token not valid before ${isoOf(nbf)}`);
     if (iat !== undefined && iat > now + L) throw invalid('iat is in the future');
     if (this.maxTokenAge !== undefined) {
       if (iat === undefined) throw invalid('iat claim missing (maxTokenAge)');
-      if (now - iat > this.maxTokenAge + L) throw new TokenExpiredError('token older than maxTokenAge', BEARER);
+      if (now - iat > this.maxTokenAge + L) throw expiredJwt('token older than maxTokenAge');
     }
     const limits = [exp, this.maxTokenAge === undefined ? undefined : iat! + this.maxTokenAge].filter((t): t is number => t !== undefined);
     if (limits.length > 0) cacheLimits.set(c, Math.min(...limits) * 1000);
@@ -252,6 +225,56 @@ export class JwtVerifier {
       if (!Object.prototype.hasOwnProperty.call(c, name)) throw invalid(`required claim ${quote(name)} missing`);
     }
   }
+}
+
+export interface ParsedJws {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  signature: Buffer;
+  /** ASCII `header.payload`, what the signature covers (RFC 7515 §5.2). */
+  signingInput: string;
+  alg: JwsAlg;
+  kid?: string;
+}
+
+/**
+ * Everything about a JWT that needs no key, in this order: size (J9) → shape
+ * (J10) → JSON objects without duplicate members (J8) → `none` and empty
+ * signatures (J1) → our algorithms only (J3) → no `crit` (J7) → kid type.
+ * Shared by the per-request core and the jose-based assertion check, so both
+ * refuse the same inputs before any key is looked at.
+ */
+export function parseCompactJws(token: string, maxLength: number, role: JwtRole = 'bearer'): ParsedJws {
+  const malformed = (reason: string) => malformedJwt(reason, role);
+  const invalid = (reason: string) => invalidJwt(reason, role);
+  if (typeof token !== 'string') throw malformed('token is not a string');
+  // J9: bound the work before any parsing.
+  if (token.length > maxLength) throw malformed(`token exceeds ${maxLength} characters`);
+
+  const parts = token.split('.');
+  if (parts.length !== 3) throw malformed(`token has ${parts.length} segments, expected 3 (RFC 7515 §7.1)`);
+  const [h64, p64, s64] = parts;
+  if (h64 === '' || p64 === '') throw malformed('empty header or payload segment');
+  for (const seg of parts) {
+    if (!SEGMENT.test(seg)) throw malformed('segment is not unpadded base64url (RFC 7515 §2)');
+  }
+  const header = decodeJsonObject(h64, 'header', malformed);
+  const claims = decodeJsonObject(p64, 'payload', malformed);
+  const signature = decodeSegment(s64, 'signature', malformed);
+
+  // J1: `none` in any spelling, and unsigned tokens (RFC 8725 §3.1).
+  const alg = header.alg;
+  if (typeof alg !== 'string') throw malformed('header alg missing or not a string');
+  if (alg.toLowerCase() === 'none') throw invalid('alg "none" refused');
+  if (signature.length === 0) throw invalid('empty signature');
+  // J3: only the algorithms we implement, spelled exactly (RFC 7515 §4.1.1 is case-sensitive).
+  if (!isJwsAlg(alg)) throw invalid('unsupported alg');
+  // J7: we implement no extension, so any `crit` is refused (RFC 7515 §4.1.11).
+  if (Object.prototype.hasOwnProperty.call(header, 'crit')) throw invalid('crit header refused');
+  const kid = header.kid;
+  if (kid !== undefined && typeof kid !== 'string') throw malformed('kid is not a string');
+  // J5: jku, x5u, jwk, x5c are never read: the key comes only from our configuration.
+  return { header, claims, signature, signingInput: `${h64}.${p64}`, alg, kid };
 }
 
 /** Verify a JWS signature over `signingInput` with a bound key (RFC 7518 §3). */
@@ -294,15 +317,15 @@ function isZero(b: Buffer): boolean {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decode one segment; refuses non-canonical encodings (stray trailing bits, length ≡ 1 mod 4). */
-function decodeSegment(seg: string, what: string): Buffer {
+function decodeSegment(seg: string, what: string, malformed: (reason: string) => AuthError): Buffer {
   if (seg.length % 4 === 1) throw malformed(`${what} is not valid base64url`);
   const bytes = Buffer.from(seg, 'base64url');
   if (bytes.toString('base64url') !== seg) throw malformed(`${what} is not canonical base64url`);
   return bytes;
 }
 
-function decodeJsonObject(seg: string, what: string): Record<string, unknown> {
-  const bytes = decodeSegment(seg, what);
+function decodeJsonObject(seg: string, what: string, malformed: (reason: string) => AuthError): Record<string, unknown> {
+  const bytes = decodeSegment(seg, what, malformed);
   let text: string;
   let value: unknown;
   try {
