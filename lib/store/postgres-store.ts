@@ -39,6 +39,12 @@ const MIGRATIONS: { version: number; up: (table: string, indexName: string) => s
   },
 ];
 
+/** A module's own table (lib/api-keys): ordered steps, each given the table's qualified name. Append only. */
+export interface TableMigration {
+  version: number;
+  up: (qualified: string) => string[];
+}
+
 /** Advisory-lock namespace ("AFLW"), paired with a hash of the schema name. */
 const LOCK_NAMESPACE = 0x41464c57;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
@@ -56,6 +62,8 @@ export class PostgresStore extends StatusEmitter implements Store {
   private readonly migrationsTable: string;
   private readonly cleanupIntervalMs: number;
   private readonly cleanupBatch: number;
+  private readonly clientConfig: PoolConfig;
+  private readonly listenStops = new Set<() => Promise<void>>();
   private migrated: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private cleaning = false;
@@ -80,6 +88,7 @@ export class PostgresStore extends StatusEmitter implements Store {
     this.cleanupBatch = options.cleanupBatch ?? 1000;
     // pg loads with the first PostgresStore: installs that never use PostgreSQL never load it.
     const pg: typeof import('pg') = require('pg');
+    this.clientConfig = { ...options.poolOptions, connectionString: options.connectionString, connectionTimeoutMillis: this.timeoutMs, application_name: 'authflow' };
     this.pool = new pg.Pool({
       max: options.poolSize ?? 10,
       idleTimeoutMillis: 30_000,
@@ -168,7 +177,99 @@ export class PostgresStore extends StatusEmitter implements Store {
     this.closed = true;
     this.stopStatus();
     if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.listenStops].map((stop) => stop()));
     await this.pool.end().catch(() => undefined);
+  }
+
+  /**
+   * One statement for a module with a table of its own (lib/api-keys):
+   * after the store's migrations, bounded and failing closed (AUTH_011) like
+   * every call. Parameters always travel separately from the text.
+   */
+  sql<R extends object = object>(text: string, params: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    return this.query<R>(text, params);
+  }
+
+  /**
+   * Brings a module's own table (`name`, in this store's schema) to its last
+   * version with the store's migration machinery (advisory lock, the
+   * authflow_migrations table). Returns the table's quoted, qualified name.
+   */
+  async migrateTable(name: string, steps: TableMigration[]): Promise<string> {
+    if (!IDENTIFIER.test(name)) throw new TypeError('PostgresStore: table names must match /^[A-Za-z_][A-Za-z0-9_]{0,47}$/');
+    const qualified = (this.schema ? `"${this.schema}".` : '') + `"${name}"`;
+    await withTimeout((async () => {
+      await this.ensureMigrated();
+      await this.runMigrations(name, steps.map((st) => ({ version: st.version, up: () => st.up(qualified) })));
+    })(), this.timeoutMs * 3, 'postgres').catch((err) => {
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`postgres: ${describe(err)}`);
+    });
+    return qualified;
+  }
+
+  /** NOTIFY (cache invalidation): delivered to every listener when the statement commits. */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.query('SELECT pg_notify($1, $2)', [this.channelName(channel), message]);
+  }
+
+  /**
+   * LISTEN on a connection of its own, reconnecting with backoff.
+   * `onState(false)` whenever it drops (notifications sent meanwhile are
+   * lost), `onState(true)` once listening again. Resolves when listening.
+   */
+  async subscribe(channel: string, listener: (message: string) => void, onState: (up: boolean) => void = () => undefined): Promise<() => Promise<void>> {
+    if (this.closed) throw new StoreUnavailableError('postgres: store closed');
+    const pg: typeof import('pg') = require('pg');
+    const name = this.channelName(channel);
+    let client: import('pg').Client | undefined;
+    let up = false;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    let attempt = 0;
+    const setUp = (next: boolean) => { if (next !== up) { up = next; onState(next); } };
+    const connect = async () => {
+      const c = new pg.Client(this.clientConfig);
+      client = c;
+      c.on('error', () => undefined); // 'end' follows; handled there
+      c.on('notification', (n) => { if (n.channel === name && typeof n.payload === 'string') listener(n.payload); });
+      c.on('end', () => {
+        setUp(false);
+        if (!stopped && client === c) {
+          retry = setTimeout(() => { connect().catch(() => undefined); }, Math.min(100 * 2 ** Math.min(++attempt, 5), 2000));
+          retry.unref();
+        }
+      });
+      try {
+        await withTimeout(c.connect().then(() => c.query(`LISTEN "${name}"`)), this.timeoutMs, 'postgres');
+      } catch (err) {
+        c.end().catch(() => undefined);
+        throw err;
+      }
+      if (stopped) { c.end().catch(() => undefined); return; }
+      attempt = 0;
+      setUp(true);
+    };
+    const stop = async () => {
+      stopped = true;
+      this.listenStops.delete(stop);
+      if (retry) clearTimeout(retry);
+      setUp(false);
+      await client?.end().catch(() => undefined);
+    };
+    this.listenStops.add(stop);
+    try {
+      await connect();
+    } catch (err) {
+      await stop();
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`postgres: ${describe(err)}`);
+    }
+    return stop;
+  }
+
+  /** Channel names are identifiers: the store's table names the namespace, so stores on one database do not hear each other. */
+  private channelName(channel: string): string {
+    const name = `${this.table}_${channel}`.replace(/[^A-Za-z0-9_]/g, '_');
+    return name.slice(0, 63);
   }
 
   /** Delete up to cleanupBatch expired rows; returns how many. Runs periodically once the table exists. */
@@ -223,7 +324,11 @@ export class PostgresStore extends StatusEmitter implements Store {
    * Existence is checked first: a least-privileged role without CREATE can
    * still use tables that are already there.
    */
-  private async migrate(): Promise<void> {
+  private migrate(): Promise<void> {
+    return this.runMigrations(this.table, MIGRATIONS.map((st) => ({ version: st.version, up: () => st.up(this.qualified, `"${this.table}_expires_idx"`) })));
+  }
+
+  private async runMigrations(table: string, steps: { version: number; up: () => string[] }[]): Promise<void> {
     const client: PoolClient = await this.pool.connect();
     let broken: Error | undefined;
     try {
@@ -232,7 +337,7 @@ export class PostgresStore extends StatusEmitter implements Store {
       // "no schema" and an explicit "public" are the same table.
       const { rows: [{ s: schemaName }] } = await client.query<{ s: string | null }>('SELECT current_schema() AS s');
       const resolved = this.schema ?? schemaName ?? '';
-      const target = `${resolved}.${this.table}`;
+      const target = `${resolved}.${table}`;
       await client.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [LOCK_NAMESPACE, hash32(resolved)]);
       if (this.schema) {
         const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
@@ -246,9 +351,9 @@ export class PostgresStore extends StatusEmitter implements Store {
       }
       const { rows } = await client.query<{ v: number }>(
         `SELECT COALESCE(MAX(version), 0)::int AS v FROM ${this.migrationsTable} WHERE target = $1`, [target]);
-      for (const step of MIGRATIONS) {
+      for (const step of steps) {
         if (step.version <= rows[0].v) continue;
-        for (const sql of step.up(this.qualified, `"${this.table}_expires_idx"`)) await client.query(sql);
+        for (const sql of step.up()) await client.query(sql);
         await client.query(`INSERT INTO ${this.migrationsTable} (target, version) VALUES ($1, $2)`, [target, step.version]);
       }
       await client.query('COMMIT');

@@ -65,6 +65,7 @@ export class RedisStore extends StatusEmitter implements Store {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly waiters = new Set<Waiter>();
+  private readonly subscribers = new Set<Client>();
   private closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -171,11 +172,56 @@ export class RedisStore extends StatusEmitter implements Store {
     }));
   }
 
+  /** Pub/sub for cache invalidation (lib/api-keys): PUBLISH, bounded and failing closed like every command. */
+  async publish(channel: string, message: string): Promise<void> {
+    const c = this.key(channel);
+    await this.run(() => this.client.publish(c, message));
+  }
+
+  /**
+   * Listens on a channel over a connection of its own (a subscribed
+   * connection can send nothing else). `onState(false)` whenever that
+   * connection drops — messages published meanwhile are lost, so a cache fed
+   * by them must not be trusted — and `onState(true)` once subscribed again.
+   * Resolves when subscribed; rejects with AUTH_011 when that fails in time.
+   */
+  async subscribe(channel: string, listener: (message: string) => void, onState: (up: boolean) => void = () => undefined): Promise<() => Promise<void>> {
+    const c = this.key(channel);
+    if (this.closed) throw new StoreUnavailableError('redis: store closed');
+    const sub: Client = this.client instanceof ioredis().Cluster ? this.client.duplicate() : (this.client as Redis).duplicate();
+    this.subscribers.add(sub);
+    let up = false;
+    const setUp = (next: boolean) => {
+      if (next !== up) { up = next; onState(next); }
+    };
+    const subscribeNow = () => withTimeout(sub.subscribe(c), this.timeoutMs, 'redis').then(() => setUp(true));
+    sub.on('error', () => setUp(false));
+    sub.on('close', () => setUp(false));
+    sub.on('message', (ch: string, message: string) => { if (ch === c) listener(message); });
+    const stop = async () => {
+      this.subscribers.delete(sub);
+      setUp(false);
+      sub.disconnect();
+    };
+    try {
+      await withTimeout(new Promise<void>((resolve) => { if (sub.status === 'ready') resolve(); else sub.once('ready', () => resolve()); }), this.timeoutMs, 'redis');
+      await subscribeNow();
+    } catch (err) {
+      await stop();
+      throw mapError(err);
+    }
+    // After a reconnect: subscribed again (explicitly, whatever ioredis does on its own) before trusting the channel.
+    sub.on('ready', () => { subscribeNow().catch(() => setUp(false)); });
+    return stop;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopStatus();
     this.settleWaiters(new StoreUnavailableError('redis: store closed'));
+    for (const sub of this.subscribers) sub.disconnect();
+    this.subscribers.clear();
     if (this.client.status === 'ready') {
       // Polite QUIT, bounded; a dead link falls through to disconnect().
       await withTimeout(this.client.quit(), this.timeoutMs, 'redis').catch(() => undefined);

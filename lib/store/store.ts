@@ -25,6 +25,14 @@ export interface Store {
    * when the current value equals `expected`. true = replaced.
    */
   compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Optional (Redis PUBLISH, PostgreSQL NOTIFY): a message to every instance sharing the store (cache invalidation). */
+  publish?(channel: string, message: string): Promise<void>;
+  /**
+   * Optional, with publish: hears a channel. `onState(false)` when messages may
+   * be missed from then on (connection lost), `onState(true)` when listening
+   * again. Resolves once listening, to a function that stops listening.
+   */
+  subscribe?(channel: string, listener: (message: string) => void, onState?: (up: boolean) => void): Promise<() => Promise<void>>;
   /** Networked backends report outages and recovery (for node status). Returns an unsubscribe function. */
   onStatus?(listener: (status: StoreStatus) => void): () => void;
   /** Release connections/timers. */
