@@ -4,6 +4,8 @@ import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { buildKeySource, BearerKeyConfig } from './key-source';
 import { prefetchJwks } from './jwks-prefetch';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-bearer.schema';
 
 interface BearerConfig extends CheckNodeConfig, BearerKeyConfig {
   realm?: string;
@@ -17,11 +19,13 @@ export = function register(RED: RED) {
   assertSupportedNode();
   function AuthflowBearer(this: RedNode, config: BearerConfig) {
     RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
     let stopPrefetch: (() => void) | undefined;
     initCheckNode(node, config, {
       method: 'bearer',
       setup(status) {
+        assertConfig(schema, config);
         const { source, jwks, label } = buildKeySource(RED, config, node.credentials?.secret, node, status);
         const cacheSize = config.cacheSize === undefined || config.cacheSize === '' ? 10_000 : Number(config.cacheSize);
         const realm = config.realm || 'api';
@@ -33,5 +37,5 @@ export = function register(RED: RED) {
       close: () => stopPrefetch?.(),
     });
   }
-  RED.nodes.registerType('authflow-bearer', AuthflowBearer, { credentials: { secret: { type: 'password' } } });
+  RED.nodes.registerType('authflow-bearer', AuthflowBearer, { credentials: schema.credentials });
 };

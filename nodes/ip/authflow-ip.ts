@@ -3,6 +3,8 @@ import { ipCheck, ListSource } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { MsgRequest, nodeListSource } from '../shared/msg-request';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-ip.schema';
 
 interface IpConfig extends CheckNodeConfig {
   allowType?: string;
@@ -26,11 +28,13 @@ export = function register(RED: RED) {
   assertSupportedNode();
   function AuthflowIp(this: RedNode, config: IpConfig) {
     RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
     initCheckNode(node, config, {
       method: 'ip',
       setup(status) {
-        // Invalid typed rules and trusted proxies are refused here, at deploy.
+        // Invalid typed rules and trusted proxies are refused here, at deploy, by the rules the editor checks with.
+        assertConfig(schema, config);
         const check = ipCheck({
           allow: rules(RED, node, config.allowType, config.allow, 'allow list'),
           deny: rules(RED, node, config.denyType, config.deny, 'deny list'),

@@ -5,6 +5,8 @@ import type { RED, RedNode } from '../shared/red-types';
 import { resolveStore } from '../shared/store-ref';
 import { list, numberValue } from '../shared/config-values';
 import type { IssuerProvider } from './issuer-provider';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-issuer.schema';
 
 interface IssuerConfig {
   name?: string;
@@ -30,10 +32,12 @@ export = function register(RED: RED) {
   assertSupportedNode();
   function AuthflowIssuer(this: RedNode & IssuerProvider, config: IssuerConfig) {
     RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
     let bundle: SessionTokensBundle | undefined;
     let error: string | undefined;
     try {
+      assertConfig(schema, config);
       bundle = createSessionTokens({
         store: resolveStore(RED, node, config.store),
         format: config.format === 'opaque' ? 'opaque' : 'jwt',
@@ -60,9 +64,7 @@ export = function register(RED: RED) {
       return bundle;
     };
   }
-  RED.nodes.registerType('authflow-issuer', AuthflowIssuer, {
-    credentials: { secret: { type: 'password' }, privateKey: { type: 'password' }, dataKey: { type: 'password' } },
-  });
+  RED.nodes.registerType('authflow-issuer', AuthflowIssuer, { credentials: schema.credentials });
 };
 
 function seconds(v: string | number | undefined, dflt: number, what: string): number {

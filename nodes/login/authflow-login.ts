@@ -10,6 +10,9 @@ import { createLockout, requestIp, LockoutConfig } from '../shared/lockout-confi
 import { watchListWarnings } from '../shared/list-warnings';
 import { initEndpointNode, EndpointResult } from './endpoint';
 import { issuerTokens } from './issuer-provider';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-login.schema';
+import { registerHashPasswordEndpoint } from '../shared/hash-password-endpoint';
 
 type Operation = 'login' | 'refresh' | 'logout' | 'enrol';
 
@@ -18,8 +21,9 @@ interface LoginConfig extends LockoutConfig {
   respond?: boolean;
   issuer?: string;
   operation?: Operation;
-  usersType?: string;
-  users?: string;
+  /** Where the user list comes from (`cred`, flow, global, env, msg) and its key; `users` before configVersion 1. */
+  userSourceType?: string;
+  userSource?: string;
   /** refresh: read the user again on every refresh. */
   recheck?: boolean;
   totp?: TotpPolicy;
@@ -33,13 +37,16 @@ interface LoginConfig extends LockoutConfig {
  */
 export = function register(RED: RED) {
   assertSupportedNode();
+  registerHashPasswordEndpoint(RED); // the dialog's "add user" button
   function AuthflowLogin(this: RedNode, config: LoginConfig) {
     RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled (totp: 'enrolled')
     const node = this;
     const operation: Operation = config.operation ?? 'login';
     initEndpointNode(node, config, {
       method: 'login',
       setup(status) {
+        assertConfig(schema, config);
         if (!['login', 'refresh', 'logout', 'enrol'].includes(operation)) throw new Error(`unknown operation "${operation}"`);
         status.ready(operation);
         const tokens = issuerTokens(RED, config.issuer, node, status);
@@ -49,13 +56,13 @@ export = function register(RED: RED) {
           ? new TotpEnrolment(tokens.store, tokens.dataKey, guard, { issuerTag: tokens.tags.factors, issuerLabel: appLabel(config.totpLabel, tokens.issuer.issuer) })
           : undefined;
         if (operation === 'enrol' && !enrolment) throw new Error('TOTP enrolment needs a data key on the issuer (opaque tokens have no signing key to derive one from)');
-        const policy: TotpPolicy = config.totp === 'enrolled' || config.totp === 'always' ? config.totp : 'off';
+        const policy = config.totp as TotpPolicy; // one of the schema's choices (assertConfig)
         const service = new LoginService({ tokens, lockout, totp: { policy, guard, enrolment } });
         const needsUsers = operation === 'login' || (operation === 'refresh' && !!config.recheck);
         let users: CredentialSource | undefined;
         let warnings: ((raw: unknown) => void) | undefined;
         if (needsUsers) {
-          users = createCredentialSource(RED, node, config.usersType || 'cred', config.users || '', 'userList');
+          users = createCredentialSource(RED, node, config.userSourceType || 'cred', config.userSource || '', 'userList');
           warnings = watchListWarnings(node, status, service.users);
         }
         const readUsers = async (msg: RedMsg) => {
@@ -98,7 +105,7 @@ export = function register(RED: RED) {
       },
     });
   }
-  RED.nodes.registerType('authflow-login', AuthflowLogin, { credentials: { userList: { type: 'text' } } });
+  RED.nodes.registerType('authflow-login', AuthflowLogin, { credentials: schema.credentials });
 };
 
 /** The issuer name authenticator apps show: configured, else the host of `iss`; never a ':' (it splits the otpauth label). */

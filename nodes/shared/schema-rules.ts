@@ -109,7 +109,8 @@ export const rules = {
   queryParam: (v) => (/^[A-Za-z0-9_.-]*$/.test(text(v)) ? undefined : 'may hold only letters, digits, "_", "." and "-"'),
   wholeOrBlank: (v) => number(v, (n) => Number.isInteger(n) && n >= 0, 'must be a whole number >= 0'),
   numberOrBlank: (v) => number(v, (n) => Number.isFinite(n) && n >= 0, 'must be a number >= 0'),
-  positiveWhole: (v) => (blank(v) ? 'is required' : number(v, (n) => Number.isInteger(n) && n > 0, 'must be a whole number > 0')),
+  /** Empty: the default. */
+  positiveWholeOrBlank: (v) => number(v, (n) => Number.isInteger(n) && n > 0, 'must be a whole number > 0'),
   /** Store timeout: empty (the backend's default) or 50-60000 ms. */
   timeoutMs: (v) => number(v, (n) => Number.isInteger(n) && n >= 50 && n <= 60000, 'must be a whole number of milliseconds between 50 and 60000'),
   jsonObjectOrBlank: (v) => {

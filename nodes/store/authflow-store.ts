@@ -5,6 +5,8 @@ import type { RED, RedNode } from '../shared/red-types';
 import type { StoreProvider } from '../shared/store-ref';
 import { buildStoreConfig, StoreNodeConfig, StoreNodeCredentials } from './store-config';
 import { ManagedStore, UnavailableStore } from './store-provider';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-store.schema';
 
 type StoreNode = RedNode & StoreProvider & { backend: string };
 type REDWithSettings = RED & { settings?: { contextStorage?: Record<string, unknown> } };
@@ -26,11 +28,13 @@ export = function register(RED: REDWithSettings) {
   assertSupportedNode();
   function AuthflowStore(this: StoreNode, config: StoreNodeConfig) {
     RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
     const credentials = (node.credentials ?? {}) as StoreNodeCredentials;
     node.backend = config.backend || 'context';
     let store: Store;
     try {
+      assertConfig(schema, config);
       store = createStore(buildStoreConfig(config, credentials, {
         context: node.context().global,
         contextStorage: RED.settings?.contextStorage,
@@ -54,12 +58,5 @@ export = function register(RED: REDWithSettings) {
       managed.close().finally(() => done());
     });
   }
-  RED.nodes.registerType('authflow-store', AuthflowStore, {
-    credentials: {
-      redisUrl: { type: 'password' },
-      redisPassword: { type: 'password' },
-      redisSentinelPassword: { type: 'password' },
-      pgConnectionString: { type: 'password' },
-    },
-  });
+  RED.nodes.registerType('authflow-store', AuthflowStore, { credentials: schema.credentials });
 };

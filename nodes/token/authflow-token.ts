@@ -4,6 +4,8 @@ import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { nodeListSource } from '../shared/msg-request';
 import { listReport } from '../shared/list-warnings';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-token.schema';
 
 interface TokenConfig extends CheckNodeConfig {
   header?: string;
@@ -19,14 +21,16 @@ export = function register(RED: RED) {
   assertSupportedNode();
   function AuthflowToken(this: RedNode, config: TokenConfig) {
     RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
     initCheckNode(node, config, {
       method: 'token',
       setup(status) {
+        assertConfig(schema, config);
         const tokens = nodeListSource(RED, node, config.tokensType || 'cred', config.tokens || '', 'tokenList', 'tokens');
         return apiKeyCheck(tokens, config, listReport(node, status));
       },
     });
   }
-  RED.nodes.registerType('authflow-token', AuthflowToken, { credentials: { tokenList: { type: 'text' } } });
+  RED.nodes.registerType('authflow-token', AuthflowToken, { credentials: schema.credentials });
 };
