@@ -23,7 +23,8 @@ import { invalidClient, invalidRequest } from './errors';
 import type { FormParams } from './request';
 import type { AssertionVerifier } from './assertions';
 
-export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export { CLIENT_ASSERTION_TYPE as JWT_BEARER_ASSERTION } from '../jwt/assertion';
+import { CLIENT_ASSERTION_TYPE as JWT_BEARER_ASSERTION } from '../jwt/assertion';
 
 /** A secret this close to its expiry is still accepted, and its use is an audit event. */
 export const SECRET_EXPIRY_NOTICE_MS = 14 * 86_400_000;

@@ -23,7 +23,12 @@
  * }
  */
 import { createPublicKey, KeyObject } from 'crypto';
+import { BoundKey, JwsAlg, bindKeyObject } from '../jwt/keys';
+import { parseJwks } from '../jwt/jwks';
 import { parseSecretHash } from './client-secrets';
+
+/** private_key_jwt algorithms: asymmetric only (client_secret_jwt is not offered, `none` never). */
+export const ASSERTION_ALGS: readonly JwsAlg[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
@@ -35,11 +40,10 @@ export interface ClientSecretEntry {
   readonly expiresAt?: number;
 }
 
-/** Where a private_key_jwt client's public keys are. */
+/** A private_key_jwt client's public keys: bound at compile time (jwks, public_key), or its JWKS URL. */
 export type ClientKeys =
-  | { readonly kind: 'jwks'; readonly jwks: { keys: Record<string, unknown>[] } }
-  | { readonly kind: 'jwks_uri'; readonly url: string }
-  | { readonly kind: 'public_key'; readonly key: KeyObject };
+  | { readonly kind: 'keys'; readonly keys: readonly BoundKey[] }
+  | { readonly kind: 'jwks_uri'; readonly url: string };
 
 export interface OAuthClient {
   readonly id: string;
@@ -187,7 +191,9 @@ function keysOf(r: Record<string, unknown>): ClientKeys | undefined {
     if (jwks.keys.some((k) => !k || typeof k !== 'object' || 'd' in (k as object) || (k as { kty?: unknown }).kty === 'oct')) {
       throw new Error('jwks must hold public keys only');
     }
-    return Object.freeze({ kind: 'jwks', jwks: jwks as { keys: Record<string, unknown>[] } });
+    const keys = parseJwks(JSON.stringify(jwks), new Set(ASSERTION_ALGS));
+    if (!keys.length) throw new Error(`jwks has no usable key for ${ASSERTION_ALGS.join(', ')}`);
+    return Object.freeze({ kind: 'keys', keys: Object.freeze(keys) });
   }
   if (r.jwks_uri !== undefined) {
     let url: URL;
@@ -208,7 +214,24 @@ function keysOf(r: Record<string, unknown>): ClientKeys | undefined {
     } catch {
       throw new Error('public_key is not a PEM public key');
     }
-    return Object.freeze({ kind: 'public_key', key });
+    if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new Error('public_key: RSA keys must have 2048 bits or more');
+    return Object.freeze({ kind: 'keys', keys: Object.freeze(algsFor(key).map((alg) => bindKeyObject(key, alg, undefined, 'verify'))) });
   }
   return undefined;
+}
+
+/** A PEM carries no alg: each key type is bound to the algorithms it fits (RFC 7518 §3), as a kid-less JWK would be. */
+function algsFor(key: KeyObject): JwsAlg[] {
+  switch (key.asymmetricKeyType) {
+    case 'rsa': return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+    case 'rsa-pss': return ['PS256', 'PS384', 'PS512'];
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : undefined;
+      if (alg) return [alg];
+      break;
+    }
+    case 'ed25519': return ['EdDSA'];
+  }
+  throw new Error('public_key must be an RSA (2048 bits or more), EC P-256/384/521 or Ed25519 key');
 }

@@ -4,6 +4,8 @@
  * here: it never quotes a parameter the client sent (a secret could be in
  * it). The precise reason goes to the audit stream only.
  */
+import type { AuthCode } from '../errors';
+
 export type OAuthErrorCode =
   | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client'
   | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_target' | 'unsupported_token_type'
@@ -40,4 +42,14 @@ export function invalidClient(reason: string, realm: string): OAuthError {
   return new OAuthError('invalid_client', 'Client authentication failed', {
     status: 401, reason, headers: { 'WWW-Authenticate': `Basic realm="${realm}", charset="UTF-8"` },
   });
+}
+
+/** The package's stable code for an OAuth error, for audit events and node status. */
+export function authCodeOf(error: string | undefined): AuthCode {
+  switch (error) {
+    case 'invalid_client': return 'AUTH_001';
+    case 'invalid_scope': case 'invalid_target': case 'unauthorized_client': return 'AUTH_008';
+    case 'temporarily_unavailable': return 'AUTH_011';
+    default: return 'AUTH_003';
+  }
 }

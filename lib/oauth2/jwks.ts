@@ -1,43 +1,19 @@
 /**
- * JWK Set publication (RFC 7517 §5): public keys only. A secret (HS*) key is
- * never published; each key carries `kid`, `alg` and `use: "sig"` so a
- * verifier selects it without guessing (RFC 8725 §3.1).
+ * The issuer's published keys (RFC 7517 §5, RFC 8414 `jwks_uri`): public
+ * halves only, via lib/jwt publicJwks (an HS secret is never published; an
+ * issuer signing with one, or issuing opaque tokens, publishes an empty set).
  */
-import { createPublicKey, hash, KeyObject } from 'crypto';
-import type { BoundKey } from '../jwt/keys';
+import { ALGORITHMS, BoundKey } from '../jwt/keys';
+import { jwkSetOf, PublishedJwkSet as JwkSet } from '../jwt/jwk';
 
-export interface JwkSet {
-  keys: Record<string, unknown>[];
+export type { JwkSet };
+
+/** Whether any of the keys may be published. */
+export function publishable(keys: Array<BoundKey | undefined>): BoundKey[] {
+  return keys.filter((k): k is BoundKey => !!k && ALGORITHMS[k.alg].family !== 'HS');
 }
 
-/** Public members only, by key type (RFC 7518 §6). */
-const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
-  RSA: ['kty', 'n', 'e'],
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-};
-
-/** The published form of verification keys; HS keys and `undefined` are left out. */
-export function publicJwks(...keys: Array<BoundKey | undefined>): JwkSet {
-  return { keys: keys.filter((k): k is BoundKey => !!k && k.key.type !== 'secret').map((k) => publicJwk(k.key, k.alg, k.kid)) };
+export async function issuerJwks(keys: Array<BoundKey | undefined>): Promise<JwkSet> {
+  const published = publishable(keys);
+  return published.length ? jwkSetOf(published) : { keys: [] };
 }
-
-export function publicJwk(key: KeyObject, alg: string, kid?: string): Record<string, unknown> {
-  if (key.type === 'secret') throw new Error('a secret key is never published');
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  const full = pub.export({ format: 'jwk' }) as Record<string, unknown>;
-  const members = PUBLIC_MEMBERS[String(full.kty)];
-  if (!members) throw new Error(`cannot publish a ${String(full.kty)} key`);
-  const jwk: Record<string, unknown> = {};
-  for (const m of members) jwk[m] = full[m];
-  return { ...jwk, kid: kid ?? jwkThumbprint(jwk), alg, use: 'sig' };
-}
-
-/** RFC 7638 §3: SHA-256 over the required members in lexicographic order, base64url. */
-export function jwkThumbprint(jwk: Record<string, unknown>): string {
-  const members = PUBLIC_MEMBERS[String(jwk.kty)];
-  if (!members) throw new Error(`no thumbprint for a ${String(jwk.kty)} key`);
-  const canonical = '{' + [...members].sort().map((m) => `${JSON.stringify(m)}:${JSON.stringify(jwk[m])}`).join(',') + '}';
-  return hash('sha256', canonical, 'base64url');
-}
-

@@ -23,7 +23,7 @@ import { AssertionVerifier, ASSERTION_ALGS } from './assertions';
 import { OAuthError, invalidRequest } from './errors';
 import { OAuthRequest, readForm } from './request';
 import { checkGrantType, decideGrant, issueToken } from './token-endpoint';
-import { JwkSet, publicJwks } from './jwks';
+import { JwkSet, issuerJwks, publishable } from './jwks';
 
 export type OAuthOperation = 'token' | 'revoke' | 'introspect' | 'metadata' | 'jwks';
 export const OAUTH_OPERATIONS: readonly OAuthOperation[] = ['token', 'revoke', 'introspect', 'metadata', 'jwks'];
@@ -54,7 +54,7 @@ export interface OAuthServerOptions {
   /** Realm of the Basic challenge on invalid_client. Default "oauth". */
   realm?: string;
   /** The published keys; default: the issuer's verification key (none for HS* and opaque tokens). */
-  jwks?: () => JwkSet;
+  jwks?: () => Promise<JwkSet>;
   now?: () => number;
 }
 
@@ -88,7 +88,7 @@ export class OAuthServer {
   private readonly hasher: ClientSecretHasher;
   private readonly auth: ClientAuthenticator;
   private readonly directory: (raw: unknown) => ClientDirectory;
-  private readonly jwks: () => JwkSet;
+  private readonly jwks: () => Promise<JwkSet>;
   private readonly audience: readonly string[];
 
   constructor(opts: OAuthServerOptions) {
@@ -107,10 +107,16 @@ export class OAuthServer {
     this.auth = new ClientAuthenticator({ hasher: this.hasher, assertions, methods, realm, now: opts.now });
     const keyId = this.hasher.keyId;
     this.directory = memoByValue((raw) => new ClientDirectory(raw, { keyId }));
-    this.jwks = opts.jwks ?? (() => publicJwks(opts.tokens.issuer.verificationKey));
+    if (opts.jwks) {
+      this.jwks = opts.jwks;
+    } else {
+      // Exported once (jose, async): the key is fixed for this deploy.
+      let doc: Promise<JwkSet> | undefined;
+      this.jwks = () => (doc ??= issuerJwks([opts.tokens.issuer.verificationKey]));
+    }
     const aud = opts.tokens.issuer.audience;
     this.audience = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
-    this.metadata = Object.freeze(buildMetadata(this.issuerId, tokenEndpoint, methods, opts, this.jwks().keys.length > 0));
+    this.metadata = Object.freeze(buildMetadata(this.issuerId, tokenEndpoint, methods, opts, !!opts.jwks || publishable([opts.tokens.issuer.verificationKey]).length > 0));
   }
 
   /** The compiled client list (memoized per value); its problems are for the operator, once. */
@@ -136,7 +142,7 @@ export class OAuthServer {
         case 'revoke': return await this.revoke(req, rawClients);
         case 'introspect': return await this.introspect(req, rawClients);
         case 'metadata': return this.publicDocument(req, this.metadata, 'metadata');
-        case 'jwks': return this.publicDocument(req, this.jwks(), 'jwks');
+        case 'jwks': return this.publicDocument(req, await this.jwks(), 'jwks');
         default: throw new Error(`unknown operation ${String(op)}`);
       }
     } catch (e) {

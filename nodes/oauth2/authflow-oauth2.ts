@@ -1,0 +1,134 @@
+import { assertSupportedNode } from '../shared/supported-node';
+import {
+  AuthError, ClientDirectory, OAuthOperation, OAuthResult, OAuthServer, authCodeOf, emitDecision, oncePerValue, queryOf,
+} from '../../lib/internal';
+import type { RED, RedMsg, RedNode } from '../shared/red-types';
+import { StatusReporter } from '../shared/status';
+import { answer, clientIp, nodeFacts, reportUnexpected, requestFacts } from '../shared/decision';
+import { createCredentialSource } from '../shared/credential-source';
+import { watchStoreStatus } from '../shared/store-ref';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-oauth2.schema';
+import type { OAuthServerProvider } from './server-provider';
+import type { IssuerProvider } from '../login/issuer-provider';
+
+interface OAuth2Config {
+  name?: string;
+  server?: string;
+  operation?: OAuthOperation;
+  respond?: boolean;
+}
+
+/**
+ * authflow-oauth2: one endpoint (token, revoke, introspect, metadata, jwks)
+ * of the authflow-oauth2-server it selects. One node type with an operation,
+ * like the login node: every endpoint shares the server's settings (issuer,
+ * clients, URLs), so a flow shows five small nodes over one config instead
+ * of five copies of it. The answer is RFC-shaped (RFC 6749 §5.1/§5.2, RFC
+ * 7009, RFC 7662, RFC 8414): sent by the node itself by default; output 1
+ * after a success (msg.auth = the client, never its token or secret),
+ * output 2 with a refusal when the node does not respond itself.
+ */
+export = function register(RED: RED) {
+  assertSupportedNode();
+  function AuthflowOAuth2(this: RedNode, config: OAuth2Config) {
+    RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config); // migrated, defaults filled
+    const node = this;
+    const status = new StatusReporter(node);
+    const respond = config.respond !== false;
+    const operation = config.operation ?? 'token';
+    let ready: { server: OAuthServer; clients: (msg: RedMsg) => unknown } | undefined;
+    try {
+      assertConfig(schema, config);
+      const provider = RED.nodes.getNode(config.server || '') as OAuthServerProvider | null;
+      if (!provider || typeof provider.oauth !== 'function') throw new Error('select an oauth2 server (authflow-oauth2-server config node)');
+      const server = provider.oauth();
+      const issuer = RED.nodes.getNode(provider.issuerId || '') as IssuerProvider | null;
+      if (issuer?.storeId) watchStoreStatus(RED, node, issuer.storeId, status);
+      // The list from the server's own credentials, or read per request where this endpoint runs (its flow, its msg).
+      const read = provider.clientsType === 'cred'
+        ? () => provider.credentials?.clientList
+        : createCredentialSource(RED, node, provider.clientsType, provider.clients, 'clientList');
+      const report = oncePerValue((dir) => {
+        const d = dir as ClientDirectory;
+        for (const p of [...d.problems, ...d.warnings]) node.warn(`client list: ${p}`);
+      });
+      ready = {
+        server,
+        clients: (msg) => {
+          const raw = read(msg);
+          return raw instanceof Promise ? raw.then((v) => (reportList(server, v, report), v)) : (reportList(server, raw, report), raw);
+        },
+      };
+      status.ready(operation);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      node.error(`configuration error: ${message}`);
+      status.configError(`config error: ${message}`);
+    }
+    node.on('input', (msg, send, done) => {
+      const request = {
+        method: msg.req?.method ?? 'GET',
+        rawHeaders: msg.req?.rawHeaders ?? [],
+        query: queryOf(msg.req?.originalUrl ?? msg.req?.url),
+        body: msg.req?.body,
+      };
+      const work = ready
+        ? ready.server.handle(operation, request, () => ready!.clients(msg))
+        : Promise.resolve(notConfigured());
+      work.then((result) => {
+        finish(node, status, msg, result, respond, send);
+        done();
+      }, (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+    });
+  }
+  RED.nodes.registerType('authflow-oauth2', AuthflowOAuth2);
+};
+
+/** Problems of a client list are the operator's to hear, once per list value. */
+function reportList(server: OAuthServer, raw: unknown, report: (dir: unknown) => void): void {
+  if (raw === undefined || raw === null) return;
+  try {
+    report(server.clients(raw));
+  } catch {
+    // An unusable list is answered 503 by the server itself.
+  }
+}
+
+function finish(node: RedNode, status: StatusReporter, msg: RedMsg, result: OAuthResult, respond: boolean, send: (m: Array<RedMsg | null>) => void): void {
+  reportUnexpected(node, result.unexpected);
+  const allowed = result.outcome === 'allow';
+  const code = allowed ? undefined : authCodeOf(result.error);
+  if (allowed) status.allowed();
+  else status.denied(new AuthError(code!, result.status, `${result.error} ${result.reason}`));
+  const facts = { ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node) };
+  emitDecision(() => ({
+    time: new Date().toISOString(), outcome: result.outcome, method: 'oauth2', code, status: result.status,
+    reason: result.reason, subject: result.auth?.subject, ...facts,
+  }));
+  if (result.notice) {
+    const notice = result.notice;
+    emitDecision(() => ({ time: new Date().toISOString(), outcome: 'allow', method: 'oauth2', reason: notice, subject: result.auth?.subject, ...facts }));
+  }
+  if (result.auth) msg.auth = { ...result.auth, ip: facts.ip };
+  else delete msg.auth;
+  answer(msg, respond, result.status, result.headers, result.body);
+  if (respond) {
+    // The token went to the client; it does not travel further down the flow.
+    delete msg.payload;
+    delete msg.statusCode;
+    delete msg.headers;
+    if (allowed) send([msg, null]);
+    return;
+  }
+  send(allowed ? [msg, null] : [null, msg]);
+}
+
+function notConfigured(): OAuthResult {
+  return {
+    status: 503, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+    body: { error: 'temporarily_unavailable', error_description: 'Credential store unavailable', code: 'AUTH_011' },
+    outcome: 'deny', reason: 'could not check: node configuration invalid', error: 'temporarily_unavailable',
+  };
+}
