@@ -3,7 +3,7 @@
  * no password, raw key or raw token.
  */
 export interface AuthInfo {
-  method: 'basic' | 'token' | 'ip' | 'bearer' | 'login' | 'oauth2' | 'hmac' | 'scope' | 'middleware';
+  method: 'basic' | 'token' | 'api_key' | 'ip' | 'bearer' | 'login' | 'oauth2' | 'hmac' | 'scope' | 'middleware';
   subject?: string;
   scopes: string[];
   roles?: string[];
