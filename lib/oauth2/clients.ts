@@ -62,7 +62,7 @@ export interface OAuthClient {
 }
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3
-const CLIENT_ID = /^[\x21-\x7e]{1,128}$/; // RFC 6749 App. A.1 VSCHAR without space; bounded
+const CLIENT_ID = /^[\x20-\x7e]{1,128}$/; // RFC 6749 App. A.1 VSCHAR; bounded
 
 /** RFC 6749 §3.3 scope list from a space-separated string or an array; undefined when malformed. */
 export function scopeList(value: unknown): string[] | undefined {
@@ -119,7 +119,7 @@ function parseClient(raw: unknown, key: string | undefined): OAuthClient {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('a client record must be a JSON object');
   const r = raw as Record<string, unknown>;
   const id = r.client_id ?? key;
-  if (typeof id !== 'string' || !CLIENT_ID.test(id)) throw new Error('client_id must be 1-128 printable ASCII characters without space');
+  if (typeof id !== 'string' || !CLIENT_ID.test(id)) throw new Error('client_id must be 1-128 printable ASCII characters (RFC 6749 App. A.1)');
   if (key !== undefined && r.client_id !== undefined && r.client_id !== key) throw new Error('client_id differs from its key');
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') throw new Error('enabled must be true or false');
   const scopes = scopeList(r.scope ?? []);

@@ -25,7 +25,7 @@ interface AdminRED {
 }
 
 const registered = new WeakSet<object>();
-const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+const CLIENT_ID = /^[\x20-\x7e]{1,128}$/;
 
 export function registerClientSecretEndpoint(runtime: object): void {
   const RED = runtime as AdminRED;
@@ -37,7 +37,7 @@ export function registerClientSecretEndpoint(runtime: object): void {
     res.set({ 'Cache-Control': 'no-store' });
     const body = (req.body ?? {}) as { server?: unknown; clientId?: unknown };
     if (!req.is('application/json') || typeof body.server !== 'string' || typeof body.clientId !== 'string' || !CLIENT_ID.test(body.clientId)) {
-      res.status(400).json({ error: 'AUTH_003', message: 'send {"server": "<config node id>", "clientId": "…"} as JSON; a client id is 1-128 printable ASCII characters without space' });
+      res.status(400).json({ error: 'AUTH_003', message: 'send {"server": "<config node id>", "clientId": "…"} as JSON; a client id is 1-128 printable ASCII characters' });
       return;
     }
     const provider = RED.nodes.getNode(body.server) as Partial<OAuthServerProvider> | null;
