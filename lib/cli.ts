@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 /**
- * `authflow hash-password [--bcrypt] [--cost N]`: prints a password hash for a
- * user list. Reads the password from stdin (piped) or asks for it without echo,
- * so it never lands in shell history.
+ * `npx @authflow/node-red-api-auth hash-password [--bcrypt] [--cost N]`: prints a
+ * password hash for a user list. Reads the password from stdin (piped) or asks
+ * for it without echo, so it never lands in shell history.
+ *
+ * The bin is named like the package (node-red-api-auth), so npx resolves the
+ * scoped name to this package wherever it is typed: installed (the Node-RED user
+ * directory) it runs that copy, elsewhere npx fetches this package by its full
+ * name. A short unscoped name (the old `authflow`) made npx look up an unrelated
+ * registry package outside an install directory.
  */
 import { hashPasswordScrypt } from './passwords/scrypt';
 import bcrypt from 'bcryptjs';
@@ -43,7 +49,11 @@ function readPassword(): Promise<string> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'hash-password') {
-    process.stderr.write('usage: authflow hash-password [--bcrypt] [--cost N]   (password from stdin or prompt)\n');
+    process.stderr.write(
+      'usage: npx @authflow/node-red-api-auth hash-password [--bcrypt] [--cost N]\n' +
+      '  Prints a hash for a user list; the password comes from stdin or a prompt without echo.\n' +
+      '  Run it in your Node-RED user directory (e.g. ~/.node-red) to use the installed copy.\n',
+    );
     return 2;
   }
   const costAt = rest.indexOf('--cost');

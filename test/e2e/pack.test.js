@@ -5,6 +5,8 @@ const assert = require('assert');
 const { startNodeRed, freePort, getJson, getText } = require('../support/node-red-process');
 const { pack, installedUserDir } = require('../support/packed-install');
 
+const { execFileSync } = require('child_process');
+const { verifyPassword } = require('../../dist/lib');
 const pkg = require('../../package.json');
 
 describe('packed package in a real Node-RED', function () {
@@ -50,5 +52,15 @@ describe('packed package in a real Node-RED', function () {
     const resource = await getJson(port, `/resources/${pkg.name}/authflow-editor.js`);
     assert.strictEqual(resource.status, 200);
     assert.match(String(resource.body), /AuthflowEditor/);
+  });
+
+  it('`npx @authflow/node-red-api-auth hash-password` in the user directory runs the installed bin (never a registry lookup)', async () => {
+    // The bin is named like the unscoped package, which is the one npx picks for the scoped name.
+    assert.deepStrictEqual(Object.keys(pkg.bin), [pkg.name.split('/')[1]]);
+    const userDir = installedUserDir(await freePort());
+    // --no: fail instead of installing anything, so only the local copy can answer.
+    const hash = execFileSync('npx', ['--no', pkg.name, 'hash-password', '--cost', '10'], { cwd: userDir, input: 'correct horse' })
+      .toString().trim();
+    assert.strictEqual(await verifyPassword('correct horse', hash), true);
   });
 });

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
 const bcrypt = require('bcryptjs');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const path = require('path');
 const { hashPasswordScrypt, verifyPassword, passwordKind, storedPasswordProblem, PasswordChecker, ConcurrencyLimiter } = require('../../../dist/lib/internal');
 const { dummyHashLike } = require('../../../dist/lib/passwords/dummy-hash');
@@ -112,12 +112,15 @@ describe('password hashes', function () {
     assert.strictEqual(refused[0].reason.status, 429);
   });
 
-  it('`authflow hash-password` prints hashes that verify (scrypt and --bcrypt)', async () => {
+  it('`node-red-api-auth hash-password` (the bin) prints hashes that verify (scrypt and --bcrypt); a wrong command prints the npx usage', async () => {
     const cli = path.join(__dirname, '../../../dist/lib/cli.js');
     const s = execFileSync(process.execPath, [cli, 'hash-password', '--cost', '12'], { input: 'p@ss w:rd' }).toString().trim();
     assert.strictEqual(await verifyPassword('p@ss w:rd', s), true);
     const b = execFileSync(process.execPath, [cli, 'hash-password', '--bcrypt', '--cost', '5'], { input: 'p@ss' }).toString().trim();
     assert.match(b, /^\$2b\$05\$/);
     assert.strictEqual(await verifyPassword('p@ss', b), true);
+    const usage = spawnSync(process.execPath, [cli, 'hash'], { encoding: 'utf8' });
+    assert.strictEqual(usage.status, 2);
+    assert.match(usage.stderr, /usage: npx @authflow\/node-red-api-auth hash-password/);
   });
 });
