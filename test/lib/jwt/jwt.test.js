@@ -860,6 +860,29 @@ describe('lib/jwt', () => {
       assert.ok(Date.now() - started < 5000);
     });
 
+    it('the size cap holds for a chunked body without content-length', async () => {
+      server.removeAllListeners('request');
+      server.on('request', (req, res) => {
+        state.hits++;
+        res.writeHead(200, { 'content-type': 'application/json' }); // no content-length: chunked
+        const pad = ' '.repeat(400);
+        let n = 0;
+        const more = () => (n++ < 10 ? res.write(pad, more) : res.end(JSON.stringify(SET1)));
+        more();
+      });
+      await rejectsUnavailable(jv(resolver({ maxBytes: 2000 })).verify(signJwt(claimsOk(), RSA1)), /too large/);
+      await jv(resolver({ maxBytes: 100_000 })).verify(signJwt(claimsOk(), RSA1));
+    });
+
+    it('asks for a JWK Set; a body that is not one (jose\'s set validation) is refused as a whole', async () => {
+      let accept;
+      server.on('request', (req) => { accept = req.headers.accept; });
+      await jv(resolver()).verify(signJwt(claimsOk(), RSA1));
+      assert.match(accept, /application\/jwk-set\+json/);
+      state.body = JSON.stringify({ keys: [SET1.keys[0], 'not a key'] });
+      await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /not a JWK Set/);
+    });
+
     it('redirects are not followed', async () => {
       state.status = 302;
       await rejectsUnavailable(jv(resolver()).verify(signJwt(claimsOk(), RSA1)), /HTTP 302/);
