@@ -1,7 +1,7 @@
 'use strict';
 // Credentials and keys for every scenario, generated fresh on each run (no
 // secret is committed). Hashes use the package's own defaults: scrypt ln=15
-// (what `authflow hash-password` writes) and bcrypt cost 10.
+// (what `npx @authflow/node-red-api-auth hash-password` writes) and bcrypt cost 10.
 const crypto = require('crypto');
 const bcrypt = require('bcryptjs');
 const lib = require('../dist/lib');
