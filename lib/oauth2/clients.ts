@@ -168,7 +168,7 @@ function secretsOf(raw: unknown): ClientSecretEntry[] {
     const stored = typeof entry === 'string' ? entry : (entry as { hash?: unknown } | null)?.hash;
     if (typeof stored === 'string' && !stored.startsWith('hmac-sha256$')) {
       // A plain secret pasted where its hash belongs: refused, never compared.
-      throw new Error('client_secrets holds something that is not a hash (hmac-sha256$…): generate one with `node-red-api-auth client-secret`');
+      throw new Error('client_secrets holds something that is not a hash (hmac-sha256$…): generate one with `npx @authflow/node-red-api-auth client-secret`');
     }
     const parsed = parseSecretHash(stored);
     if (!parsed) throw new Error('a client secret hash is malformed');
