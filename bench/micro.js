@@ -128,6 +128,7 @@ if (require.main === module) {
       print(r.rows);
       console.table(r.storm.rows.map(({ label, n, ...x }) => ({ ...x, p50: +x.p50.toFixed(2), p99: +x.p99.toFixed(2), max: +x.max.toFixed(1), loopP99: +x.loopP99.toFixed(1) })));
       console.table(r.storm.conditions);
+      require('fs').writeFileSync(require('path').join(require('os').tmpdir(), 'authflow-jose-last.json'), JSON.stringify(r));
     } else if (only === undefined) {
       const { buildFixtures } = require('./fixtures');
       print(await runMicro(await buildFixtures(), { ms }));

@@ -145,6 +145,28 @@ function microSection(r) {
   ].join('\n');
 }
 
+function joseSection(r) {
+  const { rows, storm } = r.jose;
+  const micro = rows.map((m) => [m.name, f2(m.us), m.note]);
+  const label = Object.fromEntries(storm.conditions.map((c) => [c.id, (c.short ?? c.label) + (c.hashes !== undefined ? ` (${f0(c.hashes)} hashes)` : '')]));
+  const lat = storm.rows.map((x) => [label[x.condition], x.alg, x.who, f2(x.p50), f2(x.p99), f2(x.max), x.failures ? `${x.failures} failed` : '']);
+  return [
+    '## JOSE: jose against the synchronous core',
+    '',
+    'bench/jose.js (`node bench/micro.js --only jose` runs it alone). Same keys and options for both: algorithms, iss, aud, 30 s leeway. ' +
+      '"cold" = every token new, so the bearer node\'s verified-token cache cannot answer: one full verification per call, awaited one at a time.',
+    '',
+    table(['call', 'µs/call', 'note'], micro),
+    '',
+    `Cold tokens at ${storm.rate} verifications per second for ${storm.seconds} s each, latency from the scheduled time (ms), ` +
+      `quiet and while ${storm.inFlight} wrong passwords are hashed without pause: "login storm" = the package's PasswordChecker (scrypt in its ` +
+      'lowered-priority worker threads), "threadpool storm" = `crypto.scrypt` on libuv\'s threadpool (what other nodes or libraries in the same ' +
+      'Node-RED may run), the pool WebCrypto — and so jose — shares.',
+    '',
+    table(['condition', 'alg', 'verifier', 'p50 ms', 'p99 ms', 'max ms', ''], lat),
+  ].join('\n');
+}
+
 function writeReport(r, outFile) {
   const m = r.machine;
   const todo = [
@@ -190,6 +212,7 @@ function writeReport(r, outFile) {
   if (r.storm.some((c) => c.result)) parts.push('', stormSection(r));
   if (r.memory.some((k) => k.result)) parts.push('', memorySection(r));
   if (r.micro) parts.push('', microSection(r));
+  if (r.jose) parts.push('', joseSection(r));
   if (todo.length) parts.push('', '## Not measured yet', '', ...todo);
   if (fs.existsSync(analysisFile)) parts.push('', fs.readFileSync(analysisFile, 'utf8').trim());
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

@@ -14,6 +14,7 @@ const { stopAll, killAllSync } = require('./node-red');
 const { stopAllLoad } = require('./load');
 const { machineInfo } = require('./machine');
 const { runMicro } = require('./micro');
+const { runJose } = require('./jose');
 const { startInstances } = require('./instances');
 const { runThroughput } = require('./throughput');
 const { stormCases, runStorm, stopStormClients } = require('./storm');
@@ -87,6 +88,10 @@ async function main(opts) {
     results.micro = await runMicro(fx, { ms: opts.microMs });
     log('lib memory flood');
     results.libFlood = await libFlood(fx, { count: opts.libFloodCount });
+  }
+  if (opts.phases.has('micro') || opts.phases.has('jose')) {
+    log('jose against the synchronous JWT core (warm, cold, cold during hashing storms)');
+    results.jose = await runJose({ ms: opts.microMs, seconds: opts.quick ? 2 : 5, scryptHash: fx.scryptHash });
   }
   const all = scenarios.map((s) => ({ ...s, skipped: unavailable(s, types) }));
   results.scenarios = all.filter((s) => !opts.only || s.id === 'bare' || opts.only.has(s.id));
