@@ -107,8 +107,18 @@ export class OAuthServer {
     this.auth = new ClientAuthenticator({ hasher: this.hasher, assertions, methods, realm, now: opts.now });
     const keyId = this.hasher.keyId;
     this.directory = memoByValue((raw) => new ClientDirectory(raw, { keyId }));
+    const ring = opts.tokens.issuer.keyRing;
     if (opts.jwks) {
       this.jwks = opts.jwks;
+    } else if (ring) {
+      // Rotating keys: next, active and retiring are published; exported again only when the set changes.
+      let last: { kids: string; doc: Promise<JwkSet> } | undefined;
+      this.jwks = () => {
+        const keys = ring.published();
+        const kids = keys.map((k) => k.kid).join(' ');
+        if (last?.kids !== kids) last = { kids, doc: issuerJwks(keys) };
+        return last.doc;
+      };
     } else {
       // Exported once (jose, async): the key is fixed for this deploy.
       let doc: Promise<JwkSet> | undefined;
@@ -116,7 +126,7 @@ export class OAuthServer {
     }
     const aud = opts.tokens.issuer.audience;
     this.audience = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];
-    this.metadata = Object.freeze(buildMetadata(this.issuerId, tokenEndpoint, methods, opts, !!opts.jwks || publishable([opts.tokens.issuer.verificationKey]).length > 0));
+    this.metadata = Object.freeze(buildMetadata(this.issuerId, tokenEndpoint, methods, opts, !!opts.jwks || !!ring || publishable([opts.tokens.issuer.verificationKey]).length > 0));
   }
 
   /** The compiled client list (memoized per value); its problems are for the operator, once. */

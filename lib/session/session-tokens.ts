@@ -15,6 +15,7 @@ import { OwnTokenSource } from '../tokens/access-tokens';
 import { DataKey } from '../crypto/data-key';
 import { issuerTags, IssuerTags } from '../tokens/issuer-identity';
 import type { SessionTokens } from './login-service';
+import { KeyRing, RotatingAlg } from '../tokens/key-ring';
 
 export interface SessionTokensOptions {
   store: Store;
@@ -41,6 +42,11 @@ export interface SessionTokensOptions {
   dataKey?: string;
   /** Verifier leeway for our own JWTs, seconds. Default 30. */
   leewaySec?: number;
+  /**
+   * JWT signing keys generated and rotated in the store (lib/tokens/key-ring.ts)
+   * instead of `secret` / `privateKeyPem`; needs `dataKey` (it seals them).
+   */
+  rotation?: { alg?: RotatingAlg; rotateEverySec?: number; refreshMs?: number };
   now?: () => number;
 }
 
@@ -61,14 +67,22 @@ export function createSessionTokens(opts: SessionTokensOptions): SessionTokensBu
   const refreshTtlSec = opts.refreshTtlSec ?? SESSION_DEFAULTS.refreshTtlSec;
   const alg = opts.alg ?? 'HS256';
   let signingKey;
-  if (format === 'jwt') {
+  let keyRing: KeyRing | undefined;
+  const tags = issuerTags({ issuer: opts.issuer || undefined, audience: opts.audience, instanceId: opts.instanceId || undefined });
+  if (format === 'jwt' && opts.rotation) {
+    const material = requireText(opts.dataKey, 'rotating signing keys need a data key (it seals them in the store)');
+    keyRing = new KeyRing({
+      store: opts.store, issuerTag: tags.tokens, dataKey: DataKey.derive(Buffer.from(material, 'utf8'), 'signing-keys'),
+      alg: opts.rotation.alg, rotateEverySec: opts.rotation.rotateEverySec, refreshMs: opts.rotation.refreshMs,
+      maxTokenTtlSec: Math.max(accessTtlSec, 86_400), now,
+    });
+  } else if (format === 'jwt') {
     signingKey = alg.startsWith('HS')
       ? buildSigningKey({ alg, secret: requireText(opts.secret, `${alg} needs a secret`), kid: opts.kid || undefined })
       : buildSigningKey({ alg, pem: requireText(opts.privateKeyPem, `${alg} needs a private key (PEM)`), kid: opts.kid || undefined });
   }
-  const tags = issuerTags({ issuer: opts.issuer || undefined, audience: opts.audience, instanceId: opts.instanceId || undefined });
   const issuer = new TokenIssuer({
-    format, signingKey, store: opts.store, stateTag: tags.tokens, issuer: opts.issuer, audience: opts.audience,
+    format, signingKey, keyRing, store: opts.store, stateTag: tags.tokens, issuer: opts.issuer, audience: opts.audience,
     accessTtlSec, extraClaims: opts.extraClaims, now,
   });
   const families = new Families(opts.store, { issuerTag: tags.tokens, accessTtlSec, now });

@@ -53,9 +53,10 @@ export class OwnTokenSource implements AccessTokenSource {
   constructor(opts: OwnTokenSourceOptions) {
     this.issuer = opts.issuer;
     this.revocations = opts.revocations;
-    if (opts.issuer.verificationKey) {
+    if (opts.issuer.verificationKey || opts.issuer.keyRing) {
       this.jwt = new JwtVerifier({
-        keys: [opts.issuer.verificationKey],
+        // Rotating keys resolve by kid (next, active and retiring all verify); else the one configured key.
+        keys: opts.issuer.keyRing ?? [opts.issuer.verificationKey!],
         issuer: opts.issuer.issuer,
         audience: opts.issuer.audience,
         typ: ACCESS_TOKEN_TYP,

@@ -12,6 +12,7 @@ import { BoundKey, BoundSigningKey, verificationKeyFor } from '../jwt/keys';
 import { signJwt, newTokenId } from '../jwt/sign';
 import { OpaqueAccessTokens } from './opaque-tokens';
 import type { SessionSubject } from '../session/session-subject';
+import type { KeyRing } from './key-ring';
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
@@ -24,8 +25,10 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
 
 export interface TokenIssuerOptions {
   format: AccessTokenFormat;
-  /** Required for 'jwt'. */
+  /** Required for 'jwt' unless `keyRing` is given. */
   signingKey?: BoundSigningKey;
+  /** 'jwt' with keys that rotate (lib/tokens/key-ring.ts) instead of one configured key. */
+  keyRing?: KeyRing;
   /** Required for 'opaque'. */
   store?: Store;
   /** Required for 'opaque': IssuerTags.tokens, binding the stored tokens to this issuer. */
@@ -63,8 +66,10 @@ export class TokenIssuer {
   readonly issuer?: string;
   readonly audience?: string | string[];
   readonly accessTtlSec: number;
-  /** The key that verifies what this issuer signs (undefined for opaque tokens). */
+  /** The key that verifies what this issuer signs (undefined for opaque tokens and rotating keys). */
   readonly verificationKey?: BoundKey;
+  /** Rotating signing keys: they sign and resolve verification keys by kid. */
+  readonly keyRing?: KeyRing;
   readonly opaque?: OpaqueAccessTokens;
   private readonly signingKey?: BoundSigningKey;
   private readonly extraClaims: Record<string, unknown>;
@@ -81,7 +86,9 @@ export class TokenIssuer {
     this.audience = aud && (!Array.isArray(aud) || aud.length > 0) ? aud : undefined;
     this.extraClaims = checkExtraClaims(opts.extraClaims ?? {});
     this.now = opts.now ?? Date.now;
-    if (opts.format === 'jwt') {
+    if (opts.format === 'jwt' && opts.keyRing) {
+      this.keyRing = opts.keyRing;
+    } else if (opts.format === 'jwt') {
       if (!opts.signingKey || opts.signingKey.purpose !== 'sign') throw new Error('JWT access tokens need a signing key');
       this.signingKey = opts.signingKey;
       this.verificationKey = verificationKeyFor(opts.signingKey);
@@ -106,7 +113,7 @@ export class TokenIssuer {
     claims.roles = session.roles;
     if (sid) claims.sid = sid;
     const token = this.format === 'jwt'
-      ? signJwt(claims, this.signingKey!, { typ: ACCESS_TOKEN_TYP })
+      ? signJwt(claims, this.signingKey ?? await this.keyRing!.signingKey(), { typ: ACCESS_TOKEN_TYP })
       : await this.opaque!.issue(claims);
     return { token, jti, expiresIn: this.accessTtlSec, expiresAt: exp * 1000 };
   }
@@ -132,7 +139,7 @@ export class TokenIssuer {
     if (aud) claims.aud = aud;
     if (grant.scopes.length) claims.scope = grant.scopes.join(' ');
     const token = this.format === 'jwt'
-      ? signJwt(claims, this.signingKey!, { typ: ACCESS_TOKEN_TYP })
+      ? signJwt(claims, this.signingKey ?? await this.keyRing!.signingKey(), { typ: ACCESS_TOKEN_TYP })
       : await this.opaque!.issue(claims);
     return { token, jti, expiresIn: ttl, expiresAt: exp * 1000 };
   }
