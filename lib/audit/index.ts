@@ -1,5 +1,6 @@
 import { EventEmitter } from 'events';
 import type { AuthCode } from '../errors';
+import type { AuditEventType } from './event-types';
 
 /** One authentication/authorization decision. Never holds a secret. */
 export interface AuthDecision {
@@ -16,6 +17,12 @@ export interface AuthDecision {
   httpMethod?: string;
   path?: string;
   node?: { id: string; type: string; name?: string; z?: string };
+  /** What happened, when the emitter knows better than eventTypeOf can derive (e.g. 'key.created'). */
+  event?: AuditEventType;
+  /** OAuth client id (RFC 6749 §2.2), when a client authenticated. */
+  clientId?: string;
+  /** Correlation id of the request (requestIdOf). */
+  requestId?: string;
 }
 
 // One emitter per process even if two copies of the package are loaded, so an
@@ -32,3 +39,10 @@ export const auditEvents: EventEmitter = holder[KEY] ?? (holder[KEY] = new Event
 export function emitDecision(describe: () => AuthDecision): void {
   if (auditEvents.listenerCount('decision') > 0) auditEvents.emit('decision', describe());
 }
+
+export { AUDIT_EVENT_TYPES, AuditEventType, eventTypeOf } from './event-types';
+export { AuditEvent, toAuditEvent, instanceId, pathOnly } from './event';
+export { requestIdOf, REQUEST_ID_HEADER } from './request-id';
+export { toEcs, ECS_VERSION } from './ecs';
+export { toOcsf, OCSF_VERSION } from './ocsf';
+export { DeliveryQueue, DeliveryQueueOptions, DeliveryCounts } from './delivery-queue';
