@@ -14,7 +14,8 @@ export default defineConfig(
     files: ['lib/**/*.ts', 'nodes/**/*.ts', 'test/types/**/*.ts'],
     languageOptions: { parser: tseslint.parser },
     plugins: { '@typescript-eslint': tseslint.plugin },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    // Code may carry directives for rules this small set does not run (no-control-regex …).
+    linterOptions: { reportUnusedDisableDirectives: 'off' },
   },
   {
     files: ['lib/**/*.ts'],
