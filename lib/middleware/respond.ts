@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { AuthError } from '../errors';
 import type { AuthInfo } from '../auth-info';
-import { emitDecision } from '../audit';
+import { emitDecision, requestIdOf } from '../audit';
 import { rejectionFor } from '../errors/rejection';
 import { rawPath, peerIp } from './request';
 
@@ -10,7 +10,7 @@ export interface Origin { id: string; type: 'authflow-middleware'; name?: string
 
 function requestFacts(req: IncomingMessage) {
   // The path only: the query may carry an api_key or access_token.
-  return { httpMethod: req.method, path: rawPath(req) };
+  return { httpMethod: req.method, path: rawPath(req), requestId: requestIdOf(req) };
 }
 
 export function auditAllow(req: IncomingMessage, info: AuthInfo, origin: Origin): void {

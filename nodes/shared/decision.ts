@@ -1,4 +1,4 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, rejectionFor, clientAddress, unexpectedErrorReporter } from '../../lib/internal';
+import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, rejectionFor, clientAddress, unexpectedErrorReporter, requestIdOf } from '../../lib/internal';
 import { requestOf } from './msg-request';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
@@ -43,7 +43,7 @@ export function reportUnexpected(node: RedNode, error: unknown): void {
 
 /** The request as audit events describe it (method and path, never headers or body). */
 export function requestFacts(msg: RedMsg) {
-  return { httpMethod: msg.req?.method, path: msg.req?.path ?? msg.req?.url };
+  return { httpMethod: msg.req?.method, path: msg.req?.path ?? msg.req?.url, requestId: requestIdOf(msg.req) };
 }
 
 export function nodeFacts(node: RedNode) {
@@ -55,7 +55,7 @@ export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: 
   opts.status.allowed();
   emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'allow', method: info.method, reason: 'authenticated',
-    subject: info.subject, keyId: info.keyId, ip: info.ip, ...requestFacts(msg), node: nodeFacts(node),
+    subject: info.subject, keyId: info.keyId, clientId: info.clientId, ip: info.ip, ...requestFacts(msg), node: nodeFacts(node),
   }));
   send([msg, null]);
 }
