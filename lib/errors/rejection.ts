@@ -4,7 +4,7 @@ import type { AuthCode, AuthError } from '.';
 export interface Rejection {
   status: number;
   headers: Record<string, string>;
-  payload: { error: AuthCode; message: string };
+  payload: { error: AuthCode; message: string; detail?: string };
 }
 
 /**
@@ -18,5 +18,9 @@ export interface Rejection {
 export function rejectionFor(err: AuthError, challenge?: Record<string, string>): Rejection {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...challenge };
   if (err.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfter)));
-  return { status: err.status, headers, payload: { error: err.code, message: err.publicMessage } };
+  const payload: Rejection['payload'] = { error: err.code, message: err.publicMessage };
+  // A refusal of a request body (lib/api-keys KeyRequestError) may say which field is wrong: never a value or a secret.
+  const detail = (err as { detail?: unknown }).detail;
+  if (typeof detail === 'string') payload.detail = detail;
+  return { status: err.status, headers, payload };
 }

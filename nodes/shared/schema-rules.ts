@@ -127,6 +127,8 @@ export const rules = {
     const p = ipRuleProblems(text(v));
     return p.length === 0 ? undefined : p.length === 1 ? p[0] : `${p.length} invalid IP rules: ${p.slice(0, 10).join('; ')}`;
   },
+  /** API key prefix (lib/api-keys/format.ts checkKeyPrefix). */
+  apiKeyPrefix: (v) => (/^[a-z][a-z0-9]{0,15}$/.test(text(v).trim()) ? undefined : 'must be lowercase letters and digits, starting with a letter, at most 16'),
   pgTable: (v) => (/^([A-Za-z_][A-Za-z0-9_]{0,47})?$/.test(text(v).trim()) ? undefined : 'table name must be letters, digits and "_" (at most 48), not starting with a digit'),
   /** Context keys take letters, digits and "_"; Redis prefixes anything but spaces and control characters. */
   storeKeyPrefix: (v, get) => {

@@ -1,0 +1,15 @@
+import { COMMON_PROPERTIES, NodeSchema } from '../shared/schema';
+
+/** authflow-keys: see nodes/shared/schema.ts for what a schema feeds. */
+export const schema: NodeSchema = {
+  type: 'authflow-keys',
+  version: 1,
+  properties: {
+    ...COMMON_PROPERTIES,
+    keyStore: { default: '', configType: 'authflow-key-store', required: true },
+    operation: { default: 'create', choices: ['create', 'list', 'get', 'revoke', 'rotate'] },
+    // 'creator': a key never gets scopes its creator (msg.auth.scopes) lacks; 'any': the request decides (a trusted admin flow).
+    scopePolicy: { default: 'creator', choices: ['creator', 'any'] },
+  },
+  migrations: [],
+};

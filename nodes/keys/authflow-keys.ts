@@ -1,0 +1,86 @@
+import { assertSupportedNode } from '../shared/supported-node';
+import { AuthInfo, InvalidCredentialsError, publicView, ApiKeyRecord } from '../../lib/internal';
+import type { RED, RedMsg, RedNode } from '../shared/red-types';
+import { initEndpointNode, EndpointResult } from '../login/endpoint';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-keys.schema';
+import { keyService } from './key-store-provider';
+
+type Operation = 'create' | 'list' | 'get' | 'revoke' | 'rotate';
+
+interface KeysConfig {
+  name?: string;
+  respond?: boolean;
+  keyStore?: string;
+  operation: Operation;
+  scopePolicy: 'creator' | 'any';
+}
+
+/**
+ * authflow-keys: the Kindly key API, one operation per node, behind a bearer
+ * (or any) check: the owner is msg.auth.subject.
+ *   create  POST   /api/keys        {name, expires_at, scopes, allowed_ips, denied_ips, env, max_uses, metadata} → 201 {…, key} (the key, once)
+ *   list    GET    /api/keys        → 200 {keys: […]}
+ *   get     GET    /api/keys/:id    → 200 {…}
+ *   revoke  DELETE /api/keys/:id    → 200 {…, status: "revoked"}
+ *   rotate  POST   /api/keys/:id/rotate {grace_hours?} → 201 {…, key, previous: {id, expires_at}}
+ * The id comes from msg.req.params.id (an `http in` route with `:id`), else msg.keyId.
+ */
+export = function register(RED: RED) {
+  assertSupportedNode();
+  function AuthflowKeys(this: RedNode, config: KeysConfig) {
+    RED.nodes.createNode(this, config);
+    config = loadConfig(schema, config);
+    const node = this;
+    initEndpointNode(node, config, {
+      method: 'api_key',
+      setup(status) {
+        assertConfig(schema, config);
+        const keys = keyService(RED, config.keyStore);
+        status.ready(config.operation);
+        const now = () => Date.now();
+        const view = (r: ApiKeyRecord) => publicView(r, now());
+        const ops: Record<Operation, (owner: AuthInfo, msg: RedMsg) => Promise<EndpointResult>> = {
+          async create(who, msg) {
+            const { key, record } = await keys.create(who.subject!, msg.payload, { creatorScopes: config.scopePolicy === 'creator' ? who.scopes ?? [] : undefined });
+            return { statusCode: 201, payload: { ...view(record), key }, auth: who, reason: `API key ${record.id} created` };
+          },
+          async list(who) {
+            const all = await keys.list(who.subject!);
+            return { statusCode: 200, payload: { keys: all.map(view) }, auth: who, reason: `API keys listed (${all.length})` };
+          },
+          async get(who, msg) {
+            const record = await keys.get(who.subject!, keyId(msg));
+            return { statusCode: 200, payload: view(record), auth: who, reason: `API key ${record.id} read` };
+          },
+          async revoke(who, msg) {
+            const record = await keys.revoke(who.subject!, keyId(msg));
+            return { statusCode: 200, payload: view(record), auth: who, reason: `API key ${record.id} revoked` };
+          },
+          async rotate(who, msg) {
+            const { key, record, previous } = await keys.rotate(who.subject!, keyId(msg), msg.payload);
+            const old = view(previous);
+            return {
+              statusCode: 201, payload: { ...view(record), key, previous: { id: old.id, expires_at: old.expires_at } }, auth: who,
+              reason: `API key ${previous.id} rotated to ${record.id}`,
+            };
+          },
+        };
+        const op = ops[config.operation];
+        return async (msg) => {
+          const who = msg.auth as AuthInfo | undefined;
+          if (!who || typeof who.subject !== 'string' || who.subject === '') {
+            throw new InvalidCredentialsError('API key management needs an authenticated user: put a bearer node before it');
+          }
+          return op(who, msg);
+        };
+      },
+    });
+  }
+  RED.nodes.registerType('authflow-keys', AuthflowKeys);
+};
+
+function keyId(msg: RedMsg): unknown {
+  const params = (msg.req as { params?: Record<string, unknown> } | undefined)?.params;
+  return params?.id ?? msg.keyId;
+}
