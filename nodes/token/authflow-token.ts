@@ -6,6 +6,7 @@ import { nodeListSource } from '../shared/msg-request';
 import { listReport } from '../shared/list-warnings';
 import { loadConfig, assertConfig } from '../shared/schema';
 import { schema } from './authflow-token.schema';
+import { keyStoreCheck } from '../keys/key-store-provider';
 
 interface TokenConfig extends CheckNodeConfig {
   header?: string;
@@ -14,6 +15,9 @@ interface TokenConfig extends CheckNodeConfig {
   queryParam?: string;
   tokensType?: string;
   tokens?: string;
+  keySource?: 'list' | 'keystore';
+  keyStore?: string;
+  keyEnvs?: string;
 }
 
 /** authflow-token: shared-secret / API-key header check (Kitewheel's x-auth-token). */
@@ -24,9 +28,10 @@ export = function register(RED: RED) {
     config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
     initCheckNode(node, config, {
-      method: 'token',
+      method: config.keySource === 'keystore' ? 'api_key' : 'token',
       setup(status) {
         assertConfig(schema, config);
+        if (config.keySource === 'keystore') return keyStoreCheck(RED, config.keyStore, config);
         const tokens = nodeListSource(RED, node, config.tokensType || 'cred', config.tokens || '', 'tokenList', 'tokens');
         return apiKeyCheck(tokens, config, listReport(node, status));
       },
