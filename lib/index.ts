@@ -16,7 +16,22 @@ export {
 } from './errors';
 export type { AuthCode, AuthErrorOptions } from './errors';
 
-// The checks, one per method, for code that is not a flow.
+// The checks, one per method, for code that is neither a flow nor Express: build once, run per
+// request on a neutral request; a refusal is a thrown AuthError, answered with rejectionFor.
+export { basicCheck } from './basic/check';
+export type { BasicCheckSettings } from './basic/check';
+export { apiKeyCheck } from './api-keys/check';
+export type { ApiKeyCheckOptions } from './api-keys/check';
+export { ipCheck } from './ip/check';
+export type { IpCheckSources } from './ip/check';
+export { bearerCheck } from './bearer/check';
+export type { BearerCheckSettings } from './bearer/check';
+export type { Check, ListSource, FixedList, LiveList, ListReport } from './checks/check';
+export type { CheckRequest } from './checks/request';
+export type { Maybe } from './util/maybe';
+export { rejectionFor } from './errors/rejection';
+export type { Rejection } from './errors/rejection';
+// Their parts, useful on their own.
 export { parseBasicAuthorization, validateRealm, basicChallenge } from './basic/parse';
 export type { BasicCredentials } from './basic/parse';
 export { BasicAuthenticator } from './basic/authenticator';

@@ -19,6 +19,8 @@ const ROOT = [
   'generateTotpSecret', 'hashPasswordScrypt', 'ipAllowlist', 'otpauthUri', 'parseBasicAuthorization', 'parseCidr',
   'passwordKind', 'resolveClientIp', 'signJwt', 'storedPasswordProblem', 'toAuthError', 'totp', 'unless',
   'validateRealm', 'verificationKeyFor', 'verifyPassword', 'verifyTotp',
+  // the checks, one per method, and the answer to a refusal
+  'apiKeyCheck', 'basicCheck', 'bearerCheck', 'ipCheck', 'rejectionFor',
 ];
 const MIDDLEWARE = ['apiToken', 'basicAuth', 'bearerAuth', 'buildCheck', 'chain', 'compileExceptions', 'createAuthMiddleware', 'ipAllowlist', 'unless'];
 const STORE = ['ContextStore', 'MemoryStore', 'PostgresStore', 'RedisStore', 'createStore'];

@@ -7,10 +7,11 @@ import {
   createStore, MemoryStore, hashPasswordScrypt, verifyPassword, passwordKind, PasswordChecker,
   totp, verifyTotp, base32Decode, generateTotpSecret, otpauthUri,
   buildVerificationKey, buildSigningKey, JwtVerifier, StaticKeyResolver, signJwt,
-  IpAccessList, parseBasicAuthorization,
+  IpAccessList, parseBasicAuthorization, basicCheck, apiKeyCheck, ipCheck, rejectionFor,
 } from '@authflow/node-red-api-auth';
 import type {
   AuthInfo, AuthCode, AuthDecision, Middleware, AuthenticatedRequest, CheckSpec, Store, StoreConfig, JwsAlg, VerifiedJwt,
+  Check, CheckRequest, Rejection, Maybe,
 } from '@authflow/node-red-api-auth';
 import * as middleware from '@authflow/node-red-api-auth/middleware';
 import * as stores from '@authflow/node-red-api-auth/store';
@@ -70,6 +71,16 @@ const verified: VerifiedJwt | Promise<VerifiedJwt> = verifier.verify(jwt);
 const list = new IpAccessList({ allow: ['10.0.0.0/8'] });
 const creds: { username: string; password: string } = parseBasicAuthorization(['Basic YTpi']);
 
+// A check outside Node-RED and Express: built once, run per request, a refusal answered with rejectionFor.
+const basic: Check = basicCheck({ fixed: 'alice:$scrypt$…' }, { realm: 'api' });
+const keys: Check = apiKeyCheck({ read: () => process.env.API_KEYS, what: 'env API_KEYS' }, { header: 'x-api-key' });
+const ips: Check = ipCheck({ allow: { fixed: ['10.0.0.0/8'] } });
+const request: CheckRequest = { rawHeaders: ['Authorization', 'Basic YWxpY2U6cHc='], query: '', peer: '127.0.0.1', previous: undefined };
+const passed: Maybe<AuthInfo> = basic.run(request);
+function refuse(e: unknown): Rejection | undefined {
+  return e instanceof AuthError ? rejectionFor(e, basic.challenge(e)) : undefined;
+}
+
 // Internals are not public.
 // @ts-expect-error `then` would make the ES module namespace a thenable
 import { then } from '@authflow/node-red-api-auth';
@@ -80,5 +91,5 @@ import * as deep from '@authflow/node-red-api-auth/dist/lib/store/redis-store';
 
 export {
   each, sameFromSubpath, subject, scopes, code, status, fromUnknown, outage, memory, fromSubpath, value, hash, ok, kind,
-  checker, code6, step, uri, verified, list, creds, then, internal, deep,
+  checker, code6, step, uri, verified, list, creds, keys, ips, passed, refuse, then, internal, deep,
 };
