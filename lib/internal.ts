@@ -48,3 +48,4 @@ export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';
 export * from './signatures';
 export * from './oauth2';
 export * from './authz';
+export { KeyRing, KeyRingOptions, KeyRingStatus, RotatingAlg, ROTATING_ALGS, MIN_ROTATE_EVERY_SEC } from './tokens/key-ring';

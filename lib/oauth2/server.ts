@@ -25,8 +25,8 @@ import { OAuthRequest, readForm } from './request';
 import { checkGrantType, decideGrant, issueToken } from './token-endpoint';
 import { JwkSet, issuerJwks, publishable } from './jwks';
 
-export type OAuthOperation = 'token' | 'revoke' | 'introspect' | 'metadata' | 'jwks';
-export const OAUTH_OPERATIONS: readonly OAuthOperation[] = ['token', 'revoke', 'introspect', 'metadata', 'jwks'];
+export type OAuthOperation = 'token' | 'revoke' | 'introspect' | 'metadata' | 'jwks' | 'rotate';
+export const OAUTH_OPERATIONS: readonly OAuthOperation[] = ['token', 'revoke', 'introspect', 'metadata', 'jwks', 'rotate'];
 
 /** What the server uses of an issuer (lib/session createSessionTokens gives all of it). */
 export interface IssuerTokens {
@@ -129,6 +129,11 @@ export class OAuthServer {
     this.metadata = Object.freeze(buildMetadata(this.issuerId, tokenEndpoint, methods, opts, !!opts.jwks || !!ring || publishable([opts.tokens.issuer.verificationKey]).length > 0));
   }
 
+  /** The issuer's rotating signing keys, if it has them (for status displays). */
+  get keyRing() {
+    return this.tokens.issuer.keyRing;
+  }
+
   /** The compiled client list (memoized per value); its problems are for the operator, once. */
   clients(raw: unknown): ClientDirectory {
     if (raw === undefined || raw === null) throw new StoreUnavailableError('could not check: the client list is missing', { retryAfter: 1 });
@@ -153,6 +158,7 @@ export class OAuthServer {
         case 'introspect': return await this.introspect(req, rawClients);
         case 'metadata': return this.publicDocument(req, this.metadata, 'metadata');
         case 'jwks': return this.publicDocument(req, await this.jwks(), 'jwks');
+        case 'rotate': return await this.rotate();
         default: throw new Error(`unknown operation ${String(op)}`);
       }
     } catch (e) {
@@ -205,6 +211,17 @@ export class OAuthServer {
       status: 200, headers: { ...NO_STORE }, body, outcome: 'allow', auth: clientAuth(client, []),
       reason: `${client.id} introspected a token: ${visible ? 'active' : claims ? 'active but not visible to this client' : 'inactive'}`,
     };
+  }
+
+  /** Rotates the issuer's signing keys now (lib/tokens/key-ring.ts): for a flow (inject, schedule), never a public route. */
+  private async rotate(): Promise<OAuthResult> {
+    const ring = this.tokens.issuer.keyRing;
+    if (!ring) {
+      throw new OAuthError('invalid_request', 'This issuer signs with a configured key: choose rotating keys on the issuer', { status: 409, reason: 'rotate: the issuer has no rotating keys' });
+    }
+    const status = await ring.rotateNow();
+    const body = { ...status, rotatesAt: status.rotatesAt === undefined ? undefined : new Date(status.rotatesAt).toISOString() };
+    return { status: 200, headers: { ...NO_STORE }, body, outcome: 'allow', reason: `signing keys rotated by hand: ${status.active} signs, next ${status.next}` };
   }
 
   /** The claims of a live token of this issuer (revocation checked when asked), or undefined; store outages propagate. */

@@ -11,6 +11,9 @@ export const schema: NodeSchema = {
     format: { default: 'jwt', choices: ['jwt', 'opaque'] },
     alg: { default: 'HS256' },
     kid: { default: '' },
+    // JWT signing keys: the one configured here, or generated and rotated in the store (lib/tokens/key-ring.ts).
+    keyMode: { default: 'configured', choices: ['configured', 'rotating'] },
+    rotateDays: { default: 30, rule: 'positiveWholeOrBlank' },
     accessTtl: { default: 900, rule: 'positiveWholeOrBlank' },
     refreshTtl: { default: 86400, rule: 'positiveWholeOrBlank' },
     extraClaims: { default: '', rule: 'jsonObjectOrBlank' },

@@ -1,5 +1,5 @@
 import { assertSupportedNode } from '../shared/supported-node';
-import { createSessionTokens, SessionTokensBundle } from '../../lib/internal';
+import { createSessionTokens, SessionTokensBundle, KeyRing, RotatingAlg, ROTATING_ALGS, emitDecision } from '../../lib/internal';
 import type { JwsAlg } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { resolveStore } from '../shared/store-ref';
@@ -15,6 +15,8 @@ interface IssuerConfig {
   format?: string;
   alg?: string;
   kid?: string;
+  keyMode?: string;
+  rotateDays?: string | number;
   accessTtl?: string | number;
   refreshTtl?: string | number;
   extraClaims?: string;
@@ -53,7 +55,9 @@ export = function register(RED: RED) {
         refreshTtlSec: seconds(config.refreshTtl, 86_400, 'refresh token lifetime'),
         extraClaims: json(config.extraClaims),
         dataKey: node.credentials?.dataKey || undefined,
+        rotation: config.keyMode === 'rotating' ? rotation(config) : undefined,
       });
+      if (bundle.issuer.keyRing) watchRotation(node, bundle.issuer.keyRing);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       node.error(`issuer configuration error: ${error}`);
@@ -66,6 +70,30 @@ export = function register(RED: RED) {
   }
   RED.nodes.registerType('authflow-issuer', AuthflowIssuer, { credentials: schema.credentials });
 };
+
+/** Rotating keys are published (JWKS), so asymmetric: the chosen alg when it is one, else ES256. */
+function rotation(config: IssuerConfig): { alg: RotatingAlg; rotateEverySec: number } {
+  const alg = ROTATING_ALGS.includes(config.alg as RotatingAlg) ? (config.alg as RotatingAlg) : 'ES256';
+  const days = numberValue(config.rotateDays, 30, 'whole > 0', 'the rotation period must be a whole number of days > 0');
+  return { alg, rotateEverySec: days * 86_400 };
+}
+
+/** Loads the keys now, logs and audits every rotation, stops the refresh timer on close. */
+function watchRotation(node: RedNode, ring: KeyRing): void {
+  ring.start().catch((e: unknown) => node.error(`signing keys: ${e instanceof Error ? e.message : String(e)}`));
+  ring.on('failure', (e: unknown) => node.warn(`signing keys: ${e instanceof Error ? e.message : String(e)}`));
+  ring.on('rotation', (event: { reason: string }) => {
+    node.log(`signing keys: ${event.reason}`);
+    emitDecision(() => ({
+      time: new Date().toISOString(), outcome: 'allow', method: 'key-rotation', reason: event.reason,
+      node: { id: node.id, type: node.type, name: node.name || undefined, z: node.z },
+    }));
+  });
+  node.on('close', (_removed, done) => {
+    ring.stop();
+    done();
+  });
+}
 
 function seconds(v: string | number | undefined, dflt: number, what: string): number {
   return numberValue(v, dflt, 'whole > 0', `${what} must be a whole number of seconds > 0`);

@@ -7,7 +7,7 @@ export const schema: NodeSchema = {
   properties: {
     name: { default: '' },
     server: { default: '', configType: 'authflow-oauth2-server', required: true },
-    operation: { default: 'token', choices: ['token', 'revoke', 'introspect', 'metadata', 'jwks'] },
+    operation: { default: 'token', choices: ['token', 'revoke', 'introspect', 'metadata', 'jwks', 'rotate'] },
     // An endpoint answers with a body of its own: by default the node sends it.
     respond: { default: true },
   },

@@ -2,6 +2,7 @@ import { assertSupportedNode } from '../shared/supported-node';
 import {
   AuthError, ClientDirectory, OAuthOperation, OAuthResult, OAuthServer, authCodeOf, emitDecision, oncePerValue, queryOf,
 } from '../../lib/internal';
+import type { KeyRing, KeyRingStatus } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { StatusReporter } from '../shared/status';
 import { answer, clientIp, nodeFacts, reportUnexpected, requestFacts } from '../shared/decision';
@@ -62,6 +63,7 @@ export = function register(RED: RED) {
         },
       };
       status.ready(operation);
+      if (server.keyRing && (operation === 'jwks' || operation === 'rotate')) showKeys(node, status, server.keyRing);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       node.error(`configuration error: ${message}`);
@@ -85,6 +87,19 @@ export = function register(RED: RED) {
   }
   RED.nodes.registerType('authflow-oauth2', AuthflowOAuth2);
 };
+
+/** The rotation state in the node status: which key signs, and when the next one takes over. */
+function showKeys(node: RedNode, status: StatusReporter, ring: KeyRing): void {
+  const show = (s: KeyRingStatus) => {
+    if (s.active) status.ready(`signs ${s.active.slice(0, 8)}… · next ${(s.next ?? '-').slice(0, 8)}… · rotates ${s.rotatesAt ? new Date(s.rotatesAt).toISOString().slice(0, 16) : '-'}`);
+  };
+  show(ring.status());
+  ring.on('status', show);
+  node.on('close', (_removed, done) => {
+    ring.off('status', show);
+    done();
+  });
+}
 
 /** Problems of a client list are the operator's to hear, once per list value. */
 function reportList(server: OAuthServer, raw: unknown, report: (dir: unknown) => void): void {
