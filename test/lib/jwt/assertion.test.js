@@ -75,6 +75,8 @@ describe('lib/jwt verifyClientAssertion (RFC 7523)', () => {
     await rejects(verifyClientAssertion(await assertion({ exp: t + 3600 }), opts()), 'AUTH_001', /too far/);
     await verifyClientAssertion(await assertion({ exp: t + 3600 }), opts({ maxLifetimeSec: 7200 }));
     await rejects(verifyClientAssertion(await assertion({ nbf: t + 600 }), opts()), 'AUTH_001', /nbf/);
+    // A claim of the wrong type is malformed (AUTH_003), as in the per-request core.
+    await rejects(verifyClientAssertion(await assertion({ exp: String(t + 60) }), opts()), 'AUTH_003', /exp claim is malformed/);
   });
 
   it('jti is required and single use through isReplay (§3 item 7)', async () => {
