@@ -252,6 +252,11 @@ describe('lib/jwt', () => {
       await rejectsToken(new JwtVerifier({ keys: resolver, now: clock() }).verify(signJwt(claimsOk(), k1s, { kid: "' OR 1=1--" })), 'AUTH_001');
       assert.deepStrictEqual(seen, [["' OR 1=1--", 'HS256']]);
     });
+    it('a resolver that fails unexpectedly is not disguised as a bad token (issue 11 defect 4: 503 + log upstream)', async () => {
+      const broken = { resolve: async () => { throw new TypeError('bug in a resolver'); } };
+      const err = await new JwtVerifier({ keys: broken, now: clock() }).verify(signJwt(claimsOk(), k1s)).then(() => undefined, (e) => e);
+      assert.ok(err instanceof TypeError && !(err instanceof AuthError), `got ${err}`);
+    });
     it('a kid-less key (a pasted PEM) serves tokens of its alg whatever their kid; a kid-less token never matches a kid-bearing key', async () => {
       const { claims } = await verifier().verify(signJwt(claimsOk(), k1s));
       assert.strictEqual(claims.sub, 'alice');
@@ -785,6 +790,15 @@ describe('lib/jwt', () => {
       t += 31_000;
       await Promise.all(Array.from({ length: 50 }, () => rejectsToken(v.verify(forged()), 'AUTH_001')));
       assert.strictEqual(state.hits, 2);
+    });
+
+    it('kid rule on top of jose\'s set: a kid-less token matches only a kid-less key, never guesses among kid-bearing ones', async () => {
+      // jose's own key selection would take the single RSA key for a kid-less RS256 token; we do not.
+      const kidless = signer('RS256', rsa, undefined);
+      await rejectsToken(jv(resolver()).verify(signJwt(claimsOk(), kidless)), 'AUTH_001', /unknown kid|no key/);
+      state.body = JSON.stringify({ keys: [jwkOf(rsa, {})] });
+      const { header } = await jv(resolver()).verify(signJwt(claimsOk(), kidless));
+      assert.strictEqual(header.kid, undefined);
     });
 
     it('concurrent first requests share one fetch', async () => {
