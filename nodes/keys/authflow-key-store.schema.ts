@@ -18,5 +18,5 @@ export const schema: NodeSchema = {
     secretEnv: { default: '' },
   },
   credentials: { secret: { type: 'password' } },
-  migrations: [],
+  migrations: [(c) => c], // 0 → 1: the first version (no older configs exist)
 };

@@ -11,5 +11,5 @@ export const schema: NodeSchema = {
     // 'creator': a key never gets scopes its creator (msg.auth.scopes) lacks; 'any': the request decides (a trusted admin flow).
     scopePolicy: { default: 'creator', choices: ['creator', 'any'] },
   },
-  migrations: [],
+  migrations: [(c) => c], // 0 → 1: the first version (no older configs exist)
 };
