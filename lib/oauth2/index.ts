@@ -5,7 +5,7 @@ export type { OAuthRequest } from './request';
 export { ClientDirectory, CLIENT_AUTH_METHODS, scopeList } from './clients';
 export type { OAuthClient, ClientAuthMethod } from './clients';
 export { ClientSecretHasher, MIN_SECRET_KEY_BYTES } from './client-secrets';
-export { formDecode, formEncode } from './client-auth';
+export { formDecode, formEncode, ClientAuthenticator } from './client-auth';
 export { OAuthError, authCodeOf } from './errors';
 export type { OAuthErrorCode } from './errors';
 export { issuerJwks } from './jwks';
