@@ -3,7 +3,7 @@
  * signing key. Synchronous node:crypto rather than jose's SignJWT: an access
  * token is signed on every login and refresh, and SignJWT goes through
  * WebCrypto on libuv's threadpool — HS256 (the issuer's default) measured
- * 7–14× slower there, RS256 about even (bench/jose.js) — and it queues
+ * 9–18× slower there, RS256 about even (bench/jose.js) — and it queues
  * behind any other threadpool work. Interoperability with jose is tested both ways
  * (test/lib/jwt/differential.test.js).
  */
