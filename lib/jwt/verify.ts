@@ -9,7 +9,7 @@
  * the signature holds.
  *
  * Synchronous node:crypto with KeyObjects built at deploy, not jose: jose
- * verifies through WebCrypto on libuv's threadpool, ~5–10× slower per token
+ * verifies through WebCrypto on libuv's threadpool, 1.5–8× slower per token
  * here and seconds late while the pool hashes (docs/BENCHMARKS.md, "JOSE
  * verification decision"). test/lib/jwt/differential.test.js proves this core
  * never accepts what jose refuses with the same options.
