@@ -42,6 +42,7 @@ describe('public API: what `import` and `require` of the package give', () => {
     assert.equal(require(`${PKG}/middleware`).createAuthMiddleware, require(PKG).createAuthMiddleware);
     assert.equal(require(`${PKG}/store`).MemoryStore, require(PKG).MemoryStore);
     assert.equal(require(`${PKG}/package.json`).name, PKG);
+    assert.equal(require(`${PKG}/audit-event.schema.json`).type, 'object');
   });
 
   it('internals are not reachable: the internal entry and file paths are outside the exports map', async () => {
