@@ -145,6 +145,12 @@ export class KeyRing extends EventEmitter implements KeyResolver {
       await this.refresh();
       hit = this.live.get(kid);
     }
+    // A token signed by what this instance still calls `next`: another instance rotated. Re-read now
+    // (in the background) rather than at the next refresh, so this one stops signing with the old key too.
+    if (hit?.stored.state === 'next' && this.now() - this.lastReload > UNKNOWN_KID_RELOAD_MS) {
+      this.lastReload = this.now();
+      void this.refresh().catch((e) => this.emit('failure', e));
+    }
     return hit && hit.verify.alg === alg ? hit.verify : undefined;
   }
 
