@@ -12,7 +12,7 @@ const { launchBrowser } = require('../support/browser');
 const pkg = require('../../package.json');
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const ourTypes = Object.keys(pkg['node-red'].nodes);
-const checkTypes = ourTypes.filter((t) => !['authflow-store', 'authflow-issuer'].includes(t)); // config nodes: no palette entry, no ports
+const checkTypes = ourTypes.filter((t) => !['authflow-store', 'authflow-issuer', 'authflow-oauth2-server'].includes(t)); // config nodes: no palette entry, no ports
 const examples = fs.readdirSync(path.join(__dirname, '../../examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
 
 function get(port, urlPath, headers = {}) {
