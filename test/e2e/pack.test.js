@@ -12,6 +12,9 @@ const pkg = require('../../package.json');
 describe('packed package in a real Node-RED', function () {
   this.timeout(240000);
   let red;
+  let shared;
+  /** One more installed user directory for the tests below that need no running Node-RED. */
+  const sharedUserDir = () => (shared ??= installedUserDir(0));
 
   after(async () => {
     if (red) await red.stop();
@@ -57,10 +60,32 @@ describe('packed package in a real Node-RED', function () {
     assert.match(String(resource.body), /AuthflowEditor/);
   });
 
+  it('TypeScript finds the types of the root and of /middleware and /store, with node16 and with the older node10 resolution', function () {
+    this.timeout(120000);
+    const fs = require('fs');
+    const path = require('path');
+    const root = path.join(__dirname, '..', '..');
+    const userDir = sharedUserDir();
+    fs.writeFileSync(path.join(userDir, 'settings-check.ts'), [
+      "import { createAuthMiddleware, type AuthInfo } from '@authflow/node-red-api-auth';",
+      "import { basicAuth } from '@authflow/node-red-api-auth/middleware';",
+      "import { createStore, type Store } from '@authflow/node-red-api-auth/store';",
+      "export const mw = createAuthMiddleware({ checks: [{ type: 'ip', allow: ['127.0.0.1'] }] });",
+      "export const basic = basicAuth({ users: 'alice:$scrypt$…' });",
+      "export const store: Store = createStore({ type: 'memory' });",
+      'export let who: AuthInfo | undefined;',
+    ].join('\n'));
+    for (const [module, resolution] of [['node16', 'node16'], ['commonjs', 'node']]) {
+      const options = { module, moduleResolution: resolution, strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] };
+      fs.writeFileSync(path.join(userDir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['settings-check.ts'] }));
+      execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', userDir], { stdio: 'pipe' });
+    }
+  });
+
   it('`npx @authflow/node-red-api-auth hash-password` in the user directory runs the installed bin (never a registry lookup)', async () => {
     // The bin is named like the unscoped package, which is the one npx picks for the scoped name.
     assert.deepStrictEqual(Object.keys(pkg.bin), [pkg.name.split('/')[1]]);
-    const userDir = installedUserDir(await freePort());
+    const userDir = sharedUserDir();
     // --no: fail instead of installing anything, so only the local copy can answer.
     const hash = execFileSync('npx', ['--no', pkg.name, 'hash-password', '--cost', '10'], { cwd: userDir, input: 'correct horse' })
       .toString().trim();
