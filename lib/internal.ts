@@ -38,6 +38,7 @@ export * from './checks/request';
 export { basicCheck, BasicCheckSettings } from './basic/check';
 export { apiKeyCheck, apiKeySettings, apiKeyChallenge, ApiKeyCheckOptions, ApiKeySettings } from './api-keys/check';
 export * from './api-keys/index';
+export * from './accounts/index';
 export { ipCheck, IpCheckSources } from './ip/check';
 export { bearerCheck, requiredScopesOf, BearerCheckSettings } from './bearer/check';
 export { hmacAlg, hmacKey, keysFromText, keysFromSpecs, algList, oneAlg, DEFAULT_ASYMMETRIC_ALGS } from './bearer/keys';

@@ -1,7 +1,7 @@
 /** API keys with a lifecycle (issue 13): grammar, hashing at rest, stores, verification. */
 export { mintApiKey, parseApiKey, crc32, base62Checksum, checkKeyPrefix, KEY_ENVS, KeyEnv, MintedKey, ParsedKey } from './format';
 export { KeyHasher, MIN_SECRET_BYTES } from './key-hash';
-export { ApiKeyRecord, KeyRequestError, publicView, keyState, scopesCover, KeyState } from './record';
+export { ApiKeyRecord, RequestFieldError, publicView, keyState, scopesCover, KeyState } from './record';
 export { KeyRepository, RETENTION_MS } from './repository';
 export { KvKeyRepository } from './kv-repository';
 export { PgKeyRepository, DEFAULT_KEY_TABLE } from './pg-repository';

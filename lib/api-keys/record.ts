@@ -57,8 +57,8 @@ export interface KeyPolicy {
   maxLifetimeMs: number;
 }
 
-/** A refusal of a create/rotate request: 400 AUTH_003; `detail` is safe to show the client (it names a field, never a value). */
-export class KeyRequestError extends MalformedCredentialsError {
+/** A refusal of a request body (API key create/rotate, register, change password): 400 AUTH_003; `detail` is safe to show the client (it names a field or rule, never a value). */
+export class RequestFieldError extends MalformedCredentialsError {
   constructor(readonly detail: string) {
     super(`API key request: ${detail}`, { status: 400 });
   }
@@ -72,13 +72,13 @@ const MAX_METADATA_BYTES = 4096;
 /** Reads a client's create request (Kindly: name, expires_at, scopes|permissions, allowed_ips|ip_whitelist, denied_ips, env, max_uses, metadata). */
 export function readKeySpec(body: unknown, policy: KeyPolicy, now: number): KeySpec {
   const b = (body === undefined || body === null || body === '' ? {} : body) as Record<string, unknown>;
-  if (typeof b !== 'object' || Array.isArray(b)) throw new KeyRequestError('the body must be a JSON object');
+  if (typeof b !== 'object' || Array.isArray(b)) throw new RequestFieldError('the body must be a JSON object');
   const name = b.name === undefined ? 'API key' : b.name;
   if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw new KeyRequestError(`name must be text of 1-${MAX_NAME} characters without control characters`);
+    throw new RequestFieldError(`name must be text of 1-${MAX_NAME} characters without control characters`);
   }
   const env = b.env === undefined ? policy.defaultEnv : b.env;
-  if (!KEY_ENVS.includes(env as KeyEnv)) throw new KeyRequestError(`env must be one of ${KEY_ENVS.join(', ')}`);
+  if (!KEY_ENVS.includes(env as KeyEnv)) throw new RequestFieldError(`env must be one of ${KEY_ENVS.join(', ')}`);
   return {
     name: name.trim(),
     env: env as KeyEnv,
@@ -95,7 +95,7 @@ function readScopes(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   const list = typeof v === 'string' ? v.split(' ').filter(Boolean) : v;
   if (!Array.isArray(list) || list.length > MAX_LIST || !list.every((s) => typeof s === 'string' && SCOPE.test(s))) {
-    throw new KeyRequestError(`scopes must be a list of at most ${MAX_LIST} scope names (RFC 6749 §3.3 characters, no spaces)`);
+    throw new RequestFieldError(`scopes must be a list of at most ${MAX_LIST} scope names (RFC 6749 §3.3 characters, no spaces)`);
   }
   return [...new Set(list as string[])];
 }
@@ -103,13 +103,13 @@ function readScopes(v: unknown): string[] {
 function readCidrs(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || v.length > MAX_LIST || !v.every((s) => typeof s === 'string')) {
-    throw new KeyRequestError(`${field} must be a list of at most ${MAX_LIST} IPv4/IPv6 addresses or CIDR ranges`);
+    throw new RequestFieldError(`${field} must be a list of at most ${MAX_LIST} IPv4/IPv6 addresses or CIDR ranges`);
   }
   v.forEach((rule, i) => {
     try {
       parseCidr(rule);
     } catch {
-      throw new KeyRequestError(`${field}[${i}] is not an IPv4/IPv6 address or CIDR range`);
+      throw new RequestFieldError(`${field}[${i}] is not an IPv4/IPv6 address or CIDR range`);
     }
   });
   return v.map((s: string) => s.trim());
@@ -118,32 +118,32 @@ function readCidrs(v: unknown, field: string): string[] {
 function readExpiry(v: unknown, policy: KeyPolicy, now: number): number | undefined {
   if (v === undefined) return policy.defaultLifetimeMs > 0 ? now + policy.defaultLifetimeMs : undefined;
   if (v === null) {
-    if (policy.maxLifetimeMs > 0) throw new KeyRequestError('expires_at is required: keys on this server expire');
+    if (policy.maxLifetimeMs > 0) throw new RequestFieldError('expires_at is required: keys on this server expire');
     return undefined;
   }
   // RFC 3339 date-time (Kindly: "2025-01-08T00:00:00Z"); an offset is required so the instant is unambiguous.
   if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(v)) {
-    throw new KeyRequestError('expires_at must be an RFC 3339 date-time with a time zone, e.g. 2025-01-08T00:00:00Z');
+    throw new RequestFieldError('expires_at must be an RFC 3339 date-time with a time zone, e.g. 2025-01-08T00:00:00Z');
   }
   const at = Date.parse(v);
-  if (!Number.isFinite(at)) throw new KeyRequestError('expires_at is not a valid date');
-  if (at <= now) throw new KeyRequestError('expires_at must be in the future');
+  if (!Number.isFinite(at)) throw new RequestFieldError('expires_at is not a valid date');
+  if (at <= now) throw new RequestFieldError('expires_at must be in the future');
   if (policy.maxLifetimeMs > 0 && at - now > policy.maxLifetimeMs) {
-    throw new KeyRequestError(`expires_at may be at most ${Math.round(policy.maxLifetimeMs / 86_400_000)} days ahead`);
+    throw new RequestFieldError(`expires_at may be at most ${Math.round(policy.maxLifetimeMs / 86_400_000)} days ahead`);
   }
   return at;
 }
 
 function readMaxUses(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new KeyRequestError('max_uses must be a whole number ≥ 1');
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new RequestFieldError('max_uses must be a whole number ≥ 1');
   return v;
 }
 
 function readMetadata(v: unknown): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw new KeyRequestError('metadata must be a JSON object');
-  if (Buffer.byteLength(JSON.stringify(v)) > MAX_METADATA_BYTES) throw new KeyRequestError(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw new RequestFieldError('metadata must be a JSON object');
+  if (Buffer.byteLength(JSON.stringify(v)) > MAX_METADATA_BYTES) throw new RequestFieldError(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
   return v as Record<string, unknown>;
 }
 

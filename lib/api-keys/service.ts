@@ -14,7 +14,7 @@ import { PostgresStore } from '../store/postgres-store';
 import { parseAddress } from '../ip/address';
 import { checkKeyPrefix, KEY_ENVS, KeyEnv, mintApiKey, parseApiKey } from './format';
 import { KeyHasher } from './key-hash';
-import { ApiKeyRecord, KeyPolicy, KeyRequestError, readKeySpec, scopesCover, KeySpec } from './record';
+import { ApiKeyRecord, KeyPolicy, RequestFieldError, readKeySpec, scopesCover, KeySpec } from './record';
 import type { KeyRepository } from './repository';
 import { KvKeyRepository } from './kv-repository';
 import { PgKeyRepository } from './pg-repository';
@@ -125,10 +125,10 @@ export class ApiKeyService {
     if (creatorScopes !== undefined) {
       // No scopes asked for: the creator's own (a snapshot). Never more than the creator has.
       if (spec.scopes.length === 0) spec.scopes = [...creatorScopes];
-      else if (!scopesCover(creatorScopes, spec.scopes)) throw new KeyRequestError('scopes may not exceed your own');
+      else if (!scopesCover(creatorScopes, spec.scopes)) throw new RequestFieldError('scopes may not exceed your own');
     }
     const live = (await this.repo.listByOwner(owner)).filter((r) => r.revokedAt === undefined && (r.expiresAt === undefined || r.expiresAt > this.now()));
-    if (live.length >= this.maxKeysPerOwner) throw new KeyRequestError(`at most ${this.maxKeysPerOwner} active keys per user: revoke one first`);
+    if (live.length >= this.maxKeysPerOwner) throw new RequestFieldError(`at most ${this.maxKeysPerOwner} active keys per user: revoke one first`);
     return this.issue(owner, spec);
   }
 
@@ -160,7 +160,7 @@ export class ApiKeyService {
     if (old.revokedAt !== undefined || (old.expiresAt !== undefined && old.expiresAt <= now)) {
       throw new KeyRejectedError('a revoked or expired key cannot be rotated', { status: 404 });
     }
-    if (old.rotatedTo) throw new KeyRequestError('this key was already rotated: rotate its successor');
+    if (old.rotatedTo) throw new RequestFieldError('this key was already rotated: rotate its successor');
     const graceMs = readGrace(body, this.graceMs);
     const lifetime = old.expiresAt === undefined ? undefined : old.expiresAt - old.createdAt;
     const spec: KeySpec = {
@@ -290,6 +290,6 @@ function nonNegative(v: number, name: string): number {
 function readGrace(body: unknown, fallback: number): number {
   const v = body && typeof body === 'object' ? (body as Record<string, unknown>).grace_hours : undefined;
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 720) throw new KeyRequestError('grace_hours must be a number from 0 to 720');
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 720) throw new RequestFieldError('grace_hours must be a number from 0 to 720');
   return v * 3_600_000;
 }

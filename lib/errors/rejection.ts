@@ -19,7 +19,7 @@ export function rejectionFor(err: AuthError, challenge?: Record<string, string>)
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...challenge };
   if (err.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfter)));
   const payload: Rejection['payload'] = { error: err.code, message: err.publicMessage };
-  // A refusal of a request body (lib/api-keys KeyRequestError) may say which field is wrong: never a value or a secret.
+  // A refusal of a request body (lib/api-keys RequestFieldError) may say which field is wrong: never a value or a secret.
   const detail = (err as { detail?: unknown }).detail;
   if (typeof detail === 'string') payload.detail = detail;
   return { status: err.status, headers, payload };

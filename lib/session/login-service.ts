@@ -26,6 +26,8 @@ import { TotpGuard } from '../mfa/totp-guard';
 import { TotpEnrolment, StoredSeed } from '../mfa/totp-enrolment';
 import type { SessionSubject } from './session-subject';
 import type { LoginFields } from './request-fields';
+import { randomBytes } from 'crypto';
+import { mintRandomToken } from '../crypto/random-token';
 
 /** 'enrolled': users with a seed must give a code; 'always': users without one cannot log in. */
 export type TotpPolicy = 'off' | 'enrolled' | 'always';
@@ -70,7 +72,7 @@ export interface SessionResult {
 }
 
 /** Profile fields a login response shows besides the configured profile claims. */
-const PROFILE_FIELDS = ['name', 'email', 'displayName', 'display_name', 'given_name', 'family_name', 'picture', 'locale'];
+const PROFILE_FIELDS = ['name', 'email', 'displayName', 'display_name', 'given_name', 'family_name', 'picture', 'locale', 'created_at'];
 
 export class LoginService {
   readonly users: UserDirectory;
@@ -101,6 +103,42 @@ export class LoginService {
     const session = this.sessionOf(user);
     const refresh = await this.tokens.refreshTokens.start(session);
     return this.respond(session, refresh.token, refresh.familyId, 'login');
+  }
+
+  /** A session for a user who just proved who they are another way (registration): no password check. */
+  async startSession(user: UserRecord, how: string): Promise<SessionResult> {
+    const session = this.sessionOf(user);
+    const refresh = await this.tokens.refreshTokens.start(session);
+    return this.respond(session, refresh.token, refresh.familyId, how);
+  }
+
+  /**
+   * The answer a registration gets when its login is taken (ASVS 6.3.8: no
+   * account enumeration): the shape, token formats and work of a real one —
+   * an access token signed like ours, then spoiled (or an opaque one revoked
+   * at once), and a refresh token never stored — so nothing accepts them.
+   */
+  async decoySession(user: UserRecord, how: string): Promise<SessionResult> {
+    const session = this.sessionOf(user);
+    const sid = randomBytes(16).toString('base64url');
+    const access = await this.tokens.issuer.issue(session, sid);
+    let token = access.token;
+    if (token.includes('.')) {
+      // A signature of the right length (canonical base64url), just not ours: it verifies nowhere.
+      const cut = token.lastIndexOf('.') + 1;
+      token = token.slice(0, cut) + randomBytes(Buffer.from(token.slice(cut), 'base64url').length).toString('base64url');
+    } else {
+      await this.tokens.issuer.opaque?.revoke(token);
+    }
+    return {
+      response: { access_token: token, refresh_token: mintRandomToken(), token_type: 'Bearer', expires_in: access.expiresIn, user: session.user },
+      auth: { method: 'login', subject: session.subject, roles: session.roles, scopes: session.scopes, claims: { grant: how, decoy: true } },
+    };
+  }
+
+  /** The login's password check (lockout, equal timing for unknown users) without starting a session: change password. */
+  async checkPassword(userList: unknown, username: string, password: string, ip: string): Promise<UserRecord> {
+    return guardedPasswordCheck(this, userList, username, password, ip);
   }
 
   /**

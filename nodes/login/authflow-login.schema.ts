@@ -7,7 +7,10 @@ export const schema: NodeSchema = {
   properties: {
     ...COMMON_PROPERTIES,
     issuer: { default: '', configType: 'authflow-issuer', required: true },
-    operation: { default: 'login', choices: ['login', 'refresh', 'logout', 'enrol'] },
+    operation: { default: 'login', choices: ['login', 'refresh', 'logout', 'enrol', 'register', 'password'] },
+    // register / password: ASVS 6.2.1 minimum length (8 or more), and the scopes every registered user gets.
+    minPasswordLength: { default: 8, rule: 'positiveWholeOrBlank' },
+    registerScopes: { default: '' },
     userSourceType: { default: 'cred', choices: ['cred', 'flow', 'global', 'env', 'msg'] },
     userSource: { default: '', sourceTypeField: 'userSourceType' },
     recheck: { default: false },

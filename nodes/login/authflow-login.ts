@@ -1,7 +1,7 @@
 import { assertSupportedNode } from '../shared/supported-node';
 import { AuthInfo, InvalidCredentialsError, headerValues } from '../../lib/internal';
 import {
-  LoginService, TotpGuard, TotpEnrolment, TotpPolicy,
+  LoginService, TotpGuard, TotpEnrolment, TotpPolicy, Accounts, PasswordPolicy,
   readLoginFields, readRefreshToken, readEnrolmentFields, refuseSecretsInQuery,
 } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
@@ -14,7 +14,7 @@ import { loadConfig, assertConfig } from '../shared/schema';
 import { schema } from './authflow-login.schema';
 import { registerHashPasswordEndpoint } from '../shared/hash-password-endpoint';
 
-type Operation = 'login' | 'refresh' | 'logout' | 'enrol';
+type Operation = 'login' | 'refresh' | 'logout' | 'enrol' | 'register' | 'password';
 
 interface LoginConfig extends LockoutConfig {
   name?: string;
@@ -28,6 +28,8 @@ interface LoginConfig extends LockoutConfig {
   recheck?: boolean;
   totp?: TotpPolicy;
   totpLabel?: string;
+  minPasswordLength?: number | string;
+  registerScopes?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ export = function register(RED: RED) {
       method: 'login',
       setup(status) {
         assertConfig(schema, config);
-        if (!['login', 'refresh', 'logout', 'enrol'].includes(operation)) throw new Error(`unknown operation "${operation}"`);
+        if (!['login', 'refresh', 'logout', 'enrol', 'register', 'password'].includes(operation)) throw new Error(`unknown operation "${operation}"`);
         status.ready(operation);
         const tokens = issuerTokens(RED, config.issuer, node, status);
         const lockout = createLockout(tokens.store, config);
@@ -58,6 +60,11 @@ export = function register(RED: RED) {
         if (operation === 'enrol' && !enrolment) throw new Error('TOTP enrolment needs a data key on the issuer (opaque tokens have no signing key to derive one from)');
         const policy = config.totp as TotpPolicy; // one of the schema's choices (assertConfig)
         const service = new LoginService({ tokens, lockout, totp: { policy, guard, enrolment } });
+        // Self-registered users live in the issuer's store, beside the user list (which wins on a shared name).
+        const accounts = new Accounts(tokens.store, {
+          policy: new PasswordPolicy({ minLength: Number(config.minPasswordLength) || 8 }),
+          scopes: String(config.registerScopes || '').split(/[\s,]+/).filter(Boolean),
+        });
         const needsUsers = operation === 'login' || (operation === 'refresh' && !!config.recheck);
         let users: CredentialSource | undefined;
         let warnings: ((raw: unknown) => void) | undefined;
@@ -74,10 +81,42 @@ export = function register(RED: RED) {
         const ops: Record<Operation, (msg: RedMsg) => Promise<EndpointResult>> = {
           async login(msg) {
             const fields = readLoginFields(msg.payload);
-            const list = await readUsers(msg);
+            let list = await readUsers(msg);
             const ip = requestIp(msg);
+            const registered = service.users.find(list, fields.username) ? undefined : await accounts.find(fields.username);
+            if (registered) {
+              list = [accounts.userEntry(registered)];
+              fields.username = registered.login;
+            }
             const { response, auth } = await service.login(list, fields, ip);
+            if (registered) await accounts.noteSession(registered.login, auth.claims!.sid as string);
             return { statusCode: 200, payload: response, auth: { ...auth, ip }, reason: 'login' };
+          },
+          async register(msg) {
+            const fields = accounts.readFields(msg.payload);
+            const { created, account } = await accounts.register(fields);
+            const ip = requestIp(msg);
+            const user = service.users.find([accounts.userEntry(account)], account.login)!;
+            const { response, auth } = created ? await service.startSession(user, 'register') : await service.decoySession(user, 'register');
+            if (created) await accounts.noteSession(account.login, auth.claims!.sid as string);
+            // For the flow only (a confirmation, or a "someone tried your address" mail): the client cannot tell.
+            msg.registration = { status: created ? 'created' : 'taken', login: account.login, email: account.email, username: account.username, name: fields.name };
+            return { statusCode: 201, payload: response, auth: { ...auth, ip }, reason: created ? 'registered' : 'registration of a taken login (same answer given)' };
+          },
+          async password(msg) {
+            const who = msg.auth as AuthInfo | undefined;
+            if (!who?.subject) throw new InvalidCredentialsError('changing a password needs an authenticated user: put a bearer node before it');
+            const body = (msg.payload && typeof msg.payload === 'object' ? msg.payload : {}) as Record<string, unknown>;
+            const account = await accounts.find(who.subject);
+            if (!account) throw new InvalidCredentialsError('only registered accounts change their password here');
+            const ip = requestIp(msg);
+            const current = typeof body.current_password === 'string' ? body.current_password : '';
+            await service.checkPassword([accounts.userEntry(account)], account.login, current, ip);
+            const next = accounts.policy.check(body.new_password, [account.login, account.name]);
+            const ended = await accounts.changePassword(account.login, next, typeof who.claims?.sid === 'string' ? who.claims.sid : undefined);
+            // ASVS 7.4.3: every other session of this user ends now (refresh tokens and access tokens alike).
+            for (const sid of ended) await tokens.families.revoke(sid);
+            return { statusCode: 200, payload: { password_changed: true, sessions_ended: ended.length }, auth: who, reason: `password changed (${ended.length} other sessions ended)` };
           },
           async refresh(msg) {
             const token = readRefreshToken(msg.payload);
