@@ -1,0 +1,112 @@
+'use strict';
+/**
+ * RedisStore on the topologies production runs: the whole store contract
+ * (test/lib/store/store-contract.js) against a real 3-master Redis Cluster
+ * (with replicas) and a real Sentinel set (1 master, 1 replica, 3
+ * sentinels), both started by this file from redis-server on ports of their
+ * own (test/support/redis-topology.js). Plus what only those topologies
+ * show: scripts over several keys sharing a hash tag run on Cluster, and a
+ * Sentinel failover is survived without a restart.
+ */
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { runStoreContract } = require('../lib/store/store-contract');
+const { requireRedisServer, startCluster, startSentinel, currentMaster } = require('../support/redis-topology');
+const { RedisStore } = require('../../dist/lib/store');
+const { StoreUnavailableError } = require('../../dist/lib/errors');
+
+const PREFIX = `authflow_topo_${crypto.randomBytes(3).toString('hex')}:`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('RedisStore on Redis Cluster and Sentinel (real topologies)', function () {
+  this.timeout(60000);
+  let cluster;
+  let sentinel;
+
+  before(async function () {
+    requireRedisServer(this);
+    [cluster, sentinel] = await Promise.all([startCluster({ replicas: 1 }), startSentinel()]);
+  });
+
+  after(async function () {
+    await Promise.all([cluster && cluster.stop(), sentinel && sentinel.stop()]);
+  });
+
+  const clusterStore = (extra = {}) => new RedisStore({ keyPrefix: PREFIX, commandTimeoutMs: 1500, cluster: { nodes: cluster.nodes }, ...extra });
+  const sentinelStore = (extra = {}) => new RedisStore({ keyPrefix: PREFIX, commandTimeoutMs: 1500, redisOptions: { sentinels: sentinel.sentinels, name: sentinel.name }, ...extra });
+
+  runStoreContract('Redis Cluster (3 masters + 3 replicas)', async () => clusterStore());
+  runStoreContract('Redis Sentinel (1 master, 1 replica, 3 sentinels)', async () => sentinelStore());
+
+  describe('what only these topologies show', function () {
+    it('Cluster: keys spread over all three masters, and a script over {tagged} keys runs in one slot', async function () {
+      const store = clusterStore();
+      try {
+        await Promise.all(Array.from({ length: 60 }, (_, i) => store.set(`spread:${i}`, String(i), 60000)));
+        const masters = store.client.nodes('master');
+        const counts = await Promise.all(masters.map((m) => m.dbsize()));
+        assert.equal(masters.length, 3);
+        assert.ok(counts.every((n) => n > 0), `keys per master: ${counts}`);
+        // Two keys, one hash tag: the multi-key script is accepted by the cluster.
+        const lua = "redis.call('SET', KEYS[1], ARGV[1]); redis.call('SET', KEYS[2], ARGV[1]); return redis.call('GET', KEYS[2])";
+        const sha1 = crypto.createHash('sha1').update(lua).digest('hex');
+        const tag = `{rl:${crypto.randomBytes(4).toString('hex')}}`;
+        assert.equal(await store.evalScript({ lua, sha1 }, [`${tag}:a`, `${tag}:b`], ['v']), 'v');
+        // Without a shared tag Redis refuses (CROSSSLOT), and the store fails closed.
+        await assert.rejects(store.evalScript({ lua, sha1 }, ['untagged:a1', 'untagged:b9'], ['v']), StoreUnavailableError);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('Cluster: publish / subscribe reaches a subscriber connected to another node', async function () {
+      const a = clusterStore();
+      const b = clusterStore();
+      try {
+        const got = [];
+        const stop = await b.subscribe('topo-chan', (m) => got.push(m));
+        await a.publish('topo-chan', 'hello');
+        for (let i = 0; i < 40 && got.length === 0; i++) await sleep(25);
+        assert.deepEqual(got, ['hello']);
+        await stop();
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('Sentinel: the master is killed; commands fail closed (AUTH_011, bounded), then resume on the promoted replica by themselves', async function () {
+      const store = sentinelStore({ commandTimeoutMs: 800 });
+      try {
+        await store.set('before-failover', 'kept');
+        // Replicated before the crash (WAIT: the replica acknowledged it).
+        await store.client.wait(1, 2000);
+        const old = await currentMaster(sentinel);
+        sentinel.kill(old);
+        const started = Date.now();
+        let refusals = 0;
+        let slowest = 0;
+        for (;;) {
+          const t0 = Date.now();
+          try {
+            assert.equal(await store.get('before-failover'), 'kept');
+            if (Date.now() - started > 300) break;
+          } catch (err) {
+            assert.ok(err instanceof StoreUnavailableError, `unexpected ${err && err.stack}`);
+            refusals++;
+          }
+          slowest = Math.max(slowest, Date.now() - t0);
+          assert.ok(Date.now() - started < 30000, 'no recovery within 30 s');
+          await sleep(50);
+        }
+        const gap = Date.now() - started;
+        console.log(`      sentinel failover: ${refusals} refusals (AUTH_011), slowest ${slowest} ms, service back after ${gap} ms`);
+        assert.ok(slowest <= 800 + 150, `a command took ${slowest} ms (timeout 800)`);
+        assert.notEqual(await currentMaster(sentinel), old);
+        await store.set('after-failover', 'written');
+        assert.equal(await store.get('after-failover'), 'written');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+});
