@@ -21,7 +21,7 @@ interface Hooks {
 }
 
 /** Events out with the flow at once: a slow receiver holds at most this many, the rest wait in the buffer. */
-const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = 16;
 /** A receiver that never calls done() (an old-style node) releases its slot after this long. */
 const ACK_TIMEOUT_MS = 5000;
 const STATUS_EVERY_MS = 1000;

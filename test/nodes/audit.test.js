@@ -7,7 +7,7 @@ const assert = require('assert/strict');
 const { helper, load, start, stop } = require('../support/flow-harness');
 const { assertAuditEvent } = require('../support/audit-schema');
 
-const auditNode = require('../../dist/nodes/audit/authflow-audit.js');
+const { auditModule: auditNode } = require('../support/audit-node');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Two routes on two tabs: /a (ip → token) on f1, /b (token) on f2. */
