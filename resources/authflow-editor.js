@@ -66,7 +66,8 @@
       var spec = schema.properties[name];
       var d = { value: spec.default };
       if (spec.configType) d.type = spec.configType;
-      if (spec.configType || spec.required) d.required = !!spec.required;
+      // Node-RED checks `required` before the validator, so a field required only `when` another has some value leaves it to the validator.
+      if ((spec.configType || spec.required) && !spec.when) d.required = !!spec.required;
       var typed = spec.sourceTypeField ? RED.validators.typedInput({ typeField: spec.sourceTypeField, allowBlank: true }) : undefined;
       if (spec.rule || spec.choices || spec.when || spec.sourceTypeField || spec.required) {
         // Two parameters: Node-RED (3.1+) shows a returned string as the reason.
@@ -87,6 +88,7 @@
    * `users`, which the editor drops on import because it reserves the name)
    * are migrated by their schema before the editor imports them: at load,
    * on Import (clipboard, library, examples) and on merges with the runtime.
+   * Node-RED has no import hook, so RED.nodes.import is wrapped (once).
    */
   function migrateFlow(flow) {
     var S = window.AuthflowSchema;
@@ -95,9 +97,9 @@
     if (typeof flow === 'string') {
       try { parsed = JSON.parse(flow); } catch (e) { return flow; }
     }
+    // Also fills fields a hand-written or partial flow lacks, as the runtime does.
     var one = function (n) {
-      return n && typeof n === 'object' && S.schemas[n.type] && S.lib.savedVersion(n) < S.schemas[n.type].version
-        ? S.lib.loadConfig(S.schemas[n.type], n) : n;
+      return n && typeof n === 'object' && S.schemas[n.type] ? S.lib.loadConfig(S.schemas[n.type], n) : n;
     };
     return Array.isArray(parsed) ? parsed.map(one) : one(parsed);
   }
