@@ -75,7 +75,12 @@ export class PgKeyRepository implements KeyRepository {
   private lastPurge = 0;
   private readonly versions = new WeakMap<ApiKeyRecord, number>();
 
-  constructor(private readonly store: PostgresStore, private readonly tableName = DEFAULT_KEY_TABLE) {}
+  private readonly tableName: string;
+
+  /** The table: `table`, else authflow_api_keys beside the default store table, else `<store table>_api_keys`. */
+  constructor(private readonly store: PostgresStore, table?: string) {
+    this.tableName = table ?? (store.tableName === 'authflow_kv' ? DEFAULT_KEY_TABLE : `${store.tableName}_api_keys`);
+  }
 
   async insert(r: ApiKeyRecord, digest: string): Promise<void> {
     const t = await this.ready();

@@ -181,6 +181,11 @@ export class PostgresStore extends StatusEmitter implements Store {
     await this.pool.end().catch(() => undefined);
   }
 
+  /** The key-value table's name (modules name their own tables after it: lib/api-keys). */
+  get tableName(): string {
+    return this.table;
+  }
+
   /**
    * One statement for a module with a table of its own (lib/api-keys):
    * after the store's migrations, bounded and failing closed (AUTH_011) like
