@@ -46,3 +46,4 @@ export { requestIdOf, REQUEST_ID_HEADER } from './request-id';
 export { toEcs, ECS_VERSION } from './ecs';
 export { toOcsf, OCSF_VERSION } from './ocsf';
 export { DeliveryQueue, DeliveryQueueOptions, DeliveryCounts } from './delivery-queue';
+export { debugHeaders, DebugFacts } from './debug-headers';

@@ -1,6 +1,6 @@
 import { AuthInfo, emitDecision } from '../../lib/internal';
 import type { RedMsg, RedNode } from '../shared/red-types';
-import { DecisionOptions, reject, nodeFacts, clientIp, requestFacts, answer, settle } from '../shared/decision';
+import { DecisionOptions, reject, nodeFacts, clientIp, requestFacts, answer, settle, debugHeadersOf } from '../shared/decision';
 import { StatusReporter } from '../shared/status';
 import { setupOrFailClosed } from '../shared/fail-closed-setup';
 
@@ -35,9 +35,10 @@ export const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no
  * automatically" the node answers both itself, and output 1 still fires for
  * follow-up work — with msg.auth but without the tokens.
  */
-export function initEndpointNode(node: RedNode, config: { respond?: boolean }, spec: EndpointSpec): void {
+export function initEndpointNode(node: RedNode, config: { respond?: boolean; debugHeaders?: boolean }, spec: EndpointSpec): void {
   const status = new StatusReporter(node);
-  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status };
+  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, debugHeaders: config.debugHeaders === true };
+  if (opts.debugHeaders) status.standingWarning('debug headers on');
   const handle = setupOrFailClosed(node, status, (s) => spec.setup(s));
   node.on('input', (msg, send, done) => settle(
     () => handle(msg),
@@ -55,7 +56,8 @@ function succeed(node: RedNode, opts: DecisionOptions, msg: RedMsg, result: Endp
   }));
   if (result.auth) msg.auth = result.auth;
   else delete msg.auth;
-  answer(msg, opts.respond, result.statusCode, { ...NO_STORE }, result.payload);
+  const debug = opts.debugHeaders ? debugHeadersOf(opts.method, msg, result.auth) : undefined;
+  answer(msg, opts.respond, result.statusCode, { ...NO_STORE, ...debug }, result.payload);
   if (opts.respond) {
     // The tokens went to the client; they do not travel further down the flow.
     delete msg.payload;

@@ -9,6 +9,8 @@ export interface CheckNodeConfig {
   name?: string;
   /** "respond automatically" */
   respond?: boolean;
+  /** Opt-in X-Auth-* debug headers on every answer (decision.ts debugHeadersOf). */
+  debugHeaders?: boolean;
 }
 
 export interface CheckNodeSpec {
@@ -33,7 +35,8 @@ export function initCheckNode(node: RedNode, config: CheckNodeConfig, spec: Chec
   const status = new StatusReporter(node);
   let check: Check<MsgRequest> | undefined;
   const challenge = (err: AuthError) => check?.challenge(err) ?? {};
-  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge };
+  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge, debugHeaders: config.debugHeaders === true };
+  if (opts.debugHeaders) status.standingWarning('debug headers on');
   const run = setupOrFailClosed(node, status, (s) => {
     const built = spec.setup(s);
     check = built;

@@ -1,4 +1,4 @@
-import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, rejectionFor, clientAddress, unexpectedErrorReporter, requestIdOf } from '../../lib/internal';
+import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, rejectionFor, clientAddress, unexpectedErrorReporter, requestIdOf, debugHeaders } from '../../lib/internal';
 import { requestOf } from './msg-request';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
@@ -15,6 +15,22 @@ export interface DecisionOptions {
   status: StatusReporter;
   /** Extra response headers for a rejection (the RFC challenge). */
   challenge?: (err: AuthError) => Record<string, string>;
+  /** Opt-in X-Auth-* debug headers (Kindly's guide) on success and rejection; off by default. */
+  debugHeaders?: boolean;
+}
+
+/** The X-Auth-* debug headers of a decision: who the caller was taken for, never a secret. */
+export function debugHeadersOf(method: string, msg: RedMsg, info?: AuthInfo): Record<string, string> {
+  const quota = typeof info?.claims?.remaining_uses === 'number' ? info.claims.remaining_uses : remainingRateLimit(msg);
+  return debugHeaders({ method: info?.method ?? method, subject: info?.subject, keyId: info?.keyId, ip: info?.ip ?? clientIp(msg), remainingQuota: quota });
+}
+
+/** The smallest quota left among the policies of an earlier rate-limit node (msg.rateLimit). */
+function remainingRateLimit(msg: RedMsg): number | undefined {
+  const policies = (msg.rateLimit as { policies?: Array<{ remaining?: unknown }> } | undefined)?.policies;
+  if (!Array.isArray(policies)) return undefined;
+  const left = policies.map((p) => p.remaining).filter((r): r is number => typeof r === 'number');
+  return left.length ? Math.min(...left) : undefined;
 }
 
 /**
@@ -53,6 +69,11 @@ export function nodeFacts(node: RedNode) {
 export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: AuthInfo, send: (m: Array<RedMsg | null>) => void): void {
   msg.auth = info;
   opts.status.allowed();
+  if (opts.debugHeaders) {
+    // On the response itself, like rate-limit headers: they reach the client whatever later nodes do.
+    const res = msg.res?._res;
+    if (res && !res.headersSent) res.set(debugHeadersOf(opts.method, msg, info));
+  }
   emitDecision(() => ({
     time: new Date().toISOString(), outcome: 'allow', method: info.method, reason: 'authenticated',
     subject: info.subject, keyId: info.keyId, clientId: info.clientId, ip: info.ip, ...requestFacts(msg), node: nodeFacts(node),
@@ -74,6 +95,7 @@ export function reject(node: RedNode, opts: DecisionOptions, msg: RedMsg, error:
     reason: err.reason, ip: clientIp(msg), ...requestFacts(msg), node: nodeFacts(node),
   }));
   const { headers, payload } = rejectionFor(err, opts.challenge?.(err));
+  if (opts.debugHeaders) Object.assign(headers, debugHeadersOf(opts.method, msg));
   delete msg.auth; // a rejected msg must never look authenticated downstream
   answer(msg, opts.respond, err.status, headers, payload);
   if (!opts.respond) send([null, msg]);

@@ -113,6 +113,8 @@ export function assertConfig(schema: NodeSchema, config: object): void {
 export const COMMON_PROPERTIES: Record<string, PropertySpec> = {
   name: { default: '' },
   respond: { default: false },
+  /** Opt-in X-Auth-* debug response headers (Kindly's guide); check nodes show a warning status while on. */
+  debugHeaders: { default: false },
 };
 
 /** Brute-force lockout (basic and login share the settings and their meaning; defaults = lib LOCKOUT_DEFAULTS). */

@@ -11,6 +11,8 @@ import type { RedNode } from './red-types';
 export class StatusReporter {
   private last: { fill?: string; shape?: string; text?: string } = {};
   private warning?: string;
+  private ownWarning?: string;
+  private standing?: string;
 
   constructor(private readonly node: RedNode) {}
 
@@ -23,12 +25,20 @@ export class StatusReporter {
 
   /** A standing warning shown until cleared; decisions are appended to it. */
   warn(text: string | undefined): void {
-    this.warning = text;
-    if (text) this.show('yellow', 'ring', text);
+    this.ownWarning = text;
+    this.warning = this.standing && text ? `${this.standing} · ${text}` : this.standing || text;
+    if (this.warning) this.show('yellow', 'ring', this.warning);
+  }
+
+  /** A warning that stays whatever warn() says later (e.g. "debug headers on"), shown before it. */
+  standingWarning(text: string | undefined): void {
+    this.standing = text;
+    this.warn(this.ownWarning);
   }
 
   ready(text = 'ready'): void {
-    this.show('grey', 'ring', text);
+    if (this.standing) this.show('yellow', 'ring', `${text} · ${this.standing}`);
+    else this.show('grey', 'ring', text);
   }
 
   allowed(): void {
