@@ -38,6 +38,8 @@ export interface BearerRequest {
   /** Every Authorization header line (rawHeaders). */
   authorization: string[];
   queryToken?: string | string[];
+  /** The body's `access_token` (RFC 6750 §2.2), when the caller accepts tokens in the body. */
+  bodyToken?: unknown;
 }
 
 export class BearerAuthenticator {
@@ -80,7 +82,7 @@ export class BearerAuthenticator {
    * and shared with the cache: copy it before adding to it.
    */
   check(req: BearerRequest): Maybe<Readonly<AuthInfo>> {
-    const token = extractBearer({ authorization: req.authorization, queryToken: req.queryToken, allowQuery: this.allowQuery });
+    const token = extractBearer({ authorization: req.authorization, queryToken: req.queryToken, allowQuery: this.allowQuery, bodyToken: req.bodyToken });
     return then(this.verified(token), (info) => {
       if (!this.source.isRevoked) return info;
       return this.source.isRevoked(info.claims as JwtClaims).then((revoked) => {

@@ -17,11 +17,13 @@ export function requiredScopesOf(value: unknown): string[] {
   return list;
 }
 
-export interface BearerCheckSettings {
+export interface BearerCheckSettings<R = CheckRequest> {
   /** RFC 6750 §3 realm of the challenge. Default "api". */
   realm?: string;
   /** Every one of these must be granted, else 403 insufficient_scope (RFC 6750 §3.1). */
   requiredScopes?: readonly string[];
+  /** Reads the body's `access_token` (RFC 6750 §2.2) when tokens may come in the body; absent = header (and query) only. */
+  bodyToken?: (req: R) => unknown;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface BearerCheckSettings {
  */
 export function bearerCheck<R extends CheckRequest>(
   verifier: BearerAuthenticator | ((req: R) => Maybe<BearerAuthenticator>),
-  settings: BearerCheckSettings = {},
+  settings: BearerCheckSettings<R> = {},
 ): Check<R> {
   const realm = validateRealm(settings.realm ?? 'api');
   const required = requiredScopesOf(settings.requiredScopes);
@@ -42,7 +44,7 @@ export function bearerCheck<R extends CheckRequest>(
     challenge: (err) => bearerChallenge(realm, err),
     run(req) {
       // Read whether or not the query is allowed: a token there when it is not is refused (400), not ignored.
-      const request = { authorization: headerLines(req, 'authorization'), queryToken: queryValues(req, 'access_token') };
+      const request = { authorization: headerLines(req, 'authorization'), queryToken: queryValues(req, 'access_token'), bodyToken: settings.bodyToken?.(req) };
       return then(current(req), (bearer) => then(bearer.check(request), (info): AuthInfo => {
         const missing = required.filter((s) => !info.scopes.includes(s));
         if (missing.length) {

@@ -1,6 +1,7 @@
 /**
  * Where a Bearer token comes from (RFC 6750 §2), J13. Header first; the
- * `access_token` query parameter (§2.3) only when enabled; never both.
+ * `access_token` query parameter (§2.3) only when enabled, the `access_token`
+ * body parameter (§2.2) only when the caller reads the body; never two.
  */
 import { InvalidCredentialsError, MalformedCredentialsError } from '../errors';
 
@@ -11,6 +12,8 @@ export interface ExtractBearerInput {
   queryToken?: string | string[];
   /** Accept `access_token` in the query (RFC 6750 §2.3: SHOULD NOT, so off by default in nodes). */
   allowQuery: boolean;
+  /** The body's `access_token` (RFC 6750 §2.2), given only when the body may carry it; undefined = none. */
+  bodyToken?: unknown;
 }
 
 /** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
@@ -32,6 +35,12 @@ export function extractBearer(input: ExtractBearerInput): string {
   if (query.length > 1) throw badRequest('repeated access_token parameter');
 
   const fromHeader = headers.length === 1 ? parseBearerHeader(headers[0]) : undefined;
+  if (input.bodyToken !== undefined) {
+    // RFC 6750 §2: clients MUST NOT use more than one method.
+    if (fromHeader !== undefined || query.length) throw badRequest('token sent by more than one method');
+    if (typeof input.bodyToken !== 'string' || !B64TOKEN.test(input.bodyToken)) throw badRequest('access_token is not a b64token');
+    return input.bodyToken;
+  }
   if (query.length === 1) {
     // RFC 6750 §2: clients MUST NOT use more than one method.
     if (fromHeader !== undefined) throw badRequest('token sent by more than one method');

@@ -24,6 +24,8 @@ export const schema: NodeSchema = {
     requiredClaims: { default: '' },
     rolesClaim: { default: 'roles' },
     allowQuery: { default: false },
+    // RFC 6750 §2.2: access_token in the request body (form or JSON, msg.payload.access_token).
+    allowBody: { default: false },
     cacheSize: { default: 10000, rule: 'wholeOrBlank' },
   },
   credentials: { secret: { type: 'password' } },

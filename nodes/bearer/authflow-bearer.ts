@@ -6,10 +6,24 @@ import { buildKeySource, BearerKeyConfig } from './key-source';
 import { prefetchJwks } from './jwks-prefetch';
 import { loadConfig, assertConfig } from '../shared/schema';
 import { schema } from './authflow-bearer.schema';
+import type { MsgRequest } from '../shared/msg-request';
+
+/**
+ * RFC 6750 §2.2: the body's `access_token` (a form or JSON body parsed by http in). It is taken out of
+ * msg.payload so the token does not travel on through the flow (debug, logs).
+ */
+function bodyToken(req: MsgRequest): unknown {
+  const payload = req.msg.payload;
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !Object.hasOwn(payload, 'access_token')) return undefined;
+  const token = (payload as Record<string, unknown>).access_token;
+  delete (payload as Record<string, unknown>).access_token;
+  return token;
+}
 
 interface BearerConfig extends CheckNodeConfig, BearerKeyConfig {
   realm?: string;
   allowQuery?: boolean;
+  allowBody?: boolean;
   rolesClaim?: string;
   cacheSize?: string | number;
 }
@@ -32,7 +46,7 @@ export = function register(RED: RED) {
         const bearer = new BearerAuthenticator({ realm, source, allowQuery: !!config.allowQuery, cacheSize, rolesClaim: config.rolesClaim || 'roles' });
         status.ready(label);
         if (jwks) stopPrefetch = prefetchJwks(jwks, status, (text) => node.warn(text));
-        return bearerCheck(bearer, { realm });
+        return bearerCheck<MsgRequest>(bearer, { realm, bodyToken: config.allowBody ? bodyToken : undefined });
       },
       close: () => stopPrefetch?.(),
     });
