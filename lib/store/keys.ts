@@ -75,3 +75,10 @@ export const keys = {
   legacyRevokedJti: (jti: string) => `af:rv:${idPart(jti)}`,
   legacyFamily: (familyId: string) => `af:rf:${idPart(familyId)}`,
 };
+
+/**
+ * Keys read on every request by the bearer check of our own tokens (revoked
+ * jti, session state, their pre-binding forms) and written rarely: a Redis
+ * store keeps a local view of them that Redis invalidates (redis-store.ts).
+ */
+export const LOCALLY_CACHED_PREFIXES: readonly string[] = ['af:rv:', 'af:rf:'];

@@ -1,5 +1,7 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { StoreUnavailableError } from '../errors';
+import { InvalidationCache } from './invalidation-cache';
+import { LOCALLY_CACHED_PREFIXES } from './keys';
 import type { Store } from './store';
 import { StatusEmitter } from './status-emitter';
 import { checkKey, checkValue, notACounter, optionalTtl, requiredTtl } from './validate';
@@ -20,6 +22,14 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Every operation answers or throws StoreUnavailableError within this. Default 1000. */
   commandTimeoutMs?: number;
+  /**
+   * The per-request "still valid?" reads (revoked jti, session state: keys.ts
+   * LOCALLY_CACHED_PREFIXES) answered from a local view that Redis invalidates
+   * (client tracking, BCAST, redirected to a subscriber connection); while
+   * that channel is down every read goes to Redis. Default on, at most 10000
+   * entries; `false` turns it off. Not on Cluster (tracking is per node): reads go to Redis.
+   */
+  localCache?: boolean | { maxEntries?: number };
 }
 
 type Client = Redis | Cluster;
@@ -66,6 +76,7 @@ export class RedisStore extends StatusEmitter implements Store {
   private readonly timeoutMs: number;
   private readonly waiters = new Set<Waiter>();
   private readonly subscribers = new Set<Client>();
+  private readonly cache?: InvalidationCache;
   private closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -114,11 +125,77 @@ export class RedisStore extends StatusEmitter implements Store {
     };
     this.client.on('close', down);
     this.client.on('end', down);
+    if (options.localCache !== false && !options.cluster) {
+      const maxEntries = (typeof options.localCache === 'object' ? options.localCache.maxEntries : undefined) ?? 10_000;
+      const prefixes = LOCALLY_CACHED_PREFIXES.map((p) => this.prefix + p);
+      this.cache = new InvalidationCache(maxEntries, (k) => prefixes.some((p) => k.startsWith(p)));
+      this.trackInvalidations(this.client as Redis, prefixes);
+    }
+  }
+
+  /**
+   * Redis client tracking in broadcast mode (Redis >= 6): every change of a
+   * key under `prefixes` — by any client, or by expiry — is announced on a
+   * subscriber connection of ours, before the writer gets its reply. The
+   * cache is armed only once the data connection tracks with the current
+   * subscriber's id; any drop of either connection disarms it (RESP2 gives no
+   * notice when the redirect target goes away: we must see it ourselves).
+   */
+  private trackInvalidations(data: Redis, prefixes: string[]): void {
+    const cache = this.cache!;
+    // RESP2 on this one: ioredis drops RESP3 'invalidate' pushes, a RESP2 redirect target gets them as pub/sub messages.
+    const sub = data.duplicate({ autoResubscribe: false, lazyConnect: false, protocol: 2 });
+    this.subscribers.add(sub);
+    let subId: number | undefined;
+    let attempt = 0;
+    const disarm = () => { attempt++; cache.disable(); };
+    const arm = async () => {
+      const mine = ++attempt;
+      cache.disable();
+      if (this.closed || data.status !== 'ready' || sub.status !== 'ready' || subId === undefined) return;
+      try {
+        await withTimeout(data.call('CLIENT', 'TRACKING', 'off'), this.timeoutMs, 'redis');
+        const args = ['TRACKING', 'on', 'REDIRECT', String(subId), 'BCAST', ...prefixes.flatMap((p) => ['PREFIX', p])];
+        await withTimeout(data.call('CLIENT', ...args), this.timeoutMs, 'redis');
+        if (mine === attempt && data.status === 'ready' && sub.status === 'ready') cache.enable();
+      } catch {
+        // Left disarmed: reads go to Redis. The next (re)connect tries again.
+      }
+    };
+    sub.on('ready', () => {
+      subId = undefined;
+      cache.disable();
+      (async () => {
+        subId = Number(await withTimeout(sub.call('CLIENT', 'ID') as Promise<number>, this.timeoutMs, 'redis'));
+        await withTimeout(sub.subscribe('__redis__:invalidate'), this.timeoutMs, 'redis');
+        await arm();
+      })().catch(() => { subId = undefined; cache.disable(); });
+    });
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
+      if (channel.toString() !== '__redis__:invalidate') return;
+      // An array of keys; null after FLUSHALL/FLUSHDB.
+      if (Array.isArray(message)) for (const k of message) cache.invalidate(k.toString());
+      else cache.invalidateAll();
+    });
+    for (const c of [sub, data] as Redis[]) {
+      c.on('error', disarm);
+      c.on('close', disarm);
+      c.on('end', disarm);
+      c.on('reconnecting', disarm);
+    }
+    data.on('ready', () => { arm().catch(() => undefined); });
   }
 
   async get(key: string): Promise<string | undefined> {
     const k = this.key(key);
+    const cache = this.cache?.cacheable(k) ? this.cache : undefined;
+    if (cache) {
+      const hit = await cache.lookup(k);
+      if (hit !== undefined) return hit ?? undefined;
+    }
+    const ticket = cache?.ticket() ?? 0;
     const v = await this.run(() => this.client.get(k));
+    cache?.remember(k, v ?? null, ticket);
     return v ?? undefined;
   }
 
@@ -126,6 +203,7 @@ export class RedisStore extends StatusEmitter implements Store {
     const k = this.key(key);
     checkValue(value);
     const px = optionalTtl(ttlMs);
+    this.wrote(k);
     await this.run(() => (px === undefined ? this.client.set(k, value) : this.client.set(k, value, 'PX', px)));
   }
 
@@ -133,6 +211,7 @@ export class RedisStore extends StatusEmitter implements Store {
     const k = this.key(key);
     checkValue(value);
     const px = optionalTtl(ttlMs);
+    this.wrote(k);
     const reply = await this.run(() =>
       px === undefined ? this.client.set(k, value, 'NX') : this.client.set(k, value, 'PX', px, 'NX'));
     return reply === 'OK';
@@ -140,12 +219,14 @@ export class RedisStore extends StatusEmitter implements Store {
 
   async delete(key: string): Promise<boolean> {
     const k = this.key(key);
+    this.wrote(k);
     return (await this.run(() => this.client.del(k))) > 0;
   }
 
   async increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }> {
     const k = this.key(key);
     const px = requiredTtl(ttlMs);
+    this.wrote(k);
     const [value, left] = await this.run(() => this.scripts.authflowIncr(k, px));
     return { value: Number(value), ttlMs: Math.max(0, Number(left)) };
   }
@@ -155,6 +236,7 @@ export class RedisStore extends StatusEmitter implements Store {
     checkValue(expected);
     checkValue(value);
     const px = optionalTtl(ttlMs);
+    this.wrote(k);
     return (await this.run(() => this.scripts.authflowCas(k, expected, value, px === undefined ? '' : String(px)))) === 1;
   }
 
@@ -166,6 +248,7 @@ export class RedisStore extends StatusEmitter implements Store {
    */
   async evalScript(script: { lua: string; sha1: string }, keys: string[], args: Array<string | number>): Promise<unknown> {
     const k = keys.map((key) => this.key(key));
+    for (const key of k) this.wrote(key);
     return this.run(() => this.client.evalsha(script.sha1, k.length, ...k, ...args).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       return this.client.eval(script.lua, k.length, ...k, ...args);
@@ -220,6 +303,7 @@ export class RedisStore extends StatusEmitter implements Store {
     this.closed = true;
     this.stopStatus();
     this.settleWaiters(new StoreUnavailableError('redis: store closed'));
+    this.cache?.disable();
     for (const sub of this.subscribers) sub.disconnect();
     this.subscribers.clear();
     if (this.client.status === 'ready') {
@@ -227,6 +311,11 @@ export class RedisStore extends StatusEmitter implements Store {
       await withTimeout(this.client.quit(), this.timeoutMs, 'redis').catch(() => undefined);
     }
     this.client.disconnect();
+  }
+
+  /** Own write: the local view forgets the key before the command leaves (Redis's own notice may come after the reply). */
+  private wrote(k: string): void {
+    if (this.cache?.cacheable(k)) this.cache.invalidate(k);
   }
 
   private get scripts(): ScriptCommands {

@@ -5,6 +5,7 @@
  *
  *   startCluster()  — 3 masters + 3 replicas (`redis-cli --cluster create`)
  *   startSentinel() — 1 master, 1 replica, 3 sentinels (quorum 2)
+ *   startServer()   — one plain server
  *
  * redis-server missing: requireRedisServer skips with a note, or fails
  * under CI=true (test/support/services.js).
@@ -178,6 +179,19 @@ async function startSentinel({ downAfterMs = 1000, name = 'authflowtest' } = {})
   }
 }
 
+/** One plain redis-server (topo.port, topo.url), e.g. to count its commands undisturbed. */
+async function startServer() {
+  const topo = new Topology('single');
+  try {
+    topo.port = await topo.spawnServer(await freePortPair(topo.ports), []);
+    topo.url = `redis://127.0.0.1:${topo.port}`;
+    return topo;
+  } catch (err) {
+    await topo.stop();
+    throw err;
+  }
+}
+
 /** The port of the current master, as the sentinels see it. */
 async function currentMaster(topo) {
   const c = new Redis({ port: topo.sentinelPorts[0], host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -190,4 +204,4 @@ async function currentMaster(topo) {
   }
 }
 
-module.exports = { requireRedisServer, startCluster, startSentinel, currentMaster };
+module.exports = { requireRedisServer, startServer, startCluster, startSentinel, currentMaster };

@@ -1,0 +1,153 @@
+'use strict';
+/**
+ * RedisStore's local view of the per-request "still valid?" keys (revoked
+ * jti, session state), invalidated by Redis client tracking — on a real
+ * redis-server of our own, so its command counters are ours alone:
+ *
+ *   - warm reads never reach Redis; other keys are never cached;
+ *   - a change made anywhere (another store, a raw client, an expiry) is seen
+ *     by the very next read after the write returned — counted over many
+ *     rounds, and under concurrent reads racing the writes;
+ *   - when the invalidation connection is lost, every read goes to Redis
+ *     (never a stale answer) until it is back, then the view is used again.
+ */
+const assert = require('node:assert/strict');
+const Redis = require('ioredis');
+const { requireRedisServer, startServer } = require('../support/redis-topology');
+const { RedisStore } = require('../../dist/lib/store');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const P = 'authflow_lc:';
+const RV = (id) => `af:rv:tagtagtagtagtagt:${id}`;
+const RF = (id) => `af:rf:tagtagtagtagtagt:${id}`;
+
+async function until(what, fn, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('RedisStore local view invalidated by Redis (client tracking)', function () {
+  this.timeout(30000);
+  let server;
+  let raw;
+  const stores = [];
+  const gets = async () => {
+    const stats = await raw.info('commandstats');
+    const m = /cmdstat_get:calls=(\d+)/.exec(stats);
+    return m ? Number(m[1]) : 0;
+  };
+  const newStore = async (opts = {}) => {
+    const s = new RedisStore({ url: server.url, keyPrefix: P, commandTimeoutMs: 1000, ...opts });
+    stores.push(s);
+    await until('store ready', () => s.status.state === 'ready');
+    if (opts.localCache !== false) await until('tracking armed', () => s.cache.enabled);
+    return s;
+  };
+
+  before(async function () {
+    requireRedisServer(this);
+    server = await startServer();
+    raw = new Redis(server.url);
+  });
+
+  after(async function () {
+    await Promise.all(stores.map((s) => s.close()));
+    if (raw) raw.disconnect();
+    if (server) await server.stop();
+  });
+
+  it('warm reads of revocation/session keys never reach Redis; other keys always do', async function () {
+    const s = await newStore();
+    await s.set(RV('a'), '1');
+    assert.equal(await s.get(RV('a')), '1');
+    assert.equal(await s.get(RF('absent')), undefined);
+    const before = await gets();
+    for (let i = 0; i < 200; i++) {
+      assert.equal(await s.get(RV('a')), '1');
+      assert.equal(await s.get(RF('absent')), undefined);
+    }
+    assert.equal(await gets(), before, 'warm reads were sent to Redis');
+    for (let i = 0; i < 10; i++) await s.get('af:lm:other');
+    assert.equal(await gets(), before + 10, 'keys outside the cached prefixes are read every time');
+  });
+
+  it('a write by another instance, a raw client or an expiry is seen by the next read after it returned (500 rounds)', async function () {
+    const a = await newStore();
+    const b = await newStore();
+    let stale = 0;
+    for (let i = 0; i < 500; i++) {
+      const k = RV(`w${i % 5}`);
+      await b.get(k); // warm
+      if (i % 3 === 0) await a.set(k, `v${i}`, 60000);
+      else if (i % 3 === 1) await raw.set(P + k, `v${i}`);
+      else await a.delete(k);
+      const want = i % 3 === 2 ? undefined : `v${i}`;
+      if (await b.get(k) !== want) stale++;
+    }
+    assert.equal(stale, 0, 'stale reads after a write returned');
+    // Expiry: Redis announces it too.
+    await a.set(RF('exp'), 'active', 150);
+    assert.equal(await b.get(RF('exp')), 'active');
+    await until('expired entry gone', async () => (await b.get(RF('exp'))) === undefined, 2000);
+  });
+
+  it('reads racing writes never keep an answer older than the last write (reply and notice on different connections)', async function () {
+    const a = await newStore();
+    const b = await newStore();
+    const k = RV('race');
+    let written = 0;
+    let stop = false;
+    const problems = [];
+    const readers = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        const floor = written; // every write up to `floor` returned before this read began
+        const v = Number(await b.get(k) ?? 0);
+        if (v < floor) problems.push(`read ${v} after ${floor} returned`);
+      }
+    });
+    for (let i = 1; i <= 400; i++) {
+      await a.set(k, String(i));
+      written = i;
+      if (i % 50 === 0) await sleep(1);
+    }
+    await sleep(50);
+    stop = true;
+    await Promise.all(readers);
+    assert.deepEqual(problems.slice(0, 5), []);
+    assert.equal(await b.get(k), '400');
+  });
+
+  it('invalidation connection killed: every read goes to Redis (fresh answers) until it is back, then warm again', async function () {
+    const a = await newStore();
+    const b = await newStore();
+    const k = RV('outage');
+    await a.set(k, 'one');
+    assert.equal(await b.get(k), 'one');
+    // Kill only the subscriber connections (the data connections stay up).
+    await raw.client('KILL', 'TYPE', 'pubsub');
+    await raw.set(P + k, 'two'); // a change that no notice may announce
+    assert.equal(await b.get(k), 'two', 'stale answer after the channel was lost');
+    await until('re-armed', () => b.cache.enabled, 5000);
+    const g0 = await gets();
+    await b.get(k);
+    await b.get(k);
+    const g1 = await gets();
+    assert.ok(g1 - g0 <= 1, `warm again after re-arming (${g1 - g0} GETs)`);
+    await a.set(k, 'three');
+    assert.equal(await b.get(k), 'three');
+  });
+
+  it('localCache: false reads Redis every time; the view is bounded', async function () {
+    const off = await newStore({ localCache: false });
+    await off.set(RV('off'), 'x');
+    const g0 = await gets();
+    for (let i = 0; i < 5; i++) await off.get(RV('off'));
+    assert.equal(await gets(), g0 + 5);
+    const small = await newStore({ localCache: { maxEntries: 50 } });
+    for (let i = 0; i < 200; i++) await small.get(RV(`many${i}`));
+    assert.ok(small.cache.size <= 50, `size ${small.cache.size}`);
+  });
+});
