@@ -65,10 +65,14 @@ describe('hash-password admin endpoint (real Node-RED with adminAuth)', function
 
   const hashFor = (user, body, type) => post(port, '/authflow-api-auth/hash-password', { headers: user ? { Authorization: `Bearer ${tokens[user]}` } : {}, body, type });
 
-  it('anonymous (read-only) and a read-only user: 403 (needs flows.write), a bad token too', async () => {
-    assert.equal((await hashFor(undefined, { password: PASSWORD })).status, 403);
-    assert.equal((await post(port, '/authflow-api-auth/hash-password', { headers: { Authorization: 'Bearer nope' }, body: { password: PASSWORD } })).status, 403);
-    assert.equal((await hashFor('viewer', { password: PASSWORD })).status, 403);
+  it('without a login, with a bad token, or as a read-only user: 401 (Node-RED\'s answer when flows.write is missing)', async () => {
+    const anonymous = (await hashFor(undefined, { password: PASSWORD })).status;
+    const badToken = (await post(port, '/authflow-api-auth/hash-password', { headers: { Authorization: 'Bearer nope' }, body: { password: PASSWORD } })).status;
+    const viewer = (await hashFor('viewer', { password: PASSWORD })).status;
+    assert.deepEqual({ anonymous, badToken, viewer }, { anonymous: 401, badToken: 401, viewer: 401 });
+    // The viewer's token itself is good: it reads the flows.
+    const flows = await new Promise((resolve) => http.get({ host: '127.0.0.1', port, path: '/flows', headers: { Authorization: `Bearer ${tokens.viewer}` } }, (res) => { res.resume(); resolve(res.statusCode); }));
+    assert.equal(flows, 200);
   });
 
   it('an editor gets only an scrypt hash of the password, never cached', async () => {
