@@ -1,4 +1,4 @@
-import { StoreUnavailableError, Maybe } from '../../lib/internal';
+import { StoreUnavailableError, Maybe, listMissing } from '../../lib/internal';
 import type { RED, RedNode, RedMsg } from './red-types';
 
 /**
@@ -20,6 +20,14 @@ export function createCredentialSource(RED: RED, node: RedNode, type: string, va
   const read = sourceReader(RED, node, type, value, credentialField);
   // A context store that cannot answer fails closed with 503 AUTH_011, like any other store.
   const unavailable = (e: unknown) => new StoreUnavailableError(`${type} credential source unavailable: ${e instanceof Error ? e.name : 'error'}`, { retryAfter: 1 });
+  // A list read per request that is missing (a key not set, an unset env var) fails closed: lib's one rule
+  // (lib/checks/check.ts), applied here so every node reading a list through this source keeps it (login too).
+  // What is typed into the node (credentials, json) is a choice and is taken as it is.
+  const live = type !== 'cred' && type !== 'json';
+  const present = (v: unknown) => {
+    if (live && (v === undefined || v === null)) throw listMissing(`${type}.${value}`);
+    return v;
+  };
   return (msg) => {
     let result: Maybe<unknown>;
     try {
@@ -27,7 +35,7 @@ export function createCredentialSource(RED: RED, node: RedNode, type: string, va
     } catch (e) {
       throw unavailable(e);
     }
-    return result instanceof Promise ? result.catch((e: unknown) => { throw unavailable(e); }) : result;
+    return result instanceof Promise ? result.then(present, (e: unknown) => { throw unavailable(e); }) : present(result);
   };
 }
 

@@ -67,3 +67,33 @@ describe('credential sources (glue)', () => {
     assert.throws(() => createCredentialSource(RED, node, 'flow', '', 'userList'), /context key is required/);
   });
 });
+
+describe('credential sources: a list read per request that is missing fails closed (issue 10 item 4)', () => {
+  const { createCredentialSource: create } = require('../../dist/nodes/shared/credential-source');
+  const RED = { util: { getMessageProperty: (msg, p) => msg[p], getSetting: (n, name) => process.env[name] } };
+
+  it('msg / env values that are undefined or null are 503 AUTH_011 naming the source; node credentials and json are taken as they are', () => {
+    const node = { credentials: {} };
+    for (const [type, value, msg] of [['msg', 'rows', {}], ['msg', 'rows', { rows: null }], ['env', 'AUTHFLOW_TEST_SURELY_UNSET', {}]]) {
+      assert.throws(() => create(RED, node, type, value, 'userList')(msg), (e) => e.code === 'AUTH_011' && e.status === 503 && e.reason.includes(`${type}.${value}`), type);
+    }
+    assert.deepStrictEqual(create(RED, node, 'msg', 'rows', 'userList')({ rows: [] }), []);
+    assert.strictEqual(create(RED, node, 'cred', '', 'userList')({}), undefined);
+  });
+});
+
+describe('the login node reads its user list through the same rule (real Node-RED)', function () {
+  this.timeout(30000);
+  const { helper, start, stop, loadSession, route, TAB } = require('./login-harness');
+  before(start);
+  after(stop);
+  afterEach(() => helper.unload());
+
+  it('users from a flow context key that is not set: 503 AUTH_011, not "wrong password"', async () => {
+    const flow = [TAB, { id: 'iss', type: 'authflow-issuer', iss: 'https://api.example.test', aud: 'demo-api' },
+      ...route('login', '/login', 'post', { type: 'authflow-login', issuer: 'iss', operation: 'login', usersType: 'flow', users: 'apiUsers', totp: 'off', lockout: false })];
+    const api = await loadSession(flow, { iss: { secret: 'credential-source-test-secret-32-bytes!' } });
+    const res = await api.post('/login').send({ username: 'alice', password: 'pw' });
+    assert.deepStrictEqual([res.status, res.body.error], [503, 'AUTH_011']);
+  });
+});
