@@ -9,7 +9,7 @@ import { clientIp } from './decision';
  * seconds ban for `banTime` seconds. Empty fields take LOCKOUT_DEFAULTS.
  */
 export interface LockoutConfig {
-  /** The "brute-force lockout" checkbox; only an explicit false turns it off (older flows lack the field). */
+  /** The "brute-force lockout" checkbox (login has none: always on). A flow saved before it existed gets `true` from the basic schema's migration. */
   lockout?: boolean | string;
   maxRetries?: string | number;
   ipMaxRetries?: string | number;
