@@ -61,7 +61,12 @@ export function eventTypeOf(d: AuthDecision): AuditEventType {
       if (reason.includes('introspected')) return 'token.introspected';
       return 'auth.success';
     case 'api_key':
-      if (allowed && reason.startsWith('rotated API key used during its grace period')) return 'key.used_in_grace';
+      // lib/api-keys/store-check.ts (grace) and the authflow-keys node ("API key <id> created|revoked|rotated to <id>").
+      if (!allowed) break;
+      if (reason.startsWith('rotated API key used during its grace period')) return 'key.used_in_grace';
+      if (/^API key \S+ created$/.test(reason)) return 'key.created';
+      if (/^API key \S+ revoked$/.test(reason)) return 'key.revoked';
+      if (/^API key \S+ rotated to /.test(reason)) return 'key.rotated';
       break;
     default:
       break;

@@ -89,6 +89,10 @@ describe('lib/audit: the audit event', () => {
       assert.equal(t({ outcome: 'allow', method: 'oauth2', reason: 'client secret expires 2030-01-01T00:00:00.000Z' }), 'client.secret_expiring');
       assert.equal(t({ outcome: 'deny', method: 'oauth2', code: 'AUTH_001' }), 'token.failure');
       assert.equal(t({ outcome: 'allow', method: 'api_key', reason: 'rotated API key used during its grace period (works until x)' }), 'key.used_in_grace');
+      assert.equal(t({ outcome: 'allow', method: 'api_key', reason: 'API key 6f1c created' }), 'key.created');
+      assert.equal(t({ outcome: 'allow', method: 'api_key', reason: 'API key 6f1c revoked' }), 'key.revoked');
+      assert.equal(t({ outcome: 'allow', method: 'api_key', reason: 'API key 6f1c rotated to 7a2d' }), 'key.rotated');
+      assert.equal(t({ outcome: 'allow', method: 'api_key', reason: 'API keys listed (2)' }), 'auth.success');
       assert.equal(t({ outcome: 'allow', method: 'keys', event: 'key.created' }), 'key.created');
       assert.equal(t({ outcome: 'allow', method: 'token', event: 'made.up' }), 'auth.success', 'an unknown type is not passed on');
     });
