@@ -8,6 +8,3 @@ export function rejectUnknownKeys(spec: object, allowed: readonly string[], labe
     if (!allowed.includes(key)) throw new Error(`${label}: unknown option "${key}" (expected one of ${allowed.join(', ')})`);
   }
 }
-
-// Re-exported for the checks that import it from here; it lives beside memoByValue.
-export { oncePerValue } from '../../util/memo';
