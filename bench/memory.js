@@ -25,6 +25,12 @@ const memoryKinds = [
     header: (n) => ['x-forwarded-for', `100.${64 + ((n >>> 16) & 63)}.${(n >>> 8) & 255}.${n & 255}`],
   },
   {
+    // Well-formed keys with valid checksums (anyone can compute them): each one costs a store read, none may stay in memory.
+    id: 'api-key-store', label: 'distinct well-formed unknown API keys (valid checksums) → authflow-token, API key store on Redis (100,000 keys)',
+    path: '/bench/mem-apikey', expect: 401, requires: 'authflow-key-store',
+    header: () => ['x-api-key', require('../dist/lib/internal').mintApiKey('kapi', 'prod').key],
+  },
+  {
     id: 'bearer-tokens', label: 'distinct invalid bearer tokens (valid header and claims, forged HS256 signature) → authflow-bearer',
     path: '/bench/mem-bearer', expect: 401, requires: 'authflow-bearer',
     header: (n, salt, fx) => ['authorization', `Bearer ${fx.jwtUnsigned}.${crypto.createHash('sha256').update(`${salt}-${n}`).digest('base64url')}`],

@@ -232,7 +232,41 @@ const scenarios = [
     route: '/bench/bare', nodes: () => [],
     headers: (fx) => ({ authorization: fx.basic({ username: fx.nodeRedAuth.user, password: fx.nodeRedAuth.password }) }),
   },
+  // API keys (issue 13): the auth token node with keys from an API key store, 100,000 keys in the store,
+  // the same valid key every request (served from the verified-key cache). Target >= 0.95 of bare.
+  {
+    id: 'apikey-store-redis-100k', label: 'authflow-token, keys from an API key store on Redis, 100,000 keys stored', group: 'check', requires: 'authflow-key-store',
+    configNodes: (fx) => apiKeyStoreNodes(fx, 'redis'),
+    nodes: () => [{ type: 'authflow-token', keySource: 'keystore', keyStore: 'bench-keys-redis', header: 'X-API-Key' }],
+    headers: (fx) => ({ 'x-api-key': apiKeyFixture(fx).redisKey }),
+  },
+  {
+    id: 'apikey-store-embedded-100k', label: 'authflow-token, keys from an API key store in global context, 100,000 keys stored', group: 'check', requires: 'authflow-key-store',
+    todo: 'seeding 100,000 keys into the Node-RED global context needs a setup hook in the bench; measured at the library level by `node --expose-gc bench/api-keys.js` (see docs/BENCHMARKS.md)',
+    nodes: () => [],
+  },
 ];
+
+/** One hashing secret and 100,000 keys seeded into Redis once per bench run (bench/api-keys-seed.js). */
+function apiKeyFixture(fx) {
+  if (!fx.apiKeys) {
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const prefix = `authflow_bench_keys_${process.pid}:`;
+    const url = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+    const count = process.env.AUTHFLOW_BENCH_API_KEYS || '100000';
+    const redisKey = require('child_process').execFileSync(process.execPath, [require('path').join(__dirname, 'api-keys-seed.js'), url, prefix, secret, count], { encoding: 'utf8', timeout: 300000 });
+    fx.apiKeys = { secret, prefix, url, redisKey };
+  }
+  return fx.apiKeys;
+}
+
+function apiKeyStoreNodes(fx, backend) {
+  const k = apiKeyFixture(fx);
+  return [
+    { id: 'bench-keys-redis-store', type: 'authflow-store', name: 'bench redis (api keys)', backend, keyPrefix: k.prefix, timeout: 1000, credentials: { redisUrl: k.url } },
+    { id: 'bench-keys-redis', type: 'authflow-key-store', name: 'bench keys', store: 'bench-keys-redis-store', credentials: { secret: k.secret } },
+  ];
+}
 
 // Routes that are not throughput rows: the storm targets and the memory phase.
 const extraRoutes = [
@@ -246,6 +280,9 @@ const extraRoutes = [
   { id: 'mem-token', label: 'authflow-token, 100,000 tokens in flow context',
     nodes: () => [{ type: 'authflow-token', tokensType: 'flow', tokens: 'apiTokens', header: 'x-auth-token', respond: true }],
     context: { apiTokens: 'tokenListBig' } },
+  { id: 'mem-apikey', label: 'authflow-token, API key store on Redis (100,000 keys): well-formed unknown keys', requires: 'authflow-key-store',
+    configNodes: (fx) => apiKeyStoreNodes(fx, 'redis'),
+    nodes: () => [{ type: 'authflow-token', keySource: 'keystore', keyStore: 'bench-keys-redis', header: 'X-API-Key', respond: true }] },
   { id: 'mem-bearer', label: 'authflow-bearer, HS256', requires: 'authflow-bearer',
     nodes: () => [{ ...bearerNode, keySource: 'secret', alg: 'HS256', respond: true }], credentials: (fx) => ({ 0: { secret: fx.hsSecret } }) },
   // Lockout off, as for storm-basic.
