@@ -27,7 +27,8 @@ export interface ApiKeySettings {
 }
 
 const FIELD_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/; // RFC 9110 §5.1 field-name = token
-const QUERY_NAME = /^[A-Za-z0-9._~-]+$/; // RFC 3986 unreserved: needs no encoding, never ambiguous
+// RFC 3986 unreserved characters but `~`: need no encoding, never ambiguous; the same rule as the dialog (nodes/shared/schema-rules.ts).
+const QUERY_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** Validated settings (the node's dialog and settings.js share these rules); throws a configuration error. */
 export function apiKeySettings(opts: ApiKeyCheckOptions): ApiKeySettings {
@@ -36,7 +37,7 @@ export function apiKeySettings(opts: ApiKeyCheckOptions): ApiKeySettings {
   let queryParam: string | undefined;
   if (opts.allowQuery) {
     queryParam = typeof opts.queryParam === 'string' ? opts.queryParam.trim() || 'api_key' : opts.queryParam === undefined ? 'api_key' : '';
-    if (!QUERY_NAME.test(queryParam)) throw new Error(`invalid query parameter name ${JSON.stringify(opts.queryParam)}: letters, digits, . _ ~ - only`);
+    if (!QUERY_NAME.test(queryParam)) throw new Error(`invalid query parameter name ${JSON.stringify(opts.queryParam)}: letters, digits, _ . - only`);
   }
   return { header, allowBearer: !!opts.allowBearer, queryParam, realm: validateRealm(opts.realm ?? 'api') };
 }

@@ -19,7 +19,7 @@ export interface TokenCheckOptions {
   allowBearer?: boolean;
   /** Also accept the key in the query (it ends up in access logs). Default false. */
   allowQuery?: boolean;
-  /** Query parameter name when allowQuery (letters, digits, `.` `_` `~` `-`). Default `api_key`. */
+  /** Query parameter name when allowQuery (letters, digits, `_`, `.`, `-`). Default `api_key`. */
   queryParam?: string;
   /** Realm of the `ApiKey` challenge on 401. Default "api". */
   realm?: string;
