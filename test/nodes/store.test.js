@@ -51,11 +51,16 @@ function probeNode(RED) {
       setup(status) {
         const store = resolveStore(RED, node, config.store);
         watchStoreStatus(RED, node, config.store, status);
-        return async (msg) => {
-          const key = `probe:${msg.req.query.k}`;
-          if (msg.req.method === 'PUT') await store.set(key, String(msg.req.query.v));
-          const value = await store.get(key);
-          return { method: 'store-probe', subject: value === undefined ? '(absent)' : value, scopes: [] };
+        // A lib-style check (lib/checks/check.ts) over the msg the node adapter passes along.
+        return {
+          method: 'store-probe',
+          challenge: () => ({}),
+          run: async ({ msg }) => {
+            const key = `probe:${msg.req.query.k}`;
+            if (msg.req.method === 'PUT') await store.set(key, String(msg.req.query.v));
+            const value = await store.get(key);
+            return { method: 'store-probe', subject: value === undefined ? '(absent)' : value, scopes: [] };
+          },
         };
       },
     });
