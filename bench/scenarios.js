@@ -28,6 +28,56 @@ const { sha256 } = require('./fixtures');
 
 const fn = (name, func, outputs = 2) => ({ type: 'function', name, func, outputs });
 
+/**
+ * authflow-bearer verifying tokens of an authflow-issuer (HS256) on `store`
+ * ('' = embedded): signature, then the revoked-jti and session reads. The
+ * token is minted here with the issuer's secret, as a login would (sub, jti,
+ * iat, sid; typ at+jwt).
+ */
+function ownBearerScenario(id, label, store, { configNodes = [] } = {}) {
+  const issuerId = `${id}-iss`;
+  const token = (fx) => {
+    fx.ownTokens = fx.ownTokens || {};
+    if (!fx.ownTokens[id]) {
+      const lib = require('../dist/lib');
+      const now = Math.floor(Date.now() / 1000);
+      fx.ownTokens[id] = lib.signJwt({ sub: 'bench-user', iss: 'authflow-bench-own', aud: 'bench-api', iat: now, exp: now + 24 * 3600, jti: crypto.randomUUID(), sid: crypto.randomBytes(16).toString('base64url') },
+        lib.buildSigningKey({ alg: 'HS256', secret: fx.hsSecret }), { typ: 'at+jwt' });
+    }
+    return fx.ownTokens[id];
+  };
+  return {
+    id, label, group: 'check', requires: 'authflow-issuer',
+    configNodes: (fx) => [...configNodes, { id: issuerId, type: 'authflow-issuer', name: `bench issuer ${id}`, iss: 'authflow-bench-own', aud: 'bench-api', alg: 'HS256', accessTtl: 900, refreshTtl: 3600, store, credentials: { secret: fx.hsSecret } }],
+    nodes: () => [{ type: 'authflow-bearer', realm: 'bench', keySource: 'issuer', issuer: issuerId, respond: false }],
+    headers: (fx) => ({ authorization: 'Bearer ' + token(fx) }),
+  };
+}
+
+/** One OAuth client (secret, its hash under the server's key) and a client-credentials token of the bench issuer. */
+function oauthClient(fx) {
+  if (!fx.oauth) {
+    const lib = require('../dist/lib/internal');
+    const key = crypto.randomBytes(32).toString('base64url');
+    const { secret, hash } = new lib.ClientSecretHasher(key).generate('bench-client');
+    const now = Math.floor(Date.now() / 1000);
+    const token = lib.signJwt({ iss: 'https://bench.example/oauth', aud: 'bench-api', sub: 'bench-client', client_id: 'bench-client', iat: now, exp: now + 24 * 3600, jti: crypto.randomUUID(), scope: 'orders:read' },
+      lib.buildSigningKey({ alg: 'ES256', pem: fx.ecPrivatePem }), { typ: 'at+jwt' });
+    fx.oauth = { key, secret, hash, token };
+  }
+  return fx.oauth;
+}
+
+/** The issuer (ES256, embedded store) and the authorization server the OAuth scenarios share. */
+function oauthConfigNodes(fx) {
+  const c = oauthClient(fx);
+  return [
+    { id: 'bench-oauth-issuer', type: 'authflow-issuer', name: 'bench oauth issuer', iss: 'https://bench.example/oauth', aud: 'bench-api', format: 'jwt', alg: 'ES256', accessTtl: 900, refreshTtl: 3600, store: '', credentials: { privateKey: fx.ecPrivatePem } },
+    { id: 'bench-oauth-server', type: 'authflow-oauth2-server', name: 'bench oauth server', issuer: 'bench-oauth-issuer', clientsType: 'cred', clients: '',
+      credentials: { secretKey: c.key, clientList: JSON.stringify([{ client_id: 'bench-client', client_secrets: [c.hash], scope: 'orders:read' }]) } },
+  ];
+}
+
 // "The way people do it today", written the way it is usually written.
 const FN_BASIC = `const h = msg.req.headers.authorization || '';
 const m = /^Basic (.+)$/.exec(h);
@@ -175,6 +225,13 @@ const scenarios = [
     nodes: (fx) => [{ ...bearerNode, keySource: 'key', alg: 'ES256', publicKey: fx.ecPublicPem }],
     headers: (fx) => ({ authorization: 'Bearer ' + fx.jwtES256 }),
   },
+  // Bearer of our own issuer, revocation and session state checked on every request (issue 17).
+  // Targets: >= 0.95 of bare embedded, >= 0.93 on Redis (local view invalidated by Redis: no round trip when warm).
+  ownBearerScenario('bearer-own-revocation', 'authflow-bearer, own issuer (HS256), revocation + session checked, embedded store', ''),
+  ownBearerScenario('bearer-own-revocation-redis', 'authflow-bearer, own issuer (HS256), revocation + session checked, Redis (local view, client tracking)', 'bench-redis-rev', {
+    configNodes: [{ id: 'bench-redis-rev', type: 'authflow-store', name: 'bench redis (revocation)', backend: 'redis', keyPrefix: `authflow_bench_rev_${process.pid}:`, timeout: 1000,
+      credentials: { redisUrl: process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379' } }],
+  }),
   // Rate limit (issue 15): limits high enough never to refuse, one hot client (loopback).
   // Targets: >= 0.93 of bare embedded, >= 0.85 with Redis (one round trip per request).
   {
@@ -199,6 +256,25 @@ const scenarios = [
     configNodes: () => [{ id: 'bench-redis-hmac', type: 'authflow-store', name: 'bench redis (hmac)', backend: 'redis', keyPrefix: `authflow_bench_hmac_${process.pid}:`, timeout: 1000,
       credentials: { redisUrl: process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379' } }],
   }),
+
+  // OAuth 2.0 (issue 12). Token issuance for a client secret (keyed hash, ES256 signature, no store write):
+  // target >= 1,000 tokens/s; the partner route `bearer → scope` with a repeated token: >= 0.95 of bare.
+  {
+    id: 'oauth2-token', label: 'authflow-oauth2 token endpoint, client_secret_basic, ES256 JWT issued per request', group: 'check',
+    requires: 'authflow-oauth2', method: 'post', configNodes: oauthConfigNodes,
+    nodes: () => [{ type: 'authflow-oauth2', server: 'bench-oauth-server', operation: 'token', respond: false }],
+    headers: (fx) => ({ 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic ' + Buffer.from(`bench-client:${oauthClient(fx).secret}`).toString('base64') }),
+    body: () => 'grant_type=client_credentials&scope=orders%3Aread',
+  },
+  {
+    id: 'oauth2-bearer-scope', label: 'authflow-bearer (own issuer, ES256) → authflow-scope orders:read, client-credentials token', group: 'check',
+    requires: 'authflow-scope', fasterThan: 'fn-jwt', configNodes: oauthConfigNodes,
+    nodes: () => [
+      { type: 'authflow-bearer', realm: 'bench', keySource: 'issuer', issuer: 'bench-oauth-issuer', respond: false },
+      { type: 'authflow-scope', scopes: 'orders:read', scopesType: 'str', scopeMatch: 'all', roles: '', rolesType: 'str', respond: false },
+    ],
+    headers: (fx) => ({ authorization: 'Bearer ' + oauthClient(fx).token }),
+  },
 
   // The way people do it today.
   {
