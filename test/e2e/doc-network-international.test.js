@@ -9,13 +9,12 @@
 // renews before expiry keeps access while the old token runs out.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
-const https = require('node:https');
 const os = require('node:os');
 const path = require('node:path');
 const { execFile } = require('node:child_process');
 const { prepareUserDir, root } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
+const { startTlsProxy } = require('../support/tls-proxy');
 
 const EXAMPLE = path.join(root, 'examples', '21 Network International OAuth 2.0.json');
 const LIFETIME = 3; // seconds: the example's 300 shortened so expiry happens within the test
@@ -49,21 +48,6 @@ function commentBlocks(flow) {
   return blocks;
 }
 
-/** A TLS-terminating reverse proxy: https in, http to Node-RED, X-Forwarded-For/-Proto/-Host as nginx writes them. */
-function tlsProxy(key, cert, upstreamPort) {
-  const server = https.createServer({ key, cert }, (req, res) => {
-    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
-    const headers = { ...req.headers, 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'https', 'x-forwarded-host': req.headers.host };
-    const up = http.request({ host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers }, (answer) => {
-      res.writeHead(answer.statusCode, answer.headers);
-      answer.pipe(res);
-    });
-    up.on('error', () => res.writeHead(502).end());
-    req.pipe(up);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 describe('document: Network International API security (real Node-RED behind a TLS proxy, curl)', function () {
   this.timeout(60000);
   let red, proxy, userDir, base, ca, blocks;
@@ -81,11 +65,6 @@ describe('document: Network International API security (real Node-RED behind a T
 
   before(async () => {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-doc-ni-'));
-    // The server's certificate (one-way TLS: only the server shows one).
-    const key = path.join(userDir, 'key.pem');
-    ca = path.join(userDir, 'cert.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', ca,
-      '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
     const port = await freePort();
     const creds = {};
     const flows = flow.map(({ credentials, ...node }) => ((creds[node.id] = credentials), node));
@@ -96,14 +75,14 @@ describe('document: Network International API security (real Node-RED behind a T
     // The comment's trusted-proxy setting: believe X-Forwarded-* from the proxy on this machine only.
     prepareUserDir(userDir, { port, flows, creds, settings: "httpServerOptions: { 'trust proxy': 'loopback' }," });
     red = await startNodeRed(userDir, port);
-    proxy = await tlsProxy(fs.readFileSync(key), fs.readFileSync(ca), port);
-    base = `https://127.0.0.1:${proxy.address().port}`;
+    // One-way TLS in front: only the server shows a certificate, and the client verifies it (curl --cacert).
+    proxy = await startTlsProxy(userDir, port);
+    ({ url: base, ca } = proxy);
     blocks = commentBlocks(flow);
   });
 
   after(async () => {
-    proxy?.closeAllConnections();
-    proxy?.close();
+    await proxy?.close();
     await red?.stop();
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
   });
