@@ -185,6 +185,11 @@ export class OAuthServer {
     const { client } = await this.auth.authenticate(req.rawHeaders, params, this.clients(await rawClients()));
     const token = params.one.get('token');
     if (token === undefined) throw invalidRequest('token is required', 'no token');
+    // §2.1: a hint we know only steers the search (we search everywhere anyway); one we do not know is §2.2.1's error.
+    const hint = params.one.get('token_type_hint');
+    if (hint !== undefined && hint !== 'access_token' && hint !== 'refresh_token') {
+      throw new OAuthError('unsupported_token_type', 'Unsupported token_type_hint', { reason: `token_type_hint ${hint.slice(0, 40)}` });
+    }
     const claims = await this.lookup(token, false);
     let reason = 'token unknown, invalid or expired: nothing to revoke';
     if (claims && claims.client_id !== client.id) {
@@ -278,6 +283,8 @@ function introspection(c: JwtClaims): Record<string, unknown> {
   const out: Record<string, unknown> = { active: true };
   if (typeof c.scope === 'string') out.scope = c.scope;
   if (typeof c.client_id === 'string') out.client_id = c.client_id;
+  // A user's token (a login session of the same issuer): its subject is the resource owner.
+  else if (typeof c.sub === 'string') out.username = c.sub;
   for (const k of ['sub', 'aud', 'iss', 'exp', 'iat'] as const) if (c[k] !== undefined) out[k] = c[k];
   // Not valid before it was issued: nbf is the token's, or its iat.
   const nbf = c.nbf ?? c.iat;

@@ -319,6 +319,11 @@ describe('authflow-oauth2 over real HTTP', function () {
       assert.equal((await post('/oauth/revoke', { token: at })).status, 200);
       assert.equal((await post('/oauth/revoke', { token: at })).status, 200);
       assert.equal((await post('/oauth/revoke', { token: at }, {})).status, 401);
+      // RFC 7009 §2.2.1: a hint we do not know is unsupported_token_type; known hints are fine.
+      const odd = await post('/oauth/revoke', { token: at, token_type_hint: 'id_token' });
+      assert.equal(odd.status, 400);
+      assert.equal(odd.body.error, 'unsupported_token_type');
+      assert.equal((await post('/oauth/revoke', { token: at, token_type_hint: 'refresh_token' })).status, 200);
       assert.equal((await post('/oauth/revoke', {})).body.error, 'invalid_request');
     });
 

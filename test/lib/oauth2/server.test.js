@@ -44,6 +44,18 @@ describe('OAuthServer (lib)', () => {
     await assert.rejects(bearer.authenticate({ authorization: [`Bearer ${at}`] }), (e) => e.code === 'AUTH_001');
   });
 
+  it('introspection of a login session token of the same issuer (by a client allowed to see any): username, no client_id', async () => {
+    const { tokens, server } = serverOn(new MemoryStore(), 'jwt');
+    const rs = hasher.generate('rs');
+    const clients = [...CLIENTS, { client_id: 'rs', client_secrets: [rs.hash], introspection: 'any' }];
+    const user = await tokens.issuer.issue({ subject: 'alice', roles: [], scopes: ['read'] }, 'sid-1');
+    const res = await server.handle('introspect', req(`token=${user.token}`, { auth: basic('rs', rs.secret) }), () => clients);
+    assert.equal(res.body.active, true);
+    assert.equal(res.body.username, 'alice');
+    assert.equal(res.body.client_id, undefined);
+    assert.deepEqual((await server.handle('introspect', req(`token=${user.token}`), () => CLIENTS)).body, { active: false }, 'acme sees only its own tokens');
+  });
+
   it('a store that cannot answer: 503 temporarily_unavailable with AUTH_011 and Retry-After, never a token', async () => {
     const down = () => Promise.reject(new StoreUnavailableError('redis down'));
     const store = { get: down, set: down, setIfAbsent: down, delete: down, increment: down, compareAndSet: down, close: async () => {} };
