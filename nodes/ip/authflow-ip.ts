@@ -1,5 +1,5 @@
 import { assertSupportedNode } from '../shared/supported-node';
-import { ipCheck, ListSource } from '../../lib/internal';
+import { ipCheck, ListSource, splitRules } from '../../lib/internal';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { MsgRequest, nodeListSource } from '../shared/msg-request';
@@ -40,7 +40,7 @@ export = function register(RED: RED) {
           deny: rules(RED, node, config.denyType, config.deny, 'deny list'),
           trustedProxies: config.trustedProxies ?? '',
         }, (text) => node.warn(text));
-        status.ready(config.trustedProxies?.trim() ? 'proxy-aware' : 'socket peer');
+        status.ready(splitRules(config.trustedProxies).length ? 'proxy-aware' : 'socket peer');
         return check;
       },
     });
