@@ -448,6 +448,10 @@ describe('lib/api-keys: Redis outage', function () {
       await keys.close();
       await store.close();
       await proxy.stop().catch(() => undefined);
+      const raw = new Redis(REDIS_URL);
+      const left = await raw.keys(`aftest:keys:${RUN}:outage:*`);
+      if (left.length) await raw.del(...left);
+      raw.disconnect();
     }
   });
 });
