@@ -1,7 +1,7 @@
 import { LiveIndex, Indexed } from './live-index';
 import { stringList, firstString, parseListText } from './fields';
 import { storedPasswordProblem, passwordKind } from '../passwords/verify';
-import { hashProfile, verifyCostMs, calibrateCost } from '../passwords/hash-cost';
+import { hashProfile, expectedCheckMs, calibrateCost } from '../passwords/hash-cost';
 
 export interface UserRecord {
   username: string;
@@ -63,14 +63,15 @@ export class UserDirectory {
   }
 
   /**
-   * A stored hash of the list's costliest profile (measured, hash-cost.ts), to
-   * model dummy work on: unknown users cost what the dearest known user costs.
+   * A stored hash of the list's costliest profile, to model dummy work on:
+   * unknown users cost what the dearest known user costs. Costliest as
+   * measured, corrected by how each profile's checks run now (hash-cost.ts).
    */
   likeHash(raw: unknown): string | undefined {
     let costliest: string | undefined;
     let cost = -1;
     for (const { password } of this.index.samples(raw)) {
-      const c = verifyCostMs(password);
+      const c = expectedCheckMs(password);
       if (c > cost) [costliest, cost] = [password, c];
     }
     return costliest;

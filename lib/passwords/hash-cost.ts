@@ -96,6 +96,37 @@ async function measure(stored: string): Promise<number> {
 }
 
 /**
+ * Per measured profile, how much slower than measured its checks run now: a
+ * moving average over its recent checks, within [1/MAX_SLOWDOWN, MAX_SLOWDOWN]
+ * (below 1 when it was measured on a busier machine than now). Per profile,
+ * because load slows CPU-bound bcryptjs and memory-bound scrypt unequally.
+ */
+const slowdowns = new Map<string, number>();
+const MAX_SLOWDOWN = 4;
+/** Weight of the newest check in the average: a handful of checks make a trend, one slow check does not. */
+const SLOWDOWN_WEIGHT = 0.25;
+
+/**
+ * Records that a check against `stored` just took `elapsedMs` (wall time, in
+ * its hashing slot): on a loaded machine hashes take longer, and a failure
+ * padded to this profile must take longer with them (PasswordChecker).
+ */
+export function observeCheck(stored: string, elapsedMs: number): void {
+  const profile = hashProfile(stored);
+  const ms = profile === undefined ? undefined : measured.get(profile);
+  if (profile === undefined || ms === undefined || ms < 1) return; // plain text and unmeasured profiles tell nothing
+  const ratio = Math.min(MAX_SLOWDOWN, Math.max(1 / MAX_SLOWDOWN, elapsedMs / ms));
+  const before = slowdowns.get(profile) ?? 1;
+  slowdowns.set(profile, before + SLOWDOWN_WEIGHT * (ratio - before));
+}
+
+/** What a check against `stored` takes now: its measured cost times its profile's current slowdown. */
+export function expectedCheckMs(stored: string): number {
+  const profile = hashProfile(stored);
+  return profile === undefined ? 0 : verifyCostMs(stored) * (slowdowns.get(profile) ?? 1);
+}
+
+/**
  * The stand-in until a profile is measured (bcryptjs cost 10 ≈ 90 ms,
  * scrypt ln=15 r=8 p=1 ≈ 100 ms on a typical x64 core).
  */

@@ -1,7 +1,7 @@
 import { performance } from 'perf_hooks';
 import { verifyPassword, passwordKind } from './verify';
 import { dummyHashLike } from './dummy-hash';
-import { verifyCostMs } from './hash-cost';
+import { expectedCheckMs, observeCheck } from './hash-cost';
 import { LruCache } from '../util/lru';
 import { ConcurrencyLimiter } from '../util/concurrency-limiter';
 import { availableParallelism } from 'os';
@@ -25,8 +25,6 @@ interface Flight { stored: string | undefined; result: Promise<boolean> }
 
 /** A cached success is re-verified once this share of its lifetime has passed and it is still in use. */
 const REFRESH_AFTER = 0.8;
-/** A failure of a cheaper hash is padded to the costliest at most this many times its measured cost (a loaded machine). */
-const MAX_LOAD_FACTOR = 4;
 
 // Each hash keeps a core fully busy (in a hashing worker thread, hash-pool.ts).
 // Leaving one core to the event loop is what keeps a login storm
@@ -99,7 +97,7 @@ export class PasswordChecker {
     if (hit?.stored !== stored) return false;
     if (this.now() >= hit.refreshAt && !this.flights.has(key)) {
       hit.refreshAt = Infinity; // once: the refresh below replaces the entry
-      const refresh = this.limiter.run(() => verifyPassword(presented, stored)).then((ok) => {
+      const refresh = this.hash(presented, stored).then((ok) => {
         if (ok) this.remember(key, stored);
         else this.cache.delete(key);
         return ok;
@@ -125,24 +123,28 @@ export class PasswordChecker {
   ): Promise<boolean> {
     const like = () => (typeof likeHash === 'function' ? likeHash() : likeHash);
     if (stored === undefined) {
-      const dummy = dummyHashLike(like());
-      await this.limiter.run(() => verifyPassword(presented, dummy));
+      await this.hash(presented, dummyHashLike(like()));
       return false;
     }
     const plain = passwordKind(stored) === 'plain';
-    let started = performance.now();
-    const ok = plain
-      ? await verifyPassword(presented, stored)
-      : await this.limiter.run(() => {
-        started = performance.now(); // the hash's own time, not its wait for a slot
-        return verifyPassword(presented, stored);
-      });
+    const started = performance.now();
+    const ok = plain ? await verifyPassword(presented, stored) : await this.hash(presented, stored);
     if (ok) {
       if (!plain) this.remember(key, stored);
       return true;
     }
     await padFailure(stored, like(), performance.now() - started);
     return false;
+  }
+
+  /** One hash when a slot is free; its time (not the wait for the slot) feeds the slowdown estimate. */
+  private hash(presented: string, stored: string): Promise<boolean> {
+    return this.limiter.run(async () => {
+      const started = performance.now();
+      const ok = await verifyPassword(presented, stored);
+      observeCheck(stored, performance.now() - started);
+      return ok;
+    });
   }
 
   private remember(key: string, stored: string): void {
@@ -153,15 +155,14 @@ export class PasswordChecker {
 
 /**
  * A wrong password for a user with a cheaper hash than the list's costliest
- * lasts as long as the costliest check would have — which is what an unknown
- * user costs — scaled by how much slower than measured this hash ran (load).
+ * lasts as long as the costliest check would take now — which is what an
+ * unknown user costs (its measured cost, times how much slower than measured
+ * checks currently run).
  */
 async function padFailure(stored: string, like: string | undefined, elapsedMs: number): Promise<void> {
   if (like === undefined) return;
-  const target = verifyCostMs(like);
-  const own = verifyCostMs(stored);
-  if (target <= own) return;
-  const load = own >= 1 ? Math.min(MAX_LOAD_FACTOR, Math.max(1, elapsedMs / own)) : 1;
-  const wait = target * load - elapsedMs;
+  const target = expectedCheckMs(like);
+  if (target <= expectedCheckMs(stored)) return;
+  const wait = target - elapsedMs;
   if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
 }

@@ -11,7 +11,7 @@
 const assert = require('node:assert/strict');
 const bcrypt = require('bcryptjs');
 const verify = require('../../../dist/lib/passwords/verify');
-const { hashProfile, verifyCostMs, calibrateCost, estimatedVerifyMs } = require('../../../dist/lib/passwords/hash-cost');
+const { hashProfile, verifyCostMs, calibrateCost, estimatedVerifyMs, expectedCheckMs, observeCheck } = require('../../../dist/lib/passwords/hash-cost');
 const { hashPasswordScrypt, PasswordChecker, UserDirectory } = require('../../../dist/lib/internal');
 const { countHashes } = require('../../support/count-hashes');
 const { eventually } = require('../../support/poll');
@@ -63,6 +63,22 @@ describe('password check costs, single flight, refresh-ahead', function () {
       assert.equal(await countHashes(() => calibrateCost(bcrypt.hashSync('x', 6))), 0);
     });
 
+    it('checks running slower (or faster) than measured move that profile\'s expected time, within 1/4× to 4×', async () => {
+      const h = bcrypt.hashSync('x', 7);
+      const cost = await calibrateCost(h);
+      assert.equal(expectedCheckMs(h), cost);
+      for (let i = 0; i < 30; i++) observeCheck(h, cost * 3);
+      assert.ok(Math.abs(expectedCheckMs(h) / cost - 3) < 0.01, `${expectedCheckMs(h) / cost}`);
+      for (let i = 0; i < 30; i++) observeCheck(h, cost * 100);
+      assert.ok(Math.abs(expectedCheckMs(h) / cost - 4) < 0.01, 'at most 4×');
+      for (let i = 0; i < 60; i++) observeCheck(h, 0);
+      assert.ok(Math.abs(expectedCheckMs(h) / cost - 0.25) < 0.01, 'at least 1/4×');
+      observeCheck(h, cost * 4);
+      assert.ok(expectedCheckMs(h) / cost < 1.25, 'one slow check is no trend');
+      assert.equal(expectedCheckMs(bcrypt.hashSync('y', 7)), expectedCheckMs(h), 'per profile');
+      assert.equal(expectedCheckMs('plain'), 0);
+    });
+
     it('until measured, an estimate stands in (and the measurement starts)', async () => {
       const h = await hashPasswordScrypt('x', { ln: 11, r: 2 });
       assert.equal(verifyCostMs(h), estimatedVerifyMs(h));
@@ -82,8 +98,9 @@ describe('password check costs, single flight, refresh-ahead', function () {
         const dir = new UserDirectory();
         const stored = ['alice', 'bob'].map((u) => dir.find(list(), u).password);
         const costs = await Promise.all(stored.map(calibrateCost));
-        const costliest = stored[costs.indexOf(Math.max(...costs))];
-        assert.equal(hashProfile(dir.likeHash(list())), hashProfile(costliest), `measured ${JSON.stringify(costs)}`);
+        const now = stored.map(expectedCheckMs); // as measured, corrected by recent checks (none here: as measured)
+        const costliest = stored[now.indexOf(Math.max(...now))];
+        assert.equal(hashProfile(dir.likeHash(list())), hashProfile(costliest), `measured ${JSON.stringify(costs)}, now ${JSON.stringify(now)}`);
         const checker = new PasswordChecker();
         const seen = await hashedAgainst(() => checker.check('nobody', 'x', undefined, () => dir.likeHash(list())));
         assert.equal(seen.length, 1);
@@ -95,8 +112,8 @@ describe('password check costs, single flight, refresh-ahead', function () {
     it('a wrong password for a cheaper hash lasts at least as long as the costliest check (padded), and hashes once', async () => {
       const cheap = bcrypt.hashSync('right', 4);
       const dear = await hashPasswordScrypt('x', { ln: 14 });
-      const target = await calibrateCost(dear);
-      await calibrateCost(cheap);
+      await Promise.all([calibrateCost(dear), calibrateCost(cheap)]);
+      const target = expectedCheckMs(dear); // its measured cost, as fast or slow as its checks run now
       const checker = new PasswordChecker();
       const started = performance.now();
       let ok;
@@ -113,7 +130,8 @@ describe('password check costs, single flight, refresh-ahead', function () {
 
     it('a plain-text entry beside hashes: its wrong password is padded too; a plain-only list gets a plain dummy', async () => {
       const dear = await hashPasswordScrypt('x', { ln: 13 });
-      const target = await calibrateCost(dear);
+      await calibrateCost(dear);
+      const target = expectedCheckMs(dear);
       const dir = new UserDirectory();
       const list = [{ username: 'p', password: 'plain-secret' }, { username: 'h', password: dear }];
       assert.equal(dir.likeHash(list), dear);
