@@ -1,28 +1,28 @@
 import { assertSupportedNode } from '../shared/supported-node';
-import {
-  RateLimiter, RateLimitExceededError, rateLimitKey, rateLimitHeaders, isScriptRunner, emitDecision,
-  IpSet, resolveClientIp, headerValues, MalformedCredentialsError, StoreUnavailableError,
-} from '../../lib/internal';
-import type { AuthInfo, RateLimitHeaderOptions, RateLimitPolicyInput, RateLimitResult, ScriptRunner, StoreStatus } from '../../lib/internal';
+import { rateLimitCheck, isScriptRunner, emitDecision, StoreUnavailableError } from '../../lib/internal';
+import type { AuthInfo, RateLimitCheck, RateLimitRequest, RateLimitResult, RateLimitWindow, ScriptRunner, StoreStatus } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { StatusReporter } from '../shared/status';
 import { DecisionOptions, nodeFacts, reject, requestFacts, settle } from '../shared/decision';
+import { requestOf, MsgRequest } from '../shared/msg-request';
+import { loadConfig, assertConfig } from '../shared/schema';
+import { schema } from './authflow-rate-limit.schema';
 
-/** What the dialog stores. `limits` units: s, m, h, d. */
+/** What the dialog stores (nodes/rate-limit/authflow-rate-limit.schema.ts); loaded with every default filled. */
 interface RateLimitConfig {
-  name?: string;
-  limits?: Array<{ name?: string; limit: number | string; window: number | string; unit?: string }>;
-  keyBy?: 'ip' | 'subject' | 'keyId' | 'clientId' | 'route' | 'msg' | 'all';
-  keyProperty?: string;
-  trustedProxies?: string;
-  group?: string;
-  store?: string;
-  onStoreError?: 'closed' | 'open';
-  fallbackPercent?: number | string;
-  draftHeaders?: boolean;
-  legacyHeaders?: boolean;
-  quotaHeader?: boolean;
-  respond?: boolean;
+  name: string;
+  limits: RateLimitWindow[];
+  keyBy: 'ip' | 'subject' | 'keyId' | 'clientId' | 'route' | 'msg' | 'all';
+  keyProperty: string;
+  trustedProxies: string;
+  group: string;
+  store: string;
+  onStoreError: 'closed' | 'open';
+  fallbackPercent: number | string;
+  draftHeaders: boolean;
+  legacyHeaders: boolean;
+  quotaHeader: boolean;
+  respond: boolean;
 }
 
 interface StoreProviderLike {
@@ -32,20 +32,7 @@ interface StoreProviderLike {
   onStatus?(listener: (s: StoreStatus) => void): () => void;
 }
 
-const UNIT_SEC: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-const KEY_KINDS = ['ip', 'subject', 'keyId', 'clientId', 'route', 'msg', 'all'];
-
-/** What a new node starts with (the editor's default too): a node saved without limits runs with it. */
-const DEFAULT_LIMITS = [{ name: '', limit: 100, window: 1, unit: 'm' }];
-
-function policiesOf(config: RateLimitConfig): RateLimitPolicyInput[] {
-  const limits = config.limits === undefined ? DEFAULT_LIMITS : Array.isArray(config.limits) ? config.limits : [];
-  return limits.map((l) => {
-    const unit = UNIT_SEC[l.unit ?? 's'];
-    if (!unit) throw new RangeError(`unknown window unit "${l.unit}"`);
-    return { name: l.name || undefined, limit: Number(l.limit), windowSec: Number(l.window) * unit };
-  });
-}
+type Request = MsgRequest & RateLimitRequest;
 
 /**
  * authflow-rate-limit: counts requests per client (IP, subject, API key id,
@@ -56,16 +43,17 @@ function policiesOf(config: RateLimitConfig): RateLimitPolicyInput[] {
  */
 export = function register(RED: RED) {
   assertSupportedNode();
-  function AuthflowRateLimit(this: RedNode, config: RateLimitConfig) {
-    RED.nodes.createNode(this, config);
+  function AuthflowRateLimit(this: RedNode, saved: RateLimitConfig) {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const config = loadConfig<RateLimitConfig>(schema, saved); // migrated, defaults filled
     const status = new StatusReporter(node);
-    const headerOpts: RateLimitHeaderOptions = { draft: config.draftHeaders !== false, legacy: config.legacyHeaders !== false, quota: !!config.quotaHeader };
+    let check: RateLimitCheck<Request> | undefined;
     const opts: DecisionOptions = {
       method: 'rate-limit',
       respond: !!config.respond,
       status,
-      challenge: (err) => (err instanceof RateLimitExceededError ? rateLimitHeaders(err.result, headerOpts) : {}),
+      challenge: (err) => check?.challenge(err) ?? {},
     };
     let run: (msg: RedMsg) => RateLimitResult | Promise<RateLimitResult>;
     const cleanups: Array<() => void> = [];
@@ -80,15 +68,18 @@ export = function register(RED: RED) {
     }
 
     function setup(): (msg: RedMsg) => RateLimitResult | Promise<RateLimitResult> {
-      const keyBy = config.keyBy || 'ip';
-      if (!KEY_KINDS.includes(keyBy)) throw new RangeError(`unknown key "${keyBy}"`);
-      if (keyBy === 'msg' && !config.keyProperty) throw new RangeError('key by msg property needs the property name');
-      const trusted = IpSet.from(config.trustedProxies ?? '');
+      assertConfig(schema, config);
       const failOpen = config.onStoreError === 'open';
-      const percent = config.fallbackPercent === undefined || config.fallbackPercent === '' ? 50 : Number(config.fallbackPercent);
+      const percent = config.fallbackPercent === '' ? 50 : Number(config.fallbackPercent);
       const store = sharedStore(failOpen, percent);
-      const limiter = new RateLimiter({
-        policies: policiesOf(config),
+      const keyBy = config.keyBy === 'msg' ? 'custom' : config.keyBy;
+      const built = rateLimitCheck<Request>({
+        limits: config.limits,
+        keyBy,
+        custom: (req) => RED.util.getMessageProperty(req.msg, config.keyProperty),
+        customLabel: 'msg',
+        trustedProxies: config.trustedProxies,
+        headers: { draft: config.draftHeaders !== false, legacy: config.legacyHeaders !== false, quota: !!config.quotaHeader },
         store,
         group: config.group || node.id,
         onStoreError: failOpen ? 'open' : 'closed',
@@ -99,36 +90,12 @@ export = function register(RED: RED) {
           status.warn(on ? `store down · local limits ${percent}%` : undefined);
         },
       });
-      const clientKey = (msg: RedMsg): string => {
-        const earlier = msg.auth as Partial<AuthInfo> | undefined;
-        // The address an earlier check verified (an ip node behind a trusted proxy) wins.
-        const ip = typeof earlier?.ip === 'string' && earlier.ip
-          ? earlier.ip
-          : resolveClientIp(msg.req?.socket?.remoteAddress ?? msg.req?.ip, headerValues(msg.req?.rawHeaders, 'x-forwarded-for'), trusted)?.text;
-        if (ip === undefined) throw new MalformedCredentialsError('client address could not be determined', { status: 400 });
-        return rateLimitKey('ip', ip);
-      };
-      // Without the chosen identity (no earlier check, no property) a request
-      // counts against its client address, as Kong does: never unlimited.
-      const keyOf = (msg: RedMsg): string => {
-        switch (keyBy) {
-          case 'all': return 'all';
-          case 'route': return rateLimitKey('route', `${msg.req?.method ?? ''} ${msg.req?.path ?? msg.req?.url ?? ''}`);
-          case 'msg': {
-            const v = RED.util.getMessageProperty(msg, config.keyProperty!);
-            return (typeof v === 'string' && v) || (typeof v === 'number' && Number.isFinite(v)) ? rateLimitKey('msg', String(v)) : clientKey(msg);
-          }
-          case 'ip': return clientKey(msg);
-          default: {
-            const v = (msg.auth as Record<string, unknown> | undefined)?.[keyBy];
-            return typeof v === 'string' && v ? rateLimitKey(keyBy, v) : clientKey(msg);
-          }
-        }
-      };
+      check = built;
+      const limiter = built.limiter;
       let evicted = 0;
-      status.ready(`${limiter.policies.map((p) => `${p.limit}/${p.windowSec}s`).join(' + ')} per ${keyBy}${store ? ' (redis)' : ''}`);
+      status.ready(`${limiter.policies.map((p) => `${p.limit}/${p.windowSec}s`).join(' + ')} per ${config.keyBy}${store ? ' (redis)' : ''}`);
       return (msg) => {
-        const result = limiter.check(keyOf(msg));
+        const result = built.run({ ...requestOf(msg), method: msg.req?.method, path: msg.req?.path ?? msg.req?.url });
         if (limiter.evictedLive > evicted) {
           evicted = limiter.evictedLive;
           status.warn('too many clients for the memory limit: oldest forgotten');
@@ -160,7 +127,7 @@ export = function register(RED: RED) {
     }
 
     const accept = (msg: RedMsg, result: RateLimitResult, send: (m: Array<RedMsg | null>) => void) => {
-      const headers = rateLimitHeaders(result, headerOpts);
+      const headers = check!.headers(result);
       // On the response itself: they reach the client whatever later nodes do with msg.headers.
       const res = msg.res?._res;
       if (res && !res.headersSent && Object.keys(headers).length) res.set(headers);

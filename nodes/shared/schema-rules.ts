@@ -98,6 +98,27 @@ export function ipRuleProblems(list: string): string[] {
   return problems;
 }
 
+// --- Rate limits: the same answers as lib/limits compilePolicies/gcraPolicy (proven by test/nodes/schema.test.js).
+const UNIT_SEC: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function rateLimitsProblem(v: unknown): RuleResult {
+  if (!Array.isArray(v) || v.length === 0) return 'at least one rate limit is required';
+  if (v.length > 8) return 'at most 8 rate limits per node';
+  const names: Record<string, boolean> = {};
+  for (let i = 0; i < v.length; i++) {
+    const l = (v[i] ?? {}) as { name?: unknown; limit?: unknown; window?: unknown; unit?: unknown };
+    const limit = Number(l.limit);
+    const windowSec = Number(l.window) * (UNIT_SEC[String(l.unit ?? 's')] ?? NaN);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1e9) return `limit ${i + 1}: must be a whole number from 1 to 1e9`;
+    if (!Number.isInteger(windowSec) || windowSec < 1 || windowSec > 366 * 86400) return `limit ${i + 1}: the window must be whole seconds from 1 to 366 days`;
+    const name = l.name ? String(l.name) : i === 0 ? 'default' : `${limit}-per-${windowSec}s`;
+    if (!/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(name)) return `limit ${i + 1}: a name is 1-64 printable ASCII characters, no " or \\`;
+    if (names[name]) return `rate limit name "${name}" is used twice`;
+    names[name] = true;
+  }
+  return undefined;
+}
+
 /** The rules a schema property can name. */
 export const rules = {
   /** A value is needed. */
@@ -127,6 +148,10 @@ export const rules = {
     const p = ipRuleProblems(text(v));
     return p.length === 0 ? undefined : p.length === 1 ? p[0] : `${p.length} invalid IP rules: ${p.slice(0, 10).join('; ')}`;
   },
+  /** Store outage fallback share (lib/limits RateLimiter fallbackPercent): empty (50) or 1-100. */
+  percentOrBlank: (v) => number(v, (n) => n >= 1 && n <= 100, 'must be a number from 1 to 100'),
+  /** Rate limits (lib/limits compilePolicies + gcraPolicy): 1-8 rows, each N per window, names unique sf-strings. */
+  rateLimits: (v) => rateLimitsProblem(v),
   /** API key prefix (lib/api-keys/format.ts checkKeyPrefix). */
   apiKeyPrefix: (v) => (/^[a-z][a-z0-9]{0,15}$/.test(text(v).trim()) ? undefined : 'must be lowercase letters and digits, starting with a letter, at most 16'),
   pgTable: (v) => (/^([A-Za-z_][A-Za-z0-9_]{0,47})?$/.test(text(v).trim()) ? undefined : 'table name must be letters, digits and "_" (at most 48), not starting with a digit'),

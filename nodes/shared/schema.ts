@@ -12,7 +12,7 @@ import { rules, RuleName } from './schema-rules';
 
 export interface PropertySpec {
   /** What a new node gets, and what an older config without the field runs with. */
-  default: string | number | boolean;
+  default: string | number | boolean | readonly Record<string, unknown>[];
   /** A config node of this type (Node-RED draws the picker and counts users). */
   configType?: string;
   /** The empty string is not allowed. */
@@ -69,7 +69,8 @@ export function loadConfig<T = Record<string, unknown>>(schema: NodeSchema, save
   for (let v = from; v < schema.version; v++) config = schema.migrations[v]({ ...config });
   config.configVersion = schema.version;
   for (const [name, spec] of Object.entries(schema.properties)) {
-    if (config[name] === undefined) config[name] = spec.default;
+    // A list default (rate limits) is copied: no two configs share one array.
+    if (config[name] === undefined) config[name] = typeof spec.default === 'object' ? JSON.parse(JSON.stringify(spec.default)) : spec.default;
   }
   return config as T;
 }
