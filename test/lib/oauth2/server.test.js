@@ -56,6 +56,37 @@ describe('OAuthServer (lib)', () => {
     assert.deepEqual((await server.handle('introspect', req(`token=${user.token}`), () => CLIENTS)).body, { active: false }, 'acme sees only its own tokens');
   });
 
+  it('private_key_jwt with a jwks_uri (fetched, cached) and with a PEM public key; an unreachable JWKS is 503, not invalid_client', async () => {
+    const jose = await import('jose');
+    const http = require('node:http');
+    const { server } = serverOn(new MemoryStore(), 'jwt');
+    const ed = crypto.generateKeyPairSync('ed25519');
+    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    let up = true;
+    const idp = http.createServer((q, r) => (up ? r.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...ed.publicKey.export({ format: 'jwk' }), kid: 'svc-1', alg: 'EdDSA', use: 'sig' }] })) : r.writeHead(503).end()));
+    await new Promise((r) => idp.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${idp.address().port}/jwks`;
+      const clients = [
+        { client_id: 'svc', jwks_uri: url, scope: 'read' },
+        { client_id: 'pem', public_key: rsa.publicKey.export({ type: 'spki', format: 'pem' }), scope: 'read' },
+        { client_id: 'svc-down', jwks_uri: url.replace('/jwks', '/down'), scope: 'read' },
+      ];
+      const assertion = (id, key, alg, kid) => new jose.SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+        .setIssuer(id).setSubject(id).setAudience(ISS).setIssuedAt().setExpirationTime('60s').sign(key);
+      const tokenWith = async (a) => server.handle('token', req(`grant_type=client_credentials&client_assertion_type=${encodeURIComponent('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')}&client_assertion=${a}`, { auth: null }), () => clients);
+      assert.equal((await tokenWith(await assertion('svc', ed.privateKey, 'EdDSA', 'svc-1'))).status, 200);
+      assert.equal((await tokenWith(await assertion('pem', rsa.privateKey, 'PS256'))).status, 200);
+      assert.equal((await tokenWith(await assertion('pem', ed.privateKey, 'EdDSA'))).body.error, 'invalid_client', 'not its key');
+      up = false;
+      const down = await tokenWith(await assertion('svc-down', ed.privateKey, 'EdDSA', 'svc-1'));
+      assert.equal(down.status, 503);
+      assert.equal(down.body.code, 'AUTH_011');
+    } finally {
+      idp.close();
+    }
+  });
+
   it('a store that cannot answer: 503 temporarily_unavailable with AUTH_011 and Retry-After, never a token', async () => {
     const down = () => Promise.reject(new StoreUnavailableError('redis down'));
     const store = { get: down, set: down, setIfAbsent: down, delete: down, increment: down, compareAndSet: down, close: async () => {} };
