@@ -97,7 +97,7 @@ export class PasswordChecker {
     if (hit?.stored !== stored) return false;
     if (this.now() >= hit.refreshAt && !this.flights.has(key)) {
       hit.refreshAt = Infinity; // once: the refresh below replaces the entry
-      const refresh = this.hash(presented, stored).then((ok) => {
+      const refresh = this.hash(presented, stored).then(({ ok }) => {
         if (ok) this.remember(key, stored);
         else this.cache.delete(key);
         return ok;
@@ -126,24 +126,32 @@ export class PasswordChecker {
       await this.hash(presented, dummyHashLike(like()));
       return false;
     }
-    const plain = passwordKind(stored) === 'plain';
-    const started = performance.now();
-    const ok = plain ? await verifyPassword(presented, stored) : await this.hash(presented, stored);
+    if (passwordKind(stored) === 'plain') {
+      if (await verifyPassword(presented, stored)) return true;
+      await padFailure(stored, like(), 0);
+      return false;
+    }
+    const { ok, ms } = await this.hash(presented, stored);
     if (ok) {
-      if (!plain) this.remember(key, stored);
+      this.remember(key, stored);
       return true;
     }
-    await padFailure(stored, like(), performance.now() - started);
+    await padFailure(stored, like(), ms);
     return false;
   }
 
-  /** One hash when a slot is free; its time (not the wait for the slot) feeds the slowdown estimate. */
-  private hash(presented: string, stored: string): Promise<boolean> {
+  /**
+   * One hash once a slot is free. `ms` is the hash's own time, without the
+   * wait for the slot (an unknown user waits for a slot too): it feeds the
+   * profile's slowdown, and padding adds only what the hash itself lacked.
+   */
+  private hash(presented: string, stored: string): Promise<{ ok: boolean; ms: number }> {
     return this.limiter.run(async () => {
       const started = performance.now();
       const ok = await verifyPassword(presented, stored);
-      observeCheck(stored, performance.now() - started);
-      return ok;
+      const ms = performance.now() - started;
+      observeCheck(stored, ms);
+      return { ok, ms };
     });
   }
 
@@ -159,10 +167,10 @@ export class PasswordChecker {
  * unknown user costs (its measured cost, times how much slower than measured
  * checks currently run).
  */
-async function padFailure(stored: string, like: string | undefined, elapsedMs: number): Promise<void> {
+async function padFailure(stored: string, like: string | undefined, hashMs: number): Promise<void> {
   if (like === undefined) return;
   const target = expectedCheckMs(like);
   if (target <= expectedCheckMs(stored)) return;
-  const wait = target - elapsedMs;
+  const wait = target - hashMs;
   if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
 }
