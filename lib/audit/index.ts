@@ -47,3 +47,4 @@ export { toEcs, ECS_VERSION } from './ecs';
 export { toOcsf, OCSF_VERSION } from './ocsf';
 export { DeliveryQueue, DeliveryQueueOptions, DeliveryCounts } from './delivery-queue';
 export { debugHeaders, DebugFacts } from './debug-headers';
+export { DecisionMonitor, NodeCounts, SeqEvent, MonitorOptions } from './monitor';

@@ -52,7 +52,8 @@ function request(port, path, accept) {
 }
 
 /** Starts Node-RED on userDir; resolves once its admin API answers (max 60 s). */
-async function startNodeRed(userDir, port, { redScript = redJs, env = {} } = {}) {
+/** `readyPath`: an admin path that answers 200 once up (with adminAuth, /settings needs a token: use /auth/login). */
+async function startNodeRed(userDir, port, { redScript = redJs, env = {}, readyPath = '/settings' } = {}) {
   const child = spawn(nodeBinary(), [redScript, '--userDir', userDir, '--settings', `${userDir}/settings.js`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,7 +65,7 @@ async function startNodeRed(userDir, port, { redScript = redJs, env = {} } = {})
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${log}`);
     try {
-      const r = await getJson(port, '/settings');
+      const r = await getJson(port, readyPath);
       if (r.status === 200 && /Started flows/.test(log)) break;
     } catch {
       /* not listening yet */

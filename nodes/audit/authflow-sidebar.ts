@@ -1,0 +1,136 @@
+import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError } from '../../lib/internal';
+import type { StoreStatus } from '../../lib/internal';
+
+/** The slice of Node-RED's plugin API this plugin uses (types only). */
+interface Req { query: Record<string, unknown>; body?: Record<string, unknown> }
+interface Res { status(code: number): Res; json(body: unknown): void }
+type Handler = (req: Req, res: Res) => void;
+interface PluginRED {
+  plugins: { registerPlugin(id: string, def: Record<string, unknown>): void };
+  httpAdmin: { get(path: string, ...h: unknown[]): void; post(path: string, ...h: unknown[]): void };
+  auth: { needsPermission(permission: string): unknown };
+  comms: { publish(topic: string, data: unknown, retain: boolean): void };
+  nodes: { eachNode(cb: (n: { id: string; type: string; name?: string }) => void): void; getNode(id: string): unknown };
+  log: { warn(msg: string): void };
+}
+
+const BASE = '/authflow-api-auth/sidebar';
+/** Comms topic of the live stream; the editor subscribes to it. */
+const TOPIC = 'authflow/decisions';
+const PUBLISH_EVERY_MS = 1000;
+/** At most this many events per publish: a flood reaches the editor as a sample plus counts, never as a flood. */
+const PUBLISH_MAX = 50;
+
+/**
+ * authflow-sidebar: the runtime half of the editor's "auth" sidebar tab
+ * (the editor half is authflow-sidebar.html). Keeps recent decisions and
+ * per-minute counts (lib/audit/monitor.ts), streams them to open editors
+ * over RED.comms once a second, and serves admin endpoints behind the
+ * editor's own permissions: authflow.read to look, authflow.write to
+ * change (create / revoke / rotate API keys). Nothing returned holds a
+ * secret, except a new API key, shown once to whoever created it.
+ */
+export = function register(RED: PluginRED) {
+  RED.plugins.registerPlugin('authflow-sidebar', { type: 'authflow-sidebar' });
+  const monitor = new DecisionMonitor({ size: 500 });
+  auditEvents.on('decision', (d: AuthDecision) => monitor.record(d));
+
+  let published = 0;
+  const timer = setInterval(() => {
+    if (monitor.latest === published) return;
+    const events = monitor.since(published, PUBLISH_MAX);
+    published = monitor.latest;
+    RED.comms.publish(TOPIC, { latest: published, events, counts: monitor.counts() }, false);
+  }, PUBLISH_EVERY_MS);
+  timer.unref?.();
+
+  const read = RED.auth.needsPermission('authflow.read');
+  const write = RED.auth.needsPermission('authflow.write');
+  const safe = (h: Handler): Handler => (req, res) => {
+    try {
+      h(req, res);
+    } catch (e) {
+      fail(res, e);
+    }
+  };
+
+  RED.httpAdmin.get(`${BASE}/state`, read, safe((req, res) => {
+    res.json({ latest: monitor.latest, events: monitor.since(0, 200), counts: monitor.counts(), stores: storeHealth(RED), keyStores: keyStores(RED) });
+  }));
+
+  RED.httpAdmin.get(`${BASE}/keys`, read, safe((req, res) => {
+    const { service, owner } = keyTarget(RED, req.query);
+    service.list(owner).then((all) => res.json({ keys: all.map((r) => publicView(r, Date.now())) }), (e) => fail(res, e));
+  }));
+
+  RED.httpAdmin.post(`${BASE}/keys`, write, safe((req, res) => {
+    const body = req.body ?? {};
+    const { service, owner, store } = keyTarget(RED, body);
+    service.create(owner, { name: body.name, scopes: body.scopes, env: body.env || undefined }).then(({ key, record }) => {
+      audit('key.created', owner, record.id, store);
+      res.json({ ...publicView(record, Date.now()), key }); // the only time the key leaves the runtime
+    }, (e) => fail(res, e));
+  }));
+
+  for (const action of ['revoke', 'rotate'] as const) {
+    RED.httpAdmin.post(`${BASE}/keys/${action}`, write, safe((req, res) => {
+      const body = req.body ?? {};
+      const { service, owner, store } = keyTarget(RED, body);
+      if (action === 'revoke') {
+        service.revoke(owner, body.id).then((record) => {
+          audit('key.revoked', owner, record.id, store);
+          res.json(publicView(record, Date.now()));
+        }, (e) => fail(res, e));
+      } else {
+        service.rotate(owner, body.id).then(({ key, record, previous }) => {
+          audit('key.rotated', owner, previous.id, store);
+          res.json({ ...publicView(record, Date.now()), key, previous: publicView(previous, Date.now()) });
+        }, (e) => fail(res, e));
+      }
+    }));
+  }
+};
+
+/** Key management from the sidebar is an audit event like any other (by the editor user, for `owner`). */
+function audit(event: 'key.created' | 'key.revoked' | 'key.rotated', owner: string, keyId: string, store: string): void {
+  emitDecision(() => ({
+    time: new Date().toISOString(), outcome: 'allow', method: 'api_key', event, subject: owner, keyId,
+    reason: `${event.replace('key.', 'API key ')} from the editor sidebar`, node: { id: store, type: 'authflow-key-store' },
+  }));
+}
+
+function keyTarget(RED: PluginRED, q: Record<string, unknown>): { service: ApiKeyService; owner: string; store: string } {
+  const store = typeof q.store === 'string' ? q.store : '';
+  const owner = typeof q.owner === 'string' ? q.owner.trim() : '';
+  if (!owner) throw new BadRequest('owner is required');
+  const node = store ? (RED.nodes.getNode(store) as { type?: string; apiKeys?: () => ApiKeyService } | null) : null;
+  if (!node || node.type !== 'authflow-key-store' || typeof node.apiKeys !== 'function') throw new BadRequest('no such API key store (deploy it first)');
+  return { service: node.apiKeys(), owner, store };
+}
+
+class BadRequest extends Error {}
+
+/** Errors as the sidebar shows them: a refusal's public code and reason (never a secret), 400 for bad input, 500 otherwise. */
+function fail(res: Res, e: unknown): void {
+  if (e instanceof AuthError) res.status(e.status === 401 ? 404 : e.status).json({ error: e.code, message: e.reason });
+  else if (e instanceof BadRequest || (e instanceof Error && e.name === 'RequestFieldError')) res.status(400).json({ error: 'bad_request', message: e.message });
+  else res.status(500).json({ error: 'internal', message: e instanceof Error ? e.name : 'error' });
+}
+
+function storeHealth(RED: PluginRED) {
+  const out: Array<{ id: string; name?: string; backend?: string; state: string; reason?: string }> = [];
+  RED.nodes.eachNode((n) => {
+    if (n.type !== 'authflow-store') return;
+    const node = RED.nodes.getNode(n.id) as { backend?: string; storeStatus?: StoreStatus } | null;
+    out.push({ id: n.id, name: n.name || undefined, backend: node?.backend, state: node ? node.storeStatus?.state ?? 'unknown' : 'not deployed', reason: node?.storeStatus?.reason });
+  });
+  return out;
+}
+
+function keyStores(RED: PluginRED) {
+  const out: Array<{ id: string; name?: string }> = [];
+  RED.nodes.eachNode((n) => {
+    if (n.type === 'authflow-key-store') out.push({ id: n.id, name: n.name || undefined });
+  });
+  return out;
+}

@@ -1,0 +1,210 @@
+'use strict';
+// The "auth" sidebar (editor plugin authflow-sidebar) against a real
+// Node-RED process: its admin endpoints need the editor's own permissions
+// (authflow.read to look, authflow.write to change) with adminAuth on,
+// return no secret, and work without adminAuth; in a real chromium the tab
+// opens, shows decisions triggered over HTTP as they happen, and revokes an
+// API key — proven refused over HTTP afterwards.
+const assert = require('assert/strict');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const http = require('http');
+const bcrypt = require('bcryptjs');
+const { startNodeRed, freePort } = require('../support/node-red-process');
+const { prepareUserDir } = require('../../scripts/node-red-instance');
+const { launchBrowser } = require('../support/browser');
+
+const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
+const KEY_STORE_SECRET = 'ks-secret-0123456789abcdef0123456789abcdef';
+const USERS = [{ username: 'alice', password: 'alice-pw-123' }];
+
+function request(port, method, urlPath, { headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers: { ...(data && typeof body !== 'string' ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let json;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
+        resolve({ status: res.statusCode, headers: res.headers, text, body: json });
+      });
+    });
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+const basic = (u, p) => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
+
+/** Routes: /b (basic, respond) and /k (API key from the key store, respond); a key store on the embedded store. */
+function flows() {
+  return [
+    { id: 't1', type: 'tab', label: 'sidebar test' },
+    { id: 'ks', type: 'authflow-key-store', name: 'partner keys', prefix: 'kapi', defaultEnv: 'prod' },
+    { id: 'inb', type: 'http in', z: 't1', url: '/b', method: 'get', wires: [['basic']], x: 100, y: 60 },
+    { id: 'basic', type: 'authflow-basic', z: 't1', name: 'users', userSourceType: 'cred', respond: true, lockout: false, wires: [['ok'], []], x: 300, y: 60 },
+    { id: 'ink', type: 'http in', z: 't1', url: '/k', method: 'get', wires: [['keycheck']], x: 100, y: 140 },
+    { id: 'keycheck', type: 'authflow-token', z: 't1', name: 'partner key', keySource: 'keystore', keyStore: 'ks', header: 'X-API-Key', tokensType: 'cred', respond: true, wires: [['ok'], []], x: 300, y: 140 },
+    { id: 'ok', type: 'http response', z: 't1', statusCode: '200', wires: [], x: 500, y: 100 },
+  ];
+}
+function creds() {
+  return {
+    ks: { secret: KEY_STORE_SECRET },
+    basic: { userList: JSON.stringify(USERS.map((u) => ({ username: u.username, password: bcrypt.hashSync(u.password, 4) }))) },
+  };
+}
+
+async function instance({ adminAuth } = {}) {
+  const port = await freePort();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-sidebar-'));
+  const settings = adminAuth ? `adminAuth: ${JSON.stringify(adminAuth)},` : '';
+  prepareUserDir(userDir, { port, flows: flows(), creds: creds(), settings });
+  const red = await startNodeRed(userDir, port, adminAuth ? { readyPath: '/auth/login' } : {});
+  return { port, red, userDir };
+}
+
+async function until(fn, what, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every key, password and secret the test used: none may appear in what the sidebar's endpoints return. */
+function assertNoSecret(text, secrets) {
+  for (const s of secrets) assert.ok(!text.includes(s), `a secret reached the sidebar: ${s.slice(0, 6)}…`);
+}
+
+describe('"auth" sidebar: admin endpoints and the editor tab', function () {
+  this.timeout(180000);
+
+  describe('with adminAuth: the editor\'s permissions', () => {
+    let red, port;
+    const pw = { admin: 'admin-pw-1', reader: 'reader-pw-1' };
+    before(async () => {
+      ({ red, port } = await instance({
+        adminAuth: {
+          type: 'credentials',
+          users: [
+            { username: 'admin', password: bcrypt.hashSync(pw.admin, 4), permissions: '*' },
+            { username: 'reader', password: bcrypt.hashSync(pw.reader, 4), permissions: 'read' },
+          ],
+        },
+      }));
+    });
+    after(() => red && red.stop());
+
+    const token = async (username) => {
+      const scope = username === 'admin' ? '*' : 'read';
+      const res = await request(port, 'POST', '/auth/token', { body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: pw[username] } });
+      assert.equal(res.status, 200, res.text);
+      return { Authorization: `Bearer ${res.body.access_token}` };
+    };
+
+    it('no token: 401 on every endpoint; a read-only user reads but cannot change keys (401, as Node-RED answers); an admin can; nothing secret is returned', async () => {
+      for (const [m, p] of [['GET', '/authflow-api-auth/sidebar/state'], ['GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice'], ['POST', '/authflow-api-auth/sidebar/keys'], ['POST', '/authflow-api-auth/sidebar/keys/revoke']]) {
+        assert.equal((await request(port, m, p, { body: m === 'POST' ? { store: 'ks', owner: 'alice' } : undefined })).status, 401, `${m} ${p}`);
+      }
+      await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', USERS[0].password) } });
+      await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', 'wrong-pw-777') } });
+      const reader = await token('reader');
+      const state = await request(port, 'GET', '/authflow-api-auth/sidebar/state', { headers: reader });
+      assert.equal(state.status, 200);
+      assert.ok(state.body.events.some((e) => e.nodeId === 'basic' && e.outcome === 'deny' && e.code === 'AUTH_001'));
+      assert.ok(state.body.counts.some((c) => c.nodeId === 'basic' && c.allow >= 1 && c.deny >= 1 && c.perMinute.length === 30));
+      assert.deepEqual(state.body.keyStores, [{ id: 'ks', name: 'partner keys' }]);
+      assert.equal((await request(port, 'GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice', { headers: reader })).status, 200);
+      // Node-RED's needsPermission answers a missing permission with 401, like a missing token.
+      assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { headers: reader, body: { store: 'ks', owner: 'alice', name: 'x' } })).status, 401);
+      const admin = await token('admin');
+      const created = await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { headers: admin, body: { store: 'ks', owner: 'alice', name: 'ci' } });
+      assert.equal(created.status, 200, created.text);
+      assert.match(created.body.key, /^kapi_prod_/);
+      assert.equal((await request(port, 'GET', '/k', { headers: { 'X-API-Key': created.body.key } })).status, 200);
+      assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/keys/revoke', { headers: reader, body: { store: 'ks', owner: 'alice', id: created.body.id } })).status, 401);
+      assert.equal((await request(port, 'GET', '/k', { headers: { 'X-API-Key': created.body.key } })).status, 200, 'still valid: the reader could not revoke it');
+      const listed = await request(port, 'GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice', { headers: reader });
+      const after = await request(port, 'GET', '/authflow-api-auth/sidebar/state', { headers: reader });
+      assertNoSecret(listed.text + after.text + state.text, [created.body.key, KEY_STORE_SECRET, USERS[0].password, 'wrong-pw-777', pw.admin, pw.reader]);
+      assert.ok(after.body.events.some((e) => e.event === 'key.created' && e.keyId === created.body.id), 'creating a key from the sidebar is audited');
+    });
+
+    it('bad input is a 400 with a reason, not a crash', async () => {
+      const admin = await token('admin');
+      assert.equal((await request(port, 'GET', '/authflow-api-auth/sidebar/keys?store=nope&owner=alice', { headers: admin })).status, 400);
+      assert.equal((await request(port, 'GET', '/authflow-api-auth/sidebar/keys?store=ks', { headers: admin })).status, 400);
+      assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/keys/revoke', { headers: admin, body: { store: 'ks', owner: 'alice', id: 'not-a-key' } })).status, 404);
+      assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { headers: admin, body: { store: 'ks', owner: 'alice', name: 'x', scopes: 'a b' + ' c'.repeat(2000) } })).status, 400);
+    });
+  });
+
+  describe('without adminAuth, in a real browser', () => {
+    let red, port, browser, page;
+    before(async () => {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      ({ red, port } = await instance());
+      browser = await launchBrowser();
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForSelector('#red-ui-tab-authflow-auth', { state: 'attached', timeout: 60000 });
+      await page.waitForSelector('[id="basic"]', { timeout: 60000 }); // flows loaded: the editor has picked its first sidebar tab
+    });
+    afterEach(async function () {
+      if (this.currentTest.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, `sidebar-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+    });
+    after(async () => {
+      if (browser) await browser.close();
+      if (red) await red.stop();
+    });
+
+    it('the tab opens, decisions made over HTTP appear live (and filter), a key revoked from the tab is refused over HTTP', async () => {
+      await page.evaluate(() => RED.sidebar.show('authflow-auth'));
+      await page.locator('#authflow-sidebar').waitFor({ state: 'visible', timeout: 20000 });
+
+      // Decisions over HTTP appear without reloading (RED.comms stream).
+      await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', USERS[0].password) } });
+      await request(port, 'GET', '/b', { headers: { Authorization: basic('mallory', 'guess-pw-1') } });
+      await page.locator('#authflow-sb-stream li[data-node="basic"][data-outcome="deny"]').first().waitFor({ timeout: 20000 });
+      await page.locator('#authflow-sb-stream li[data-node="basic"][data-outcome="allow"]').first().waitFor({ timeout: 20000 });
+      await page.locator('#authflow-sb-counts tr[data-node="basic"] svg rect').first().waitFor({ state: 'attached', timeout: 20000 });
+      await page.fill('#authflow-sb-filter-subject', 'alice');
+      await page.selectOption('#authflow-sb-filter-outcome', 'allow');
+      const shown = await page.$$eval('#authflow-sb-stream li', (els) => els.map((e) => [e.dataset.outcome, e.dataset.subject]));
+      assert.ok(shown.length >= 1 && shown.every(([o, s]) => o === 'allow' && s.includes('alice')), JSON.stringify(shown));
+      await page.fill('#authflow-sb-filter-subject', '');
+      await page.selectOption('#authflow-sb-filter-outcome', '');
+
+      // A key made for alice (the admin API, as a flow would); listed, then revoked from the sidebar.
+      const created = await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { body: { store: 'ks', owner: 'alice', name: 'browser test' } });
+      assert.equal(created.status, 200, created.text);
+      assert.equal((await request(port, 'GET', '/k', { headers: { 'X-API-Key': created.body.key } })).status, 200);
+      await page.selectOption('#authflow-sb-keystore', 'ks');
+      await page.fill('#authflow-sb-owner', 'alice');
+      await page.click('#authflow-sb-list');
+      const row = page.locator(`#authflow-sb-keys tr[data-key-id="${created.body.id}"]`);
+      await row.waitFor({ timeout: 10000 });
+      assert.equal(await row.locator('.authflow-key-state').textContent(), 'active');
+      assertNoSecret(await page.locator('#authflow-sidebar').innerHTML(), [created.body.key, KEY_STORE_SECRET, USERS[0].password]);
+      await row.locator('.authflow-key-revoke').click();
+      await until(async () => (await row.locator('.authflow-key-state').textContent()) === 'revoked', 'the row to say revoked');
+      await page.locator('#authflow-sidebar').screenshot({ path: path.join(ARTIFACTS, 'sidebar-auth.png') });
+
+      // The effect, over HTTP: the key is refused.
+      const refused = await request(port, 'GET', '/k', { headers: { 'X-API-Key': created.body.key } });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.error, 'AUTH_004');
+      await until(() => page.locator('#authflow-sb-stream li[data-node="keycheck"][data-outcome="deny"]').count(), 'the refusal in the stream');
+    });
+  });
+});
