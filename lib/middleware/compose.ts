@@ -35,8 +35,10 @@ export function checksMiddleware(
       info = ours((req as AuthenticatedRequest).auth);
       for (const check of checks) {
         current = check;
-        info = await check.run(req, info);
-        if (!info || typeof info !== 'object') throw new Error('check returned no identity');
+        const found = await check.run(req, info, res);
+        if (found === undefined && check.passThrough) continue;
+        if (!found || typeof found !== 'object') throw new Error('check returned no identity');
+        info = found;
       }
       return info;
     };

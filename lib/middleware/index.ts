@@ -5,7 +5,7 @@
  * httpNodeRoot). See docs/MIDDLEWARE.md.
  */
 import type { AuthCheck, CheckContext, Middleware } from './types';
-import { buildCheck, CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions } from './checks';
+import { buildCheck, CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions } from './checks';
 import { checksMiddleware, unless, chain } from './compose';
 import { compileExceptions, ExceptRule } from './paths';
 import { DEFAULT_SOURCE_TIMEOUT_MS } from './source';
@@ -13,7 +13,7 @@ import { rejectUnknownKeys } from './checks/options';
 import { unexpectedErrorReporter } from '../errors/unexpected';
 
 export type { Middleware, AuthCheck, AuthenticatedRequest, CheckContext } from './types';
-export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions } from './checks';
+export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions } from './checks';
 export type { ExceptRule, ExceptPredicate } from './paths';
 export type { Source } from './source';
 export { buildCheck } from './checks';
@@ -90,3 +90,5 @@ export const apiToken = (opts: Omit<TokenCheckOptions, 'type'> & MiddlewareOptio
 export const bearerAuth = (opts: Omit<BearerCheckOptions, 'type'> & MiddlewareOptions): Middleware => single('bearer', opts);
 /** Allow/deny by client IP, proxy-aware. */
 export const ipAllowlist = (opts: Omit<IpCheckOptions, 'type'> & MiddlewareOptions): Middleware => single('ip', opts);
+/** Rate limits per client (GCRA; memory or Redis), with the node's headers and 429 AUTH_009. */
+export const rateLimit = (opts: Omit<RateLimitOptions, 'type'> & MiddlewareOptions): Middleware => single('rate-limit', opts);

@@ -14,13 +14,15 @@ export type AuthenticatedRequest = IncomingMessage & { auth?: AuthInfo };
 /** One configured check, built once at startup, run per request. */
 export interface AuthCheck {
   /** Names the check in audit events (AuthDecision.method). */
-  readonly method: AuthInfo['method'];
+  readonly method: AuthInfo['method'] | 'rate-limit';
+  /** A check that limits rather than identifies (rate limit): it hands on `previous`, which may be none. */
+  readonly passThrough?: boolean;
   /**
    * Resolves with the identity to put on req.auth, or rejects (any error is
    * mapped to an AuthError: fail closed). `previous` is what earlier checks of
    * the same chain established (e.g. the proxy-aware ip).
    */
-  run(req: IncomingMessage, previous: AuthInfo | undefined): Promise<AuthInfo> | AuthInfo;
+  run(req: IncomingMessage, previous: AuthInfo | undefined, res?: ServerResponse): Promise<AuthInfo | undefined> | AuthInfo | undefined;
   /** Extra headers for a refusal by this check: the RFC challenge. */
   challenge?(err: AuthError): Record<string, string> | undefined;
 }

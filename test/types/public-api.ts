@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AuthError, InvalidCredentialsError, StoreUnavailableError, toAuthError, auditEvents,
-  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, unless, chain,
+  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, unless, chain,
   createStore, MemoryStore, hashPasswordScrypt, verifyPassword, passwordKind, PasswordChecker,
   totp, verifyTotp, base32Decode, generateTotpSecret, otpauthUri,
   buildVerificationKey, buildSigningKey, JwtVerifier, StaticKeyResolver, signJwt,
@@ -27,6 +27,7 @@ const each: Middleware[] = [
   apiToken({ tokens: ['k'] }),
   bearerAuth({ secret: 'a-test-secret-of-at-least-32-bytes!!' }),
   ipAllowlist({ allow: ['127.0.0.1'] }),
+  rateLimit({ limits: [{ limit: 100, window: 1, unit: 'm' }], keyBy: 'subject' }),
   unless(['/public/**'], mw),
   chain([mw, mw]),
 ];

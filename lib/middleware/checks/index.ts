@@ -3,8 +3,9 @@ import { basicCheck, BasicCheckOptions } from './basic';
 import { tokenCheck, TokenCheckOptions } from './token';
 import { bearerCheck, BearerCheckOptions } from './bearer';
 import { ipCheck, IpCheckOptions } from './ip';
+import { rateLimitCheck, RateLimitOptions } from './rate-limit';
 
-export type { BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions };
+export type { BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions };
 
 /** One entry of `checks`: a declarative spec (`{ type: 'basic', … }`) or a ready AuthCheck. */
 export type CheckSpec =
@@ -12,10 +13,11 @@ export type CheckSpec =
   | (TokenCheckOptions & { type: 'token' })
   | (BearerCheckOptions & { type: 'bearer' })
   | (IpCheckOptions & { type: 'ip' })
+  | (RateLimitOptions & { type: 'rate-limit' })
   | AuthCheck;
 
 const BUILDERS: Record<string, (spec: never, ctx: CheckContext) => AuthCheck> = {
-  basic: basicCheck, token: tokenCheck, bearer: bearerCheck, ip: ipCheck,
+  basic: basicCheck, token: tokenCheck, bearer: bearerCheck, ip: ipCheck, 'rate-limit': rateLimitCheck,
 };
 
 export function buildCheck(spec: CheckSpec, ctx: CheckContext): AuthCheck {
