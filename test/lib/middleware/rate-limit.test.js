@@ -10,7 +10,11 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const supertest = require('supertest');
 const { createAuthMiddleware, rateLimit } = require('../../../dist/lib/middleware');
+const crypto = require('node:crypto');
+const Redis = require('ioredis');
 const { load, start, stop, helper } = require('../../support/flow-harness');
+const { requireRedis, REDIS_URL } = require('../../support/services');
+const { RedisStore } = require('../../../dist/lib/internal');
 
 const rateLimitNode = require('../../../dist/nodes/rate-limit/authflow-rate-limit.js');
 const quiet = { onWarning: () => {} };
@@ -140,5 +144,32 @@ describe('middleware rateLimit()', function () {
     assert.throws(() => rateLimit({ limits: [{ limit: 1, window: 1 }], limts: 1 }), /unknown option "limts"/);
     assert.throws(() => rateLimit({ limits: [{ limit: 1, window: 1 }], store: {} }), /RedisStore/);
     assert.throws(() => rateLimit({ limits: [{ limit: 1, window: 1 }], trustedProxies: '10.0.0.0/33' }), /rate-limit: .*10\.0\.0\.0\/33/);
+  });
+
+  describe('with a real Redis store', function () {
+    const prefix = `authflow_rlmw_test_${crypto.randomBytes(4).toString('hex')}:`;
+    let stores = [];
+    let client;
+    before(async function () {
+      await requireRedis(this);
+      stores = [new RedisStore({ url: REDIS_URL, keyPrefix: prefix }), new RedisStore({ url: REDIS_URL, keyPrefix: prefix })];
+      client = new Redis(REDIS_URL);
+    });
+    after(async () => {
+      if (!client) return;
+      const keys = await client.keys(`${prefix}*`);
+      if (keys.length) await client.del(...keys);
+      client.disconnect();
+      await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it('two "instances" (two middlewares, two connections) share one exact limit: 7 of 40 concurrent requests pass', async () => {
+      const apis = stores.map((store) => serve(rateLimit({ limits: [{ limit: 7, window: 1, unit: 'h' }], store, group: 'shared', ...quiet })).api);
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => apis[i % 2].get('/x')));
+      assert.equal(answers.filter((r) => r.status === 200).length, 7);
+      assert.ok(answers.every((r) => r.status === 200 || (r.status === 429 && r.body.error === 'AUTH_009')));
+      const remaining = answers.filter((r) => r.status === 200).map((r) => Number(r.headers['x-ratelimit-remaining'])).sort();
+      assert.deepEqual(remaining, [0, 1, 2, 3, 4, 5, 6], 'the headers agree with what was counted');
+    });
   });
 });
