@@ -248,6 +248,25 @@ describe('lockout: concurrency, shared stores, IPv6', function () {
       assert.deepEqual(await settle(right), [3, {}]);
     });
 
+    it('an attempt over the limit waits for the one ahead — through its slow store read — and is admitted when it ends', async () => {
+      const store = watchedStore(new MemoryStore({ sweepIntervalMs: 0 }));
+      const l = new Lockout(store, { maxRetries: 1, ipMaxRetries: 0 });
+      const held = store.hold('get', 'answer'); // the first attempt's mark read hangs
+      const first = l.begin('alice', '10.9.0.8');
+      await held.called;
+      let secondIn = false;
+      const second = l.begin('alice', '10.9.0.8').then((attempt) => { secondIn = true; return attempt; });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(secondIn, false, 'waits while the first is reading');
+      held.release();
+      const a = await first;
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(secondIn, false, 'waits while the first is checked');
+      await a.success();
+      const b = await second;
+      await b.success();
+    });
+
     it('attempts beyond the waiting bound are refused at once, uncounted (429 AUTH_007, Retry-After 1)', async () => {
       const { svc, passwords } = login({ maxRetries: 2, ipMaxRetries: 0 }, 'off');
       const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => svc.login(users, { username: 'alice', password: `x${i}` }, '10.9.0.7')));
