@@ -54,6 +54,17 @@ export = function register(RED: RED) {
     const format = FORMATS[config.format];
     const receivers = new Set((raw.wires ?? node.wires ?? [])[0] ?? []);
     const red = RED as unknown as { util: { generateId(): string }; hooks?: Hooks; nodes: { getNode(id: string): unknown } };
+    // Only receivers whose input handler takes done() report completion (Node-RED counts those in
+    // _expectedDoneCount); waiting on others (old-style nodes, a node without an input handler) would
+    // stall the stream. Counted at the first send, when every wired node exists.
+    let acking: number | undefined;
+    const ackingReceivers = () => {
+      if (acking === undefined) {
+        acking = 0;
+        for (const id of receivers) if (((red.nodes.getNode(id) as { _expectedDoneCount?: number } | null)?._expectedDoneCount ?? 0) > 0) acking++;
+      }
+      return acking;
+    };
     const send = node as unknown as { send(msg: RedMsg): void };
 
     const queue = new DeliveryQueue<AuthDecision>({
@@ -64,7 +75,7 @@ export = function register(RED: RED) {
         const event = toAuditEvent(decision);
         const id = red.util.generateId();
         send.send({ _msgid: id, topic: event.event, payload: format(event) });
-        return { id, acks: red.hooks ? receivers.size : 0 };
+        return { id, acks: red.hooks ? ackingReceivers() : 0 };
       },
     });
 
