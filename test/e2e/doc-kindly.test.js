@@ -199,10 +199,11 @@ describe('document: Kindly API Authentication Guide (real Node-RED, curl)', func
 
   it('MFA: login with mfa_code (the guide\'s request, with the authenticator\'s code)', async () => {
     // The enrolment confirmation spent this period's code (each code works once): the next period's is accepted (RFC 6238 §5.2 drift).
-    const ok = await guide(MFA_LOGIN, { prefix: '/kindly-web', vars: { 123456: code(30) } });
+    const mfaCode = code(30);
+    const ok = await guide(MFA_LOGIN, { prefix: '/kindly-web', vars: { 123456: mfaCode } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     webJwt = ok.body.access_token;
-    const replay = await guide(MFA_LOGIN, { prefix: '/kindly-web', vars: { 123456: code(30) } });
+    const replay = await guide(MFA_LOGIN, { prefix: '/kindly-web', vars: { 123456: mfaCode } });
     assert.deepEqual([replay.status, replay.body.error], [401, 'AUTH_006']);
   });
 
