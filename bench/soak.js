@@ -36,10 +36,16 @@ async function main() {
     { id: 'rl-in', type: 'http in', z: 'tab', url: '/limited', method: 'get', x: 100, y: 400, wires: [['rl']] },
     { id: 'rl', type: 'authflow-rate-limit', z: 'tab', name: '20/s per IP', limits: [{ name: 'burst', limit: 20, window: 1, unit: 's' }], keyBy: 'ip', store: 'store', onStoreError: 'closed', draftHeaders: true, respond: true, x: 300, y: 400, wires: [['rl-out'], []] },
     { id: 'rl-out', type: 'http response', z: 'tab', x: 500, y: 400, wires: [] },
+    // The heap after a full GC (RSS alone also shows V8 growing its heap lazily).
+    { id: 'mem-in', type: 'http in', z: 'tab', url: '/soak-mem', method: 'get', x: 100, y: 500, wires: [['mem']] },
+    { id: 'mem', type: 'function', z: 'tab', func: "msg.payload = global.get('soakMem')(); return msg;", outputs: 1, x: 300, y: 500, wires: [['mem-out']] },
+    { id: 'mem-out', type: 'http response', z: 'tab', x: 500, y: 500, wires: [] },
   );
+  const settings = `functionGlobalContext: { soakMem: (() => { require('v8').setFlagsFromString('--expose-gc'); const gc = require('vm').runInNewContext('gc');
+    return () => { gc(); return process.memoryUsage(); }; })() },`;
   const port = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-soak-'));
-  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds });
+  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds, settings });
   const red = await startNodeRed(userDir, port);
   const counts = {};
   const bad = [];
@@ -88,7 +94,8 @@ async function main() {
     while (Date.now() - started < SECONDS * 1000) {
       await sleep(5000);
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      samples.push({ t: Math.round((Date.now() - started) / 1000), requests: total, ...sample(red.child.pid) });
+      const mem = await call(port, 'GET', '/soak-mem');
+      samples.push({ t: Math.round((Date.now() - started) / 1000), requests: total, heapMb: mem.body.heapUsed / 2 ** 20, ...sample(red.child.pid) });
     }
   } finally {
     stop = true;
@@ -103,9 +110,10 @@ async function main() {
   const fds = warm.map((s) => s.fds);
   console.log(`soak: ${total} requests in ${SECONDS} s (${Math.round(total / SECONDS)} req/s), ${bad.length} unexpected answers`);
   console.log(Object.entries(counts).sort().map(([k, v]) => `${k}: ${v}`).join(', '));
-  console.log('\n| t (s) | requests | RSS MB | open fds |\n|---|---|---|---|');
-  for (const s of samples) console.log(`| ${s.t} | ${s.requests} | ${s.rssMb.toFixed(1)} | ${s.fds} |`);
-  console.log(`\nafter warm-up (t >= 30 s): RSS ${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MB, fds ${Math.min(...fds)}–${Math.max(...fds)}`);
+  const heap = warm.map((s) => s.heapMb);
+  console.log('\n| t (s) | requests | heap after GC MB | RSS MB | open fds |\n|---|---|---|---|---|');
+  for (const s of samples) console.log(`| ${s.t} | ${s.requests} | ${s.heapMb.toFixed(1)} | ${s.rssMb.toFixed(1)} | ${s.fds} |`);
+  console.log(`\nafter warm-up (t >= 30 s): heap after GC ${Math.min(...heap).toFixed(1)}–${Math.max(...heap).toFixed(1)} MB, RSS ${Math.min(...rss).toFixed(1)}–${Math.max(...rss).toFixed(1)} MB, fds ${Math.min(...fds)}–${Math.max(...fds)}`);
   if (bad.length) console.log('unexpected:', bad.slice(0, 10));
 }
 
