@@ -112,7 +112,7 @@ function reportList(server: OAuthServer, raw: unknown, report: (dir: unknown) =>
 }
 
 function finish(node: RedNode, status: StatusReporter, msg: RedMsg, result: OAuthResult, respond: boolean, send: (m: Array<RedMsg | null>) => void): void {
-  reportUnexpected(node, result.unexpected);
+  if (result.unexpected !== undefined) reportUnexpected(node, result.unexpected);
   const allowed = result.outcome === 'allow';
   const code = allowed ? undefined : authCodeOf(result.error);
   if (allowed) status.allowed();

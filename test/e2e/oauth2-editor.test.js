@@ -24,6 +24,12 @@ const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const KEY = crypto.randomBytes(32).toString('base64url');
 const acme = new ClientSecretHasher(KEY).generate('acme');
 const CLIENTS = [{ client_id: 'acme', client_secrets: [acme.hash], scope: 'orders:read orders:write orders:admin' }];
+// One client per credential source, so a token proves which source the runtime read.
+const hasher = new ClientSecretHasher(KEY);
+const SOURCES = Object.fromEntries(['flow', 'global', 'env', 'msg'].map((t) => {
+  const made = hasher.generate(`from-${t}`);
+  return [t, { secret: made.secret, clients: [{ client_id: `from-${t}`, client_secrets: [made.hash], scope: 'orders:read' }] }];
+}));
 
 function request(port, method, urlPath, { headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
@@ -55,9 +61,9 @@ async function openNode(page, id) {
   await page.locator(`[id="${id}"] .red-ui-flow-node`).dblclick();
 }
 
-/** Sets a typedInput (type, value) the way a user does: the type menu, then the text. */
+/** Sets a typedInput (type, value) the way a user does: the type menu, then the text. `field` may be a full element id. */
 async function typed(page, field, type, value) {
-  const container = page.locator(`#node-input-${field}`).locator('xpath=..');
+  const container = page.locator(field.startsWith('node-') ? `#${field}` : `#node-input-${field}`).locator('xpath=..');
   await container.locator('.red-ui-typedInput-type-select').click();
   await page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).first().click();
   await container.locator('input.red-ui-typedInput-input').fill(value);
@@ -76,7 +82,11 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
     const flows = [
       { id: 'tab1', type: 'tab', label: 'OAuth2 UI' },
       { id: 'iss', type: 'authflow-issuer', name: 'partner issuer', iss, aud: 'https://api.example.com/orders', format: 'jwt', alg: 'ES256', accessTtl: 600 },
-      n('tok-in', { type: 'http in', url: '/oauth/token', method: 'post', x: 140, y: 80, wires: [['tok']] }),
+      n('tok-in', { type: 'http in', url: '/oauth/token', method: 'post', x: 140, y: 80, wires: [['load']] }),
+      // What a database node would do: the client list on the msg (used once the server reads "msg.clients").
+      n('load', { type: 'function', func: `msg.clients = ${JSON.stringify(SOURCES.msg.clients)}; return msg;`, x: 260, y: 40, wires: [['tok']] }),
+      n('init', { type: 'inject', once: true, onceDelay: 0.1, props: [], repeat: '', x: 140, y: 460, wires: [['ctx']] }),
+      n('ctx', { type: 'function', func: `flow.set('oauthClients', ${JSON.stringify(SOURCES.flow.clients)}); global.set('oauthClients', ${JSON.stringify(SOURCES.global.clients)}); return null;`, x: 340, y: 460, wires: [[]] }),
       n('tok', { type: 'authflow-oauth2', x: 380, y: 80, wires: [[], []] }),
       n('md-in', { type: 'http in', url: '/.well-known/oauth-authorization-server', method: 'get', x: 140, y: 160, wires: [['md']] }),
       n('md', { type: 'authflow-oauth2', x: 380, y: 160, wires: [[], []] }),
@@ -91,7 +101,7 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
       n('out', { type: 'http response', x: 960, y: 300, wires: [] }),
     ];
     prepareUserDir(userDir, { port, flows, creds: { iss: { privateKey: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) } } });
-    red = await startNodeRed(userDir, port);
+    red = await startNodeRed(userDir, port, { env: { OAUTH_CLIENTS: JSON.stringify(SOURCES.env.clients) } });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${iss}/`);
@@ -233,5 +243,52 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
     assert.doesNotMatch(red.log(), new RegExp(secret), 'the secret is never logged');
     const flowsFile = fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8') + fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8');
     assert.ok(!flowsFile.includes(secret), 'the secret is not saved with the flow');
+  });
+
+  it('the client list from each credential source set in the server dialog (flow, global, env, msg) reaches the runtime', async () => {
+    for (const [type, value] of [['flow', 'oauthClients'], ['global', 'oauthClients'], ['env', 'OAUTH_CLIENTS'], ['msg', 'clients']]) {
+      await openNode(page, 'tok');
+      await page.locator('#node-input-btn-server-edit').click();
+      await typed(page, 'node-config-input-clients', type, value);
+      await page.locator('#node-config-dialog-ok').click();
+      await page.locator('#node-dialog-ok').click();
+      await deploy(page);
+      let res;
+      for (let i = 0; i < 50; i++) {
+        res = await token(basic(`from-${type}`, SOURCES[type].secret));
+        if (res.status === 200) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(res.status, 200, `${type}: ${JSON.stringify(res.body)}`);
+      assert.equal((await token(basic('acme', acme.secret))).status, 401, `${type}: the typed-in list is no longer read`);
+    }
+  });
+
+  it("rotating signing keys set in the issuer's dialog: generated keys sign, the bearer node of the issuer verifies them", async () => {
+    await openNode(page, 'tok');
+    await page.locator('#node-input-btn-server-edit').click();
+    await page.locator('#node-config-input-btn-issuer-edit').click();
+    await page.locator('#node-config-input-keyMode').waitFor();
+    await page.locator('#node-config-input-keyMode').selectOption('rotating');
+    await page.locator('#node-config-input-rotateDays').fill('7');
+    await page.locator('#node-config-input-dataKey').fill(crypto.randomBytes(32).toString('base64url'));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-issuer-rotating.png') });
+    await page.locator('#node-config-dialog-ok').last().click();
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-dialog-ok').click();
+    await deploy(page);
+    let res;
+    for (let i = 0; i < 50; i++) {
+      res = await token(basic('from-msg', SOURCES.msg.secret), 'grant_type=client_credentials&scope=orders:read');
+      if (res.status === 200 && JSON.parse(Buffer.from(res.body.access_token.split('.')[0], 'base64url')).kid) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const header = JSON.parse(Buffer.from(res.body.access_token.split('.')[0], 'base64url'));
+    assert.equal(header.alg, 'ES256');
+    assert.match(header.kid, /^[A-Za-z0-9_-]{43}$/, 'an RFC 7638 thumbprint: a generated key, not the configured one (which has no kid)');
+    const ok = await request(port, 'GET', '/partner', { headers: { Authorization: `Bearer ${res.body.access_token}` } });
+    assert.equal(ok.status, 200, 'the bearer node of the same issuer verifies the rotating key');
+    assert.doesNotMatch(red.log(), /\[error\].*signing keys/, red.log());
   });
 });
