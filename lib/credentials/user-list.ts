@@ -1,7 +1,7 @@
 import { LiveIndex, Indexed } from './live-index';
 import { stringList, firstString, parseListText } from './fields';
-import { storedPasswordProblem, passwordKind } from '../passwords/verify';
-import { hashProfile, expectedCheckMs, calibrateCost } from '../passwords/hash-cost';
+import { storedPasswordProblem } from '../passwords/verify';
+import { hashProfile, expectedCheckMs, startCalibration } from '../passwords/hash-cost';
 
 export interface UserRecord {
   username: string;
@@ -39,13 +39,14 @@ export function normalizeUser(source: unknown, at: string | number): Indexed<Use
   const entry: UserRecord = { username, password: password!, roles: stringList(obj.roles, 'roles'), scopes: stringList(obj.scopes ?? obj.scope, 'scopes'), profile };
   const totpSecret = firstString(obj, ['totpSecret', 'totp_secret', 'mfaSecret']);
   if (totpSecret !== undefined) entry.totpSecret = totpSecret;
+  const hashKind = hashProfile(password!); // undefined: plain text (a malformed hash was refused above)
   // Times this hash profile once per process, in the background, as soon as a list holding it is read.
-  void calibrateCost(password!);
+  if (hashKind !== undefined) startCalibration(password!, hashKind);
   return {
     key: username,
     entry,
-    warning: passwordKind(password!) === 'plain' ? 'plain-text passwords in the user list' : undefined,
-    kind: hashProfile(password!) ?? 'plain',
+    warning: hashKind === undefined ? 'plain-text passwords in the user list' : undefined,
+    kind: hashKind ?? 'plain',
   };
 }
 

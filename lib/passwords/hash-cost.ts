@@ -1,8 +1,8 @@
 import { randomBytes } from 'crypto';
-import { parseScryptHash } from './scrypt';
-import { passwordKind, storedPasswordProblem } from './verify';
+import { scryptParams } from './scrypt';
+import { passwordKind } from './verify';
 import { dummyHashLike } from './dummy-hash';
-import { timeInWorker } from './hash-pool';
+import { timeInWorker, BCRYPT_PATTERN } from './hash-pool';
 
 /**
  * What one check against a stored hash costs on this machine, measured.
@@ -33,13 +33,12 @@ let line: Promise<unknown> = Promise.resolve();
  * malformed hashes (never checked).
  */
 export function hashProfile(stored: string): string | undefined {
-  if (storedPasswordProblem(stored)) return undefined;
   switch (passwordKind(stored)) {
     case 'bcrypt':
-      return `bcrypt:${Number(stored.slice(4, 6))}`;
+      return BCRYPT_PATTERN.test(stored) ? `bcrypt:${Number(stored.slice(4, 6))}` : undefined;
     case 'scrypt': {
-      const h = parseScryptHash(stored)!;
-      return `scrypt:${h.ln},${h.r},${h.p}`;
+      const h = scryptParams(stored);
+      return h && `scrypt:${h.ln},${h.r},${h.p}`;
     }
     default:
       return undefined;
@@ -59,11 +58,19 @@ export function verifyCostMs(stored: string): number {
   return estimatedVerifyMs(stored);
 }
 
-/** Starts measuring `stored`'s profile unless known (e.g. when a list is indexed); resolves with its cost. */
+/** Measures `stored`'s profile unless known; resolves with its cost. */
 export function calibrateCost(stored: string): Promise<number> {
   const profile = hashProfile(stored);
   if (profile === undefined) return Promise.resolve(0);
   return calibrate(stored, profile);
+}
+
+/**
+ * Starts measuring `stored`'s profile (`profile` = hashProfile(stored)) unless
+ * it is measured or being measured: what indexing a list calls for every entry.
+ */
+export function startCalibration(stored: string, profile: string): void {
+  if (!measured.has(profile) && !measuring.has(profile)) void calibrate(stored, profile);
 }
 
 function calibrate(stored: string, profile: string): Promise<number> {
@@ -135,7 +142,7 @@ export function estimatedVerifyMs(stored: string): number {
     case 'bcrypt':
       return 2 ** Number(stored.slice(4, 6)) * 0.088;
     case 'scrypt': {
-      const h = parseScryptHash(stored);
+      const h = scryptParams(stored);
       return h ? 2 ** h.ln * h.r * h.p * 0.0004 : 0;
     }
     default:

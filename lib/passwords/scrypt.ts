@@ -31,14 +31,29 @@ function derive(password: string, salt: Buffer, ln: number, r: number, p: number
   });
 }
 
-export function parseScryptHash(stored: string): ScryptHash | undefined {
-  const m = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,})\$([A-Za-z0-9+/]{16,})$/.exec(stored);
+const SCRYPT_HASH = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{16,})\$([A-Za-z0-9+/]{16,})$/;
+
+/** The cost parameters of a well-formed scrypt hash within bounds (nothing decoded), else undefined. */
+export function scryptParams(stored: string): { ln: number; r: number; p: number } | undefined {
+  return paramsOf(SCRYPT_HASH.exec(stored));
+}
+
+function paramsOf(m: RegExpExecArray | null): { ln: number; r: number; p: number } | undefined {
   if (!m) return undefined;
-  const [ln, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ln = Number(m[1]);
+  const r = Number(m[2]);
+  const p = Number(m[3]);
   if (ln < LIMITS.ln[0] || ln > LIMITS.ln[1] || r < LIMITS.r[0] || r > LIMITS.r[1] || p < LIMITS.p[0] || p > LIMITS.p[1]) {
     return undefined;
   }
-  return { ln, r, p, salt: Buffer.from(m[4], 'base64'), key: Buffer.from(m[5], 'base64') };
+  return { ln, r, p };
+}
+
+export function parseScryptHash(stored: string): ScryptHash | undefined {
+  const m = SCRYPT_HASH.exec(stored);
+  const params = paramsOf(m);
+  if (!params) return undefined;
+  return { ln: params.ln, r: params.r, p: params.p, salt: Buffer.from(m![4], 'base64'), key: Buffer.from(m![5], 'base64') };
 }
 
 export async function hashPasswordScrypt(password: string, params: { ln?: number; r?: number; p?: number } = {}): Promise<string> {
