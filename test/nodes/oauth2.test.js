@@ -9,7 +9,7 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { start, stop } = require('../support/flow-harness');
+const { start, stop, helper } = require('../support/flow-harness');
 const { auditEvents } = require('../../dist/lib/internal');
 const { loadOAuthFlow, listen, freePort, client, basic, AUD } = require('./oauth2-harness');
 
@@ -44,6 +44,7 @@ const CLIENTS = [ACME, ODD, JWTC, OFF, NOGRANT, RS, BILLING, ROT, PLUS].map((c) 
 describe('authflow-oauth2 over real HTTP', function () {
   this.timeout(30000);
   let port; let iss; let request; let server; let oidc; let jose;
+  const errorsLogged = [];
 
   before(async () => {
     oidc = await import('openid-client');
@@ -51,6 +52,15 @@ describe('authflow-oauth2 over real HTTP', function () {
     await start();
     port = await freePort();
     ({ request, iss } = await loadOAuthFlow({ port, clients: CLIENTS }));
+    // Everything the endpoint nodes log at error level, from the first request on.
+    for (const id of ['token', 'revoke', 'introspect', 'metadata', 'jwks']) {
+      const node = helper.getNode(id);
+      const error = node.error.bind(node);
+      node.error = (text, msg) => {
+        errorsLogged.push(`${id}: ${text instanceof Error ? text.stack : String(text)}`);
+        error(text, msg);
+      };
+    }
     server = await listen(port);
   });
   after(async () => {
@@ -302,6 +312,17 @@ describe('authflow-oauth2 over real HTTP', function () {
       assert.equal(notice.subject, 'rotating');
       assert.ok(!JSON.stringify(events).includes(ROT.fresh), 'no secret in audit events');
       assert.ok(events.every((e) => !JSON.stringify(e).includes('access_token')));
+    });
+  });
+
+  describe('logs', () => {
+    it('nothing at error level for answers (this suite\'s every request so far), and never a secret or a token in the log', async () => {
+      const at = await tokenFor(ACME);
+      await token({ grant_type: 'client_credentials' }, { Authorization: basic('acme', 'wrong-secret-value') });
+      await request.post('/oauth/introspect').type('form').set('Authorization', basic('acme', ACME.secret)).send({ token: at });
+      assert.deepEqual(errorsLogged, [], 'answers, refusals included, are no unexpected errors');
+      const text = [...errorsLogged, ...helper.log().args.map((a) => JSON.stringify(a[0]))].join('\n');
+      for (const secret of [ACME.secret, 'wrong-secret-value', at]) assert.ok(!text.includes(secret));
     });
   });
 
