@@ -46,6 +46,7 @@ export { unexpectedErrorReporter } from './errors/unexpected';
 export { RateLimiter, RateLimitExceededError, rateLimitKey, compilePolicies, RateLimiterOptions, RateLimitResult, RateLimitPolicyInput, RateLimitPolicyState } from './limits/rate-limit';
 export { rateLimitHeaders, RateLimitHeaderOptions } from './limits/rate-limit-headers';
 export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';
+export { activeBans, liftBan, BanInfo } from './limits/bans';
 export { rateLimitCheck, policiesFromWindows, WINDOW_UNIT_SEC, RATE_LIMIT_KEY_KINDS, RateLimitCheck, RateLimitCheckOptions, RateLimitWindow, RateLimitKeyBy, RateLimitRequest } from './limits/rate-limit-check';
 export * from './signatures';
 export * from './oauth2';

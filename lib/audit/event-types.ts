@@ -13,7 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'key.created', 'key.rotated', 'key.revoked', 'key.used_in_grace',
   'client.secret_expiring',
   'signature.invalid', 'signature.replay',
-  'ip.denied', 'access.denied', 'rate_limited', 'lockout',
+  'ip.denied', 'access.denied', 'rate_limited', 'lockout', 'lockout.lifted',
   'store.outage', 'config.error', 'internal.error',
 ] as const;
 

@@ -34,6 +34,8 @@ import type { Store } from '../store/store';
 import { LockedError } from '../errors';
 import { parseAddress, formatBytes, ipv4Text } from '../ip/address';
 import { keys } from '../store/keys';
+import { noteBan } from './bans';
+import { emitDecision } from '../audit';
 import { performance } from 'perf_hooks';
 
 export interface LockoutOptions {
@@ -343,8 +345,8 @@ export class Lockout {
     // The mark first: whoever reads no mark may rely on there being no counter and no ban.
     await this.writeMark(addr);
     await Promise.all([
-      this.maxRetries > 0 && this.bump(keys.failUserIp(user, addr), keys.banUserIp(user, addr), this.maxRetries),
-      this.ipMaxRetries > 0 && this.bump(keys.failIp(addr), keys.banIp(addr), this.ipMaxRetries),
+      this.maxRetries > 0 && this.bump(keys.failUserIp(user, addr), keys.banUserIp(user, addr), this.maxRetries, addr, user),
+      this.ipMaxRetries > 0 && this.bump(keys.failIp(addr), keys.banIp(addr), this.ipMaxRetries, addr),
     ]);
   }
 
@@ -364,10 +366,18 @@ export class Lockout {
     }
   }
 
-  private async bump(counterKey: string, banKey: string, limit: number): Promise<void> {
+  /** `user` set: the (user, address) pair's counter; else the address's. */
+  private async bump(counterKey: string, banKey: string, limit: number, addr: string, user?: string): Promise<void> {
     const { value } = await this.store.increment(counterKey, this.findTimeMs);
     if (value < limit) return;
-    await this.keepLater(banKey, this.now() + this.banTimeMs);
+    const until = this.now() + this.banTimeMs;
+    await this.keepLater(banKey, until);
+    // Listed for operators (lib/limits/bans.ts, the editor's sidebar) and audited as the moment a ban starts.
+    noteBan(this.store, user === undefined ? 'ip' : 'pair', addr, until, user);
+    emitDecision(() => ({
+      time: new Date().toISOString(), outcome: 'deny', method: 'lockout', event: 'lockout', code: 'AUTH_007', subject: user, ip: addr,
+      reason: `banned for ${this.banTimeMs / 1000} s after ${value} failures ${user === undefined ? 'from this address' : 'for this user from this address'}`,
+    }));
     await this.store.delete(counterKey);
   }
 

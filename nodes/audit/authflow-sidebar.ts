@@ -1,4 +1,4 @@
-import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError } from '../../lib/internal';
+import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError, activeBans, liftBan } from '../../lib/internal';
 import type { StoreStatus } from '../../lib/internal';
 
 /** The slice of Node-RED's plugin API this plugin uses (types only). */
@@ -27,7 +27,7 @@ const PUBLISH_MAX = 50;
  * per-minute counts (lib/audit/monitor.ts), streams them to open editors
  * over RED.comms once a second, and serves admin endpoints behind the
  * editor's own permissions: authflow.read to look, authflow.write to
- * change (create / revoke / rotate API keys). Nothing returned holds a
+ * change (lift a lockout; create / revoke / rotate API keys). Nothing returned holds a
  * secret, except a new API key, shown once to whoever created it.
  */
 export = function register(RED: PluginRED) {
@@ -40,7 +40,7 @@ export = function register(RED: PluginRED) {
     if (monitor.latest === published) return;
     const events = monitor.since(published, PUBLISH_MAX);
     published = monitor.latest;
-    RED.comms.publish(TOPIC, { latest: published, events, counts: monitor.counts() }, false);
+    RED.comms.publish(TOPIC, { latest: published, events, counts: monitor.counts(), lockouts: activeBans() }, false);
   }, PUBLISH_EVERY_MS);
   timer.unref?.();
 
@@ -55,7 +55,23 @@ export = function register(RED: PluginRED) {
   };
 
   RED.httpAdmin.get(`${BASE}/state`, read, safe((req, res) => {
-    res.json({ latest: monitor.latest, events: monitor.since(0, 200), counts: monitor.counts(), stores: storeHealth(RED), keyStores: keyStores(RED) });
+    res.json({ latest: monitor.latest, events: monitor.since(0, 200), counts: monitor.counts(), lockouts: activeBans(), stores: storeHealth(RED), keyStores: keyStores(RED) });
+  }));
+
+  // Lifts a ban this process started (lib/limits/bans.ts): the ban and its failure count leave the store.
+  RED.httpAdmin.post(`${BASE}/unlock`, write, safe((req, res) => {
+    const id = typeof req.body?.id === 'string' ? req.body.id : '';
+    liftBan(id).then((ban) => {
+      if (!ban) {
+        res.status(404).json({ error: 'not_found', message: 'no such lockout (over already?)' });
+        return;
+      }
+      emitDecision(() => ({
+        time: new Date().toISOString(), outcome: 'allow', method: 'lockout', event: 'lockout.lifted', subject: ban.user, ip: ban.address,
+        reason: 'lockout lifted from the editor sidebar',
+      }));
+      res.json(ban);
+    }, (e) => fail(res, e));
   }));
 
   RED.httpAdmin.get(`${BASE}/keys`, read, safe((req, res) => {

@@ -50,6 +50,8 @@ function flows() {
     { id: 'ks', type: 'authflow-key-store', name: 'partner keys', prefix: 'kapi', defaultEnv: 'prod' },
     { id: 'inb', type: 'http in', z: 't1', url: '/b', method: 'get', wires: [['basic']], x: 100, y: 60 },
     { id: 'basic', type: 'authflow-basic', z: 't1', name: 'users', userSourceType: 'cred', respond: true, lockout: false, wires: [['ok'], []], x: 300, y: 60 },
+    { id: 'inl', type: 'http in', z: 't1', url: '/locked', method: 'get', wires: [['lockbasic']], x: 100, y: 220 },
+    { id: 'lockbasic', type: 'authflow-basic', z: 't1', name: 'with lockout', userSourceType: 'cred', respond: true, lockout: true, maxRetries: 2, ipMaxRetries: 0, findTime: 60, banTime: 600, wires: [['ok'], []], x: 300, y: 220 },
     { id: 'ink', type: 'http in', z: 't1', url: '/k', method: 'get', wires: [['keycheck']], x: 100, y: 140 },
     { id: 'keycheck', type: 'authflow-token', z: 't1', name: 'partner key', keySource: 'keystore', keyStore: 'ks', header: 'X-API-Key', tokensType: 'cred', respond: true, wires: [['ok'], []], x: 300, y: 140 },
     { id: 'ok', type: 'http response', z: 't1', statusCode: '200', wires: [], x: 500, y: 100 },
@@ -59,6 +61,7 @@ function creds() {
   return {
     ks: { secret: KEY_STORE_SECRET },
     basic: { userList: JSON.stringify(USERS.map((u) => ({ username: u.username, password: bcrypt.hashSync(u.password, 4) }))) },
+    lockbasic: { userList: JSON.stringify(USERS.map((u) => ({ username: u.username, password: bcrypt.hashSync(u.password, 4) }))) },
   };
 }
 
@@ -113,7 +116,7 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
     };
 
     it('no token: 401 on every endpoint; a read-only user reads but cannot change keys (401, as Node-RED answers); an admin can; nothing secret is returned', async () => {
-      for (const [m, p] of [['GET', '/authflow-api-auth/sidebar/state'], ['GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice'], ['POST', '/authflow-api-auth/sidebar/keys'], ['POST', '/authflow-api-auth/sidebar/keys/revoke']]) {
+      for (const [m, p] of [['GET', '/authflow-api-auth/sidebar/state'], ['GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice'], ['POST', '/authflow-api-auth/sidebar/keys'], ['POST', '/authflow-api-auth/sidebar/keys/revoke'], ['POST', '/authflow-api-auth/sidebar/unlock']]) {
         assert.equal((await request(port, m, p, { body: m === 'POST' ? { store: 'ks', owner: 'alice' } : undefined })).status, 401, `${m} ${p}`);
       }
       await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', USERS[0].password) } });
@@ -127,7 +130,9 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
       assert.equal((await request(port, 'GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice', { headers: reader })).status, 200);
       // Node-RED's needsPermission answers a missing permission with 401, like a missing token.
       assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { headers: reader, body: { store: 'ks', owner: 'alice', name: 'x' } })).status, 401);
+      assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/unlock', { headers: reader, body: { id: 'ip:127.0.0.1' } })).status, 401);
       const admin = await token('admin');
+      assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/unlock', { headers: admin, body: { id: 'ip:127.0.0.1' } })).status, 404, 'no such lockout');
       const created = await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { headers: admin, body: { store: 'ks', owner: 'alice', name: 'ci' } });
       assert.equal(created.status, 200, created.text);
       assert.match(created.body.key, /^kapi_prod_/);
@@ -205,6 +210,21 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
       assert.equal(refused.status, 401);
       assert.equal(refused.body.error, 'AUTH_004');
       await until(() => page.locator('#authflow-sb-stream li[data-node="keycheck"][data-outcome="deny"]').count(), 'the refusal in the stream');
+    });
+
+    it('a lockout shows up in the tab; "unlock" there lets the user in again (proven over HTTP)', async () => {
+      const right = { Authorization: basic('alice', USERS[0].password) };
+      for (let i = 0; i < 2; i++) assert.equal((await request(port, 'GET', '/locked', { headers: { Authorization: basic('alice', `wrong-${i}-pw`) } })).status, 401);
+      const locked = await request(port, 'GET', '/locked', { headers: right });
+      assert.equal(locked.status, 429);
+      assert.equal(locked.body.error, 'AUTH_007');
+      const row = page.locator('#authflow-sb-lockouts li[data-ban-id="pair:alice@127.0.0.1"]');
+      await row.waitFor({ timeout: 20000 });
+      assert.match(await row.textContent(), /alice from 127\.0\.0\.1 until/);
+      await row.locator('.authflow-unlock').click();
+      await row.waitFor({ state: 'detached', timeout: 10000 });
+      assert.equal((await request(port, 'GET', '/locked', { headers: right })).status, 200, 'unlocked');
+      await until(() => page.locator('#authflow-sb-stream li').filter({ hasText: 'lockout.lifted' }).count(), 'the lift in the stream');
     });
   });
 });
