@@ -79,11 +79,12 @@ export function compareCodePoints(a: string, b: string): number {
 
 // ---- from a JS value (a body already parsed by JSON.parse) ----
 
-export function pythonDumpsSorted(value: unknown): PythonJson {
-  return { text: dumpValue(value), truthy: jsTruthy(value) };
+export function pythonDumpsSorted(value: unknown, maxDepth = 64): PythonJson {
+  return { text: dumpValue(value, maxDepth), truthy: jsTruthy(value) };
 }
 
-function dumpValue(v: unknown): string {
+/** `depth`: nesting levels still allowed, capped like canonicalJsonText so a hostile body cannot exhaust the stack. */
+function dumpValue(v: unknown, depth: number): string {
   if (v === null) return 'null';
   if (v === true) return 'true';
   if (v === false) return 'false';
@@ -95,11 +96,12 @@ function dumpValue(v: unknown): string {
     if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
     return pythonFloatRepr(v);
   }
-  if (Array.isArray(v)) return v.length ? '[' + v.map(dumpValue).join(', ') + ']' : '[]';
+  if (typeof v === 'object' && depth < 1) throw new JsonSyntaxError('nesting too deep');
+  if (Array.isArray(v)) return v.length ? '[' + v.map((x) => dumpValue(x, depth - 1)).join(', ') + ']' : '[]';
   if (typeof v === 'object') {
     const names = Object.keys(v as object).sort(compareCodePoints);
     if (!names.length) return '{}';
-    return '{' + names.map((k) => pythonStringLiteral(k) + ': ' + dumpValue((v as Record<string, unknown>)[k])).join(', ') + '}';
+    return '{' + names.map((k) => pythonStringLiteral(k) + ': ' + dumpValue((v as Record<string, unknown>)[k], depth - 1)).join(', ') + '}';
   }
   throw new JsonSyntaxError(`not a JSON value: ${typeof v}`);
 }

@@ -191,7 +191,12 @@ function kindlyBodyPart(body: RequestBody): string | undefined {
   } else {
     const v = body.value;
     if (v === null || typeof v !== 'object') throw malformed('body must be a JSON object or array');
-    json = pythonDumpsSorted(v);
+    try {
+      json = pythonDumpsSorted(v);
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) throw malformed(`body is not JSON (${e.message})`);
+      throw e;
+    }
   }
   if (json.text[0] !== '{' && json.text[0] !== '[') throw malformed('body must be a JSON object or array');
   // The guide signs the body only `if body:` — an empty object or array adds nothing.
