@@ -20,7 +20,7 @@ import { ClientSecretHasher } from './client-secrets';
 import { ClientDirectory, ClientAuthMethod, CLIENT_AUTH_METHODS, OAuthClient } from './clients';
 import { ClientAuthenticator } from './client-auth';
 import { AssertionVerifier, ASSERTION_ALGS } from './assertions';
-import { OAuthError, invalidRequest } from './errors';
+import { OAuthError, authCodeOf, invalidRequest } from './errors';
 import { OAuthRequest, readForm } from './request';
 import { checkGrantType, decideGrant, issueToken } from './token-endpoint';
 import { JwkSet, issuerJwks, publishable } from './jwks';
@@ -302,7 +302,8 @@ function clientAuth(client: OAuthClient, scopes: readonly string[]): AuthInfo {
 function failure(e: unknown): OAuthResult {
   if (e instanceof OAuthError) {
     return {
-      status: e.status, headers: { ...NO_STORE, ...e.headers }, body: { error: e.error, error_description: e.message },
+      // §5.2 members, plus the package's stable code (DESIGN.md §3) — clients ignore members they do not know (§5.1).
+      status: e.status, headers: { ...NO_STORE, ...e.headers }, body: { error: e.error, error_description: e.message, code: authCodeOf(e.error) },
       outcome: 'deny', reason: e.reason, error: e.error,
     };
   }
