@@ -143,7 +143,14 @@ function readMaxUses(v: unknown): number | undefined {
 function readMetadata(v: unknown): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) throw new RequestFieldError('metadata must be a JSON object');
-  if (Buffer.byteLength(JSON.stringify(v)) > MAX_METADATA_BYTES) throw new RequestFieldError(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  let json: string;
+  try {
+    json = JSON.stringify(v);
+  } catch {
+    // Nesting deep enough to overflow the stack (RangeError): far over the size limit anyway.
+    throw new RequestFieldError(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  }
+  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) throw new RequestFieldError(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
   return v as Record<string, unknown>;
 }
 
