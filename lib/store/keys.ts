@@ -78,7 +78,8 @@ export const keys = {
 
 /**
  * Keys read on every request by the bearer check of our own tokens (revoked
- * jti, session state, their pre-binding forms) and written rarely: a Redis
- * store keeps a local view of them that Redis invalidates (redis-store.ts).
+ * jti, session state, their pre-binding forms, opaque access tokens) and
+ * written rarely: a Redis store keeps a local view of them that Redis
+ * invalidates (redis-store.ts).
  */
-export const LOCALLY_CACHED_PREFIXES: readonly string[] = ['af:rv:', 'af:rf:'];
+export const LOCALLY_CACHED_PREFIXES: readonly string[] = ['af:rv:', 'af:rf:', 'af:at:'];

@@ -146,30 +146,45 @@ export class RedisStore extends StatusEmitter implements Store {
     // RESP2 on this one: ioredis drops RESP3 'invalidate' pushes, a RESP2 redirect target gets them as pub/sub messages.
     const sub = data.duplicate({ autoResubscribe: false, lazyConnect: false, protocol: 2 });
     this.subscribers.add(sub);
+    // The subscriber connection this id belongs to is subscribed: reset whenever it reconnects.
     let subId: number | undefined;
     let attempt = 0;
-    const disarm = () => { attempt++; cache.disable(); };
+    let retry: NodeJS.Timeout | undefined;
+    const disarm = () => {
+      attempt++;
+      cache.disable();
+      // A 'ready' re-arms after a reconnect; this catches an error that left both connections up.
+      clearTimeout(retry);
+      if (!this.closed) retry = setTimeout(() => { arm().catch(() => undefined); }, 2000).unref();
+    };
+    // Idempotent; runs on every (re)connect of either connection, and again after a failure (busy server).
     const arm = async () => {
       const mine = ++attempt;
       cache.disable();
-      if (this.closed || data.status !== 'ready' || sub.status !== 'ready' || subId === undefined) return;
+      clearTimeout(retry);
+      if (this.closed || data.status !== 'ready' || sub.status !== 'ready') return;
       try {
+        if (subId === undefined) {
+          const id = Number(await withTimeout(sub.call('CLIENT', 'ID') as Promise<number>, this.timeoutMs, 'redis'));
+          await withTimeout(sub.subscribe('__redis__:invalidate'), this.timeoutMs, 'redis');
+          if (mine !== attempt) return;
+          subId = id;
+        }
         await withTimeout(data.call('CLIENT', 'TRACKING', 'off'), this.timeoutMs, 'redis');
-        const args = ['TRACKING', 'on', 'REDIRECT', String(subId), 'BCAST', ...prefixes.flatMap((p) => ['PREFIX', p])];
+        // NOLOOP: our own writes are forgotten locally before they are sent (wrote()), and a later read on this
+        // same connection sees them, so their notices would only empty the view once more.
+        const args = ['TRACKING', 'on', 'REDIRECT', String(subId), 'BCAST', ...prefixes.flatMap((p) => ['PREFIX', p]), 'NOLOOP'];
         await withTimeout(data.call('CLIENT', ...args), this.timeoutMs, 'redis');
         if (mine === attempt && data.status === 'ready' && sub.status === 'ready') cache.enable();
       } catch {
-        // Left disarmed: reads go to Redis. The next (re)connect tries again.
+        // Left disarmed (reads go to Redis); try again shortly. A server refusing CLIENT TRACKING (Redis < 6,
+        // a proxy, an ACL) keeps failing here, and the store simply reads Redis every time.
+        if (mine === attempt && !this.closed) retry = setTimeout(() => { arm().catch(() => undefined); }, 2000).unref();
       }
     };
     sub.on('ready', () => {
       subId = undefined;
-      cache.disable();
-      (async () => {
-        subId = Number(await withTimeout(sub.call('CLIENT', 'ID') as Promise<number>, this.timeoutMs, 'redis'));
-        await withTimeout(sub.subscribe('__redis__:invalidate'), this.timeoutMs, 'redis');
-        await arm();
-      })().catch(() => { subId = undefined; cache.disable(); });
+      arm().catch(() => undefined);
     });
     sub.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
       if (channel.toString() !== '__redis__:invalidate') return;
@@ -177,12 +192,12 @@ export class RedisStore extends StatusEmitter implements Store {
       if (Array.isArray(message)) for (const k of message) cache.invalidate(k.toString());
       else cache.invalidateAll();
     });
-    for (const c of [sub, data] as Redis[]) {
-      c.on('error', disarm);
-      c.on('close', disarm);
-      c.on('end', disarm);
-      c.on('reconnecting', disarm);
-    }
+    const subDown = () => { subId = undefined; disarm(); };
+    sub.on('error', subDown);
+    sub.on('close', subDown);
+    sub.on('end', subDown);
+    sub.on('reconnecting', subDown);
+    for (const event of ['error', 'close', 'end', 'reconnecting']) data.on(event, disarm);
     data.on('ready', () => { arm().catch(() => undefined); });
   }
 

@@ -20,6 +20,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const P = 'authflow_lc:';
 const RV = (id) => `af:rv:tagtagtagtagtagt:${id}`;
 const RF = (id) => `af:rf:tagtagtagtagtagt:${id}`;
+const AT = (digest) => `af:at:tagtagtagtagtagt:${digest}`;
 
 async function until(what, fn, ms = 5000) {
   const end = Date.now() + ms;
@@ -59,19 +60,27 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
     if (server) await server.stop();
   });
 
-  it('warm reads of revocation/session keys never reach Redis; other keys always do', async function () {
+  it('warm reads of revocation, session and opaque-token keys never reach Redis; other keys always do', async function () {
     const s = await newStore();
     await s.set(RV('a'), '1');
+    await s.set(AT('d1'), '{"claims":{}}', 60000);
     assert.equal(await s.get(RV('a')), '1');
     assert.equal(await s.get(RF('absent')), undefined);
+    assert.equal(await s.get(AT('d1')), '{"claims":{}}');
+    await sleep(50);
+    for (const k of [RV('a'), RF('absent'), AT('d1')]) await s.get(k);
     const before = await gets();
     for (let i = 0; i < 200; i++) {
       assert.equal(await s.get(RV('a')), '1');
       assert.equal(await s.get(RF('absent')), undefined);
+      assert.equal(await s.get(AT('d1')), '{"claims":{}}');
     }
     assert.equal(await gets(), before, 'warm reads were sent to Redis');
     for (let i = 0; i < 10; i++) await s.get('af:lm:other');
     assert.equal(await gets(), before + 10, 'keys outside the cached prefixes are read every time');
+    // An opaque token deleted (revoked) elsewhere is gone on the next read.
+    await raw.del(P + AT('d1'));
+    assert.equal(await s.get(AT('d1')), undefined);
   });
 
   it('a write by another instance, a raw client or an expiry is seen by the next read after it returned (500 rounds)', async function () {
