@@ -7,7 +7,7 @@
  * descriptors are sampled (/proc). Prints the samples and the verdict
  * (flat after warm-up, no 5xx, no dropped connection).
  *
- *   node bench/soak.js [--seconds=120]
+ *   node bench/soak.js [--seconds=120] [--bearer-cache=N]
  *
  * Not part of npm test or npm run bench.
  */
@@ -43,6 +43,9 @@ async function main() {
   );
   const settings = `functionGlobalContext: { soakMem: (() => { require('v8').setFlagsFromString('--expose-gc'); const gc = require('vm').runInNewContext('gc');
     return () => { gc(); return process.memoryUsage(); }; })() },`;
+  // --bearer-cache=N: a smaller verified-token cache, to see the heap level off within a short run.
+  const bearerCache = (process.argv.find((a) => a.startsWith('--bearer-cache=')) || '').split('=')[1];
+  if (bearerCache) for (const n of flow.flows) if (n.type === 'authflow-bearer') n.cacheSize = Number(bearerCache);
   const port = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-soak-'));
   prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds, settings });
