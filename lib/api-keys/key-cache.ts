@@ -41,6 +41,8 @@ export class KeyCache {
   private readonly digests: LruCache<string, string>;
   private readonly maxAgeMs: number;
   private epochCounter = 0;
+  /** Epoch of the last channel loss: a read begun before it may predate a change nobody heard. */
+  private lostAt = 0;
   private trusted = false;
 
   constructor(opts: KeyCacheOptions = {}) {
@@ -73,7 +75,7 @@ export class KeyCache {
 
   /** Keeps a record read at `epoch`, unless it changed meanwhile or the channel is down. */
   put(digest: string, entry: CachedKey, epoch: number): void {
-    if (!this.trusted || this.maxAgeMs <= 0 || this.changedSince(entry.record.id, epoch)) return;
+    if (!this.trusted || this.maxAgeMs <= 0 || epoch < this.lostAt || this.changedSince(entry.record.id, epoch)) return;
     this.entries.set(digest, entry, this.maxAgeMs);
     this.digests.set(entry.record.id, digest, this.maxAgeMs);
   }
@@ -88,7 +90,7 @@ export class KeyCache {
   /** The invalidation channel is up (true) or may have missed messages (false: drop everything). */
   setTrusted(up: boolean): void {
     if (!up) {
-      this.epochCounter++;
+      this.lostAt = ++this.epochCounter;
       this.entries.clear();
     }
     this.trusted = up;
