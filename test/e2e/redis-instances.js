@@ -11,7 +11,7 @@ const { startNodeRed, freePort } = require('../support/node-red-process');
 const { hashPasswordScrypt } = require('../../dist/lib');
 const { scaleOutFlow } = require('./scale-out-flow');
 
-/** The scale-out flow with its store on `redis`: { url } or { sentinels, name }; `timeoutMs` is the store timeout. */
+/** The scale-out flow with its store on `redis`: { url }, { sentinels, name } or { cluster: nodes }; `timeoutMs` is the store timeout. */
 async function redisFlow({ redis, keyPrefix, secret, timeoutMs = 1000, users }) {
   users = users || JSON.stringify([{ username: 'alice', password: await hashPasswordScrypt('alice-pw', { ln: 10 }), scopes: ['orders:read'] }]);
   const flow = scaleOutFlow({ redisUrl: redis.url || '', keyPrefix, secret, users, lockout: { maxRetries: 1000, ipMaxRetries: 0, findTime: 60, banTime: 60 } });
@@ -19,6 +19,10 @@ async function redisFlow({ redis, keyPrefix, secret, timeoutMs = 1000, users }) 
   store.timeout = timeoutMs;
   if (redis.sentinels) {
     store.redisOptions = JSON.stringify({ sentinels: redis.sentinels, name: redis.name });
+    flow.creds.store = {};
+  }
+  if (redis.cluster) {
+    store.redisOptions = JSON.stringify({ cluster: { nodes: redis.cluster } });
     flow.creds.store = {};
   }
   return flow;

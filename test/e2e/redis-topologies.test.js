@@ -13,6 +13,7 @@ const crypto = require('node:crypto');
 const { runStoreContract } = require('../lib/store/store-contract');
 const { requireRedisServer, startCluster, startSentinel, currentMaster } = require('../support/redis-topology');
 const { RedisStore } = require('../../dist/lib/store');
+const { redisFlow, startInstance, call } = require('./redis-instances');
 const { StoreUnavailableError } = require('../../dist/lib/errors');
 
 const PREFIX = `authflow_topo_${crypto.randomBytes(3).toString('hex')}:`;
@@ -71,6 +72,31 @@ describe('RedisStore on Redis Cluster and Sentinel (real topologies)', function 
         await stop();
       } finally {
         await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    it('Node-RED configured through the store node (advanced options): sessions on Cluster and on Sentinel', async function () {
+      const secret = crypto.randomBytes(32).toString('base64url');
+      const flows = await Promise.all([
+        redisFlow({ redis: { cluster: cluster.nodes }, keyPrefix: PREFIX, secret }),
+        redisFlow({ redis: { sentinels: sentinel.sentinels, name: sentinel.name }, keyPrefix: PREFIX, secret }),
+      ]);
+      const reds = await Promise.all(flows.map((f, i) => startInstance(`topo-${i}`, f)));
+      try {
+        for (const red of reds) {
+          const s = await call(red.port, 'POST', '/login', { body: { username: 'alice', password: 'alice-pw' } });
+          assert.equal(s.status, 200, `${red.name}: ${JSON.stringify(s.body)}\n${red.log().slice(-2000)}`);
+          const bearer = { authorization: `Bearer ${s.body.access_token}` };
+          assert.equal((await call(red.port, 'GET', '/api', { headers: bearer })).status, 200);
+          const r = await call(red.port, 'POST', '/refresh', { body: { refresh_token: s.body.refresh_token } });
+          assert.equal(r.status, 200);
+          const out = await call(red.port, 'POST', '/logout', { headers: { authorization: `Bearer ${r.body.access_token}` }, body: { refresh_token: r.body.refresh_token } });
+          assert.equal(out.status, 204);
+          assert.equal((await call(red.port, 'GET', '/api', { headers: { authorization: `Bearer ${r.body.access_token}` } })).status, 401);
+          assert.doesNotMatch(red.log(), /\[error\]/);
+        }
+      } finally {
+        await Promise.all(reds.map((r) => r.stop()));
       }
     });
 
