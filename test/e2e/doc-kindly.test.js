@@ -219,9 +219,9 @@ describe('document: Kindly API Authentication Guide (real Node-RED, curl)', func
     assert.doesNotMatch(cookie, /Domain=/i);
     assert.equal(issued.headers['cache-control'], 'no-store');
 
-    // curl sends a Secure cookie over plain http to 127.0.0.1 only from the header we give it: send it as a browser would.
     const compress = (extra) => curl(`-X POST '${base}/kindly-web/api/compression/compress' -H 'Authorization: Bearer ${webJwt}' -H 'Content-Type: application/json' ${extra} -d '{"text":"hello hello hello hello"}'`);
-    const ok = await compress(`-H 'Cookie: __Host-kindly-csrf=${token}' -H 'X-CSRF-Token: ${token}'`);
+    // As the example's comment does it: the cookie from the jar (as a browser sends it), the token in the header.
+    const ok = await compress(`-b '${jar}' -H 'X-CSRF-Token: ${token}'`);
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.user, 'user@example.com');
     const other = crypto.randomBytes(32).toString('base64url');
