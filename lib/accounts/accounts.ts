@@ -117,9 +117,19 @@ export class Accounts {
     };
   }
 
-  /** Remembers a login's session so a password change can end it (bounded: the newest 50). */
-  async noteSession(login: string, sid: string): Promise<void> {
-    await this.modify(login, (a) => ({ ...a, sessions: [sid, ...a.sessions.filter((s) => s !== sid)].slice(0, MAX_SESSIONS) }));
+  /**
+   * Remembers a login's session so a password change can end it. Bounded:
+   * the newest 50; returns the sessions pushed out, which the caller must
+   * end — a session nobody remembers would outlive a password change.
+   */
+  async noteSession(login: string, sid: string): Promise<string[]> {
+    let dropped: string[] = [];
+    await this.modify(login, (a) => {
+      const all = [sid, ...a.sessions.filter((s) => s !== sid)];
+      dropped = all.slice(MAX_SESSIONS);
+      return { ...a, sessions: all.slice(0, MAX_SESSIONS) };
+    });
+    return dropped;
   }
 
   /**

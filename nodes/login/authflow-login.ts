@@ -89,7 +89,8 @@ export = function register(RED: RED) {
               fields.username = registered.login;
             }
             const { response, auth } = await service.login(list, fields, ip);
-            if (registered) await accounts.noteSession(registered.login, auth.claims!.sid as string);
+            // Sessions past the account's remembered 50 end now: a password change could not reach them.
+            if (registered) for (const sid of await accounts.noteSession(registered.login, auth.claims!.sid as string)) await tokens.families.revoke(sid);
             return { statusCode: 200, payload: response, auth: { ...auth, ip }, reason: 'login' };
           },
           async register(msg) {
