@@ -51,8 +51,7 @@ async function startInstances(fx, available, types, { port, dataDir, log }) {
   for (const s of available) {
     const t = out.target(s);
     const first = t.setupRequest ? t.setupRequest({ headers: t.headers }).headers : t.headers;
-    // waitForRoute sends JSON.stringify(body): hand it the parsed body, which stringifies back to the same bytes.
-    await waitForRoute(t.instance.port, t.path, first, 200, { method: t.method, body: t.body === undefined ? undefined : JSON.parse(t.body) });
+    await waitForRoute(t.instance.port, t.path, first, 200, { method: t.method, body: t.body });
   }
   const has = (id) => routes.some((r) => r.id === id);
   if (has('login')) {

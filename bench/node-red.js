@@ -20,8 +20,9 @@ function rssBytes(pid) {
 /** Status code of one request (0 when it failed); `body` is sent as JSON. */
 function get(port, urlPath, headers = {}, { method = 'GET', body } = {}) {
   return new Promise((resolve) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const h = data === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) };
+    // A string is sent as it is (a scenario's own body and content type, e.g. a form); anything else as JSON.
+    const data = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+    const h = data === undefined ? headers : { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(data) };
     const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers: h, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode));
