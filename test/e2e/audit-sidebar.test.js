@@ -162,7 +162,8 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
       browser = await launchBrowser();
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForSelector('#red-ui-tab-authflow-auth', { state: 'attached', timeout: 60000 });
+      // The plugin's tab is registered (Node-RED 4.1 and 5 draw sidebar tabs differently; both answer containsTab).
+      await page.waitForFunction(() => { try { return RED.sidebar.containsTab('authflow-auth'); } catch { return false; } }, null, { timeout: 60000 });
       await page.waitForSelector('[id="basic"]', { timeout: 60000 }); // flows loaded: the editor has picked its first sidebar tab
     });
     afterEach(async function () {
