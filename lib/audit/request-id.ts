@@ -9,17 +9,19 @@ import { randomUUID } from 'crypto';
  * secret of odd shape, a duplicate header) is never copied.
  */
 const VALID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
-const ids = new WeakMap<object, string>();
+// Kept on the request object under a symbol (not a WeakMap: this runs per request, and a symbol property costs less).
+const ID = Symbol.for('authflow.requestId');
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** `rawHeaders`: Node's alternating name/value list (IncomingMessage.rawHeaders). */
 export function requestIdOf(req: { rawHeaders?: readonly string[] } | undefined): string | undefined {
   if (!req || typeof req !== 'object') return undefined;
-  let id = ids.get(req);
+  const holder = req as { [ID]?: string };
+  let id = holder[ID];
   if (id === undefined) {
     id = fromHeader(req.rawHeaders) ?? randomUUID();
-    ids.set(req, id);
+    holder[ID] = id;
   }
   return id;
 }

@@ -20,6 +20,8 @@ const TOPIC = 'authflow/decisions';
 const PUBLISH_EVERY_MS = 1000;
 /** At most this many events per publish: a flood reaches the editor as a sample plus counts, never as a flood. */
 const PUBLISH_MAX = 50;
+/** How long one read of /state keeps the stream on (the tab reads it every 30 s while visible). */
+const WATCH_MS = 90_000;
 
 /**
  * authflow-sidebar: the runtime half of the editor's "auth" sidebar tab
@@ -33,10 +35,22 @@ const PUBLISH_MAX = 50;
 export = function register(RED: PluginRED) {
   RED.plugins.registerPlugin('authflow-sidebar', { type: 'authflow-sidebar' });
   const monitor = new DecisionMonitor({ size: 500 });
-  auditEvents.on('decision', (d: AuthDecision) => monitor.record(d));
+  // Decisions are only built while someone listens (lib/audit emitDecision): listen only while an editor
+  // shows the tab (it reads /state on opening and every 30 s while visible), so a Node-RED nobody watches
+  // pays nothing per request for the sidebar.
+  const record = (d: AuthDecision) => monitor.record(d);
+  let watchedUntil = 0;
+  const watch = () => {
+    if (watchedUntil === 0) auditEvents.on('decision', record);
+    watchedUntil = Date.now() + WATCH_MS;
+  };
 
   let published = 0;
   const timer = setInterval(() => {
+    if (watchedUntil !== 0 && Date.now() > watchedUntil) {
+      auditEvents.off('decision', record);
+      watchedUntil = 0;
+    }
     if (monitor.latest === published) return;
     const events = monitor.since(published, PUBLISH_MAX);
     published = monitor.latest;
@@ -55,6 +69,7 @@ export = function register(RED: PluginRED) {
   };
 
   RED.httpAdmin.get(`${BASE}/state`, read, safe((req, res) => {
+    watch();
     res.json({ latest: monitor.latest, events: monitor.since(0, 200), counts: monitor.counts(), lockouts: activeBans(), stores: storeHealth(RED), keyStores: keyStores(RED) });
   }));
 

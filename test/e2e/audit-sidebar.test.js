@@ -119,9 +119,12 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
       for (const [m, p] of [['GET', '/authflow-api-auth/sidebar/state'], ['GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice'], ['POST', '/authflow-api-auth/sidebar/keys'], ['POST', '/authflow-api-auth/sidebar/keys/revoke'], ['POST', '/authflow-api-auth/sidebar/unlock']]) {
         assert.equal((await request(port, m, p, { body: m === 'POST' ? { store: 'ks', owner: 'alice' } : undefined })).status, 401, `${m} ${p}`);
       }
+      const reader = await token('reader');
+      // Decisions are recorded while an editor watches (reads /state): none before.
+      await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', USERS[0].password) } });
+      assert.deepEqual((await request(port, 'GET', '/authflow-api-auth/sidebar/state', { headers: reader })).body.events, []);
       await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', USERS[0].password) } });
       await request(port, 'GET', '/b', { headers: { Authorization: basic('alice', 'wrong-pw-777') } });
-      const reader = await token('reader');
       const state = await request(port, 'GET', '/authflow-api-auth/sidebar/state', { headers: reader });
       assert.equal(state.status, 200);
       assert.ok(state.body.events.some((e) => e.nodeId === 'basic' && e.outcome === 'deny' && e.code === 'AUTH_001'));
