@@ -20,7 +20,12 @@ export class InvalidationCache {
   private generation = 0;
   private armed = false;
 
-  constructor(private readonly maxEntries: number, readonly cacheable: (key: string) => boolean) {
+  /**
+   * `live()`: whether the channel has proved recently that it delivers (a
+   * heartbeat answered on it); when not, nothing is answered from memory —
+   * a connection that hangs without closing must not keep stale answers alive.
+   */
+  constructor(private readonly maxEntries: number, readonly cacheable: (key: string) => boolean, private readonly live: () => boolean = () => true) {
     if (!(Number.isInteger(maxEntries) && maxEntries > 0)) throw new RangeError('InvalidationCache: maxEntries must be a positive integer');
   }
 
@@ -39,7 +44,7 @@ export class InvalidationCache {
 
   /** A cached answer: string, null (known absent), or undefined (ask the server). Resolves after one event-loop turn. */
   async lookup(key: string): Promise<string | null | undefined> {
-    if (!this.armed || !this.entries.has(key)) return undefined;
+    if (!this.armed || !this.entries.has(key) || !this.live()) return undefined;
     await new Promise<void>((resolve) => setImmediate(resolve));
     return this.armed ? this.entries.get(key) : undefined;
   }

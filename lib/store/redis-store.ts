@@ -28,8 +28,11 @@ export interface RedisStoreOptions {
    * (client tracking, BCAST, redirected to a subscriber connection); while
    * that channel is down every read goes to Redis. Default on, at most 10000
    * entries; `false` turns it off. Not on Cluster (tracking is per node): reads go to Redis.
+   * `maxSilenceMs` (default 1000): the view answers only while a heartbeat on
+   * the invalidation connection was answered within this, so a connection
+   * that hangs without closing (a partition) bounds how long it may be stale.
    */
-  localCache?: boolean | { maxEntries?: number };
+  localCache?: boolean | { maxEntries?: number; maxSilenceMs?: number };
 }
 
 type Client = Redis | Cluster;
@@ -77,6 +80,7 @@ export class RedisStore extends StatusEmitter implements Store {
   private readonly waiters = new Set<Waiter>();
   private readonly subscribers = new Set<Client>();
   private readonly cache?: InvalidationCache;
+  private heartbeat?: NodeJS.Timeout;
   private closed = false;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -126,10 +130,13 @@ export class RedisStore extends StatusEmitter implements Store {
     this.client.on('close', down);
     this.client.on('end', down);
     if (options.localCache !== false && !options.cluster) {
-      const maxEntries = (typeof options.localCache === 'object' ? options.localCache.maxEntries : undefined) ?? 10_000;
+      const settings = typeof options.localCache === 'object' ? options.localCache : {};
+      const maxSilenceMs = settings.maxSilenceMs ?? 1000;
+      if (!(maxSilenceMs > 0)) throw new RangeError('RedisStore: localCache.maxSilenceMs must be positive');
       const prefixes = LOCALLY_CACHED_PREFIXES.map((p) => this.prefix + p);
-      this.cache = new InvalidationCache(maxEntries, (k) => prefixes.some((p) => k.startsWith(p)));
-      this.trackInvalidations(this.client as Redis, prefixes);
+      this.cache = new InvalidationCache(settings.maxEntries ?? 10_000, (k) => prefixes.some((p) => k.startsWith(p)),
+        () => Date.now() - this.channelAliveAt <= maxSilenceMs);
+      this.trackInvalidations(this.client as Redis, prefixes, maxSilenceMs);
     }
   }
 
@@ -141,7 +148,10 @@ export class RedisStore extends StatusEmitter implements Store {
    * subscriber's id; any drop of either connection disarms it (RESP2 gives no
    * notice when the redirect target goes away: we must see it ourselves).
    */
-  private trackInvalidations(data: Redis, prefixes: string[]): void {
+  /** When the latest answered heartbeat was sent: every notice Redis queued before it has arrived. */
+  private channelAliveAt = 0;
+
+  private trackInvalidations(data: Redis, prefixes: string[], maxSilenceMs: number): void {
     const cache = this.cache!;
     // RESP2 on this one: ioredis drops RESP3 'invalidate' pushes, a RESP2 redirect target gets them as pub/sub messages.
     const sub = data.duplicate({ autoResubscribe: false, lazyConnect: false, protocol: 2 });
@@ -174,8 +184,13 @@ export class RedisStore extends StatusEmitter implements Store {
         // NOLOOP: our own writes are forgotten locally before they are sent (wrote()), and a later read on this
         // same connection sees them, so their notices would only empty the view once more.
         const args = ['TRACKING', 'on', 'REDIRECT', String(subId), 'BCAST', ...prefixes.flatMap((p) => ['PREFIX', p]), 'NOLOOP'];
+        const sent = Date.now();
         await withTimeout(data.call('CLIENT', ...args), this.timeoutMs, 'redis');
-        if (mine === attempt && data.status === 'ready' && sub.status === 'ready') cache.enable();
+        await withTimeout(sub.ping(), this.timeoutMs, 'redis');
+        if (mine === attempt && data.status === 'ready' && sub.status === 'ready') {
+          this.channelAliveAt = Math.max(this.channelAliveAt, sent);
+          cache.enable();
+        }
       } catch {
         // Left disarmed (reads go to Redis); try again shortly. A server refusing CLIENT TRACKING (Redis < 6,
         // a proxy, an ACL) keeps failing here, and the store simply reads Redis every time.
@@ -186,6 +201,15 @@ export class RedisStore extends StatusEmitter implements Store {
       subId = undefined;
       arm().catch(() => undefined);
     });
+    // PING on the subscriber: its answer comes after every notice queued before it, so it proves the channel.
+    this.heartbeat = setInterval(() => {
+      if (this.closed || !cache.enabled || sub.status !== 'ready') return;
+      const sent = Date.now();
+      withTimeout(sub.ping(), this.timeoutMs, 'redis').then(() => {
+        this.channelAliveAt = Math.max(this.channelAliveAt, sent);
+      }, () => undefined);
+    }, Math.max(50, Math.floor(maxSilenceMs / 4)));
+    this.heartbeat.unref();
     sub.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
       if (channel.toString() !== '__redis__:invalidate') return;
       // An array of keys; null after FLUSHALL/FLUSHDB.
@@ -319,6 +343,7 @@ export class RedisStore extends StatusEmitter implements Store {
     this.stopStatus();
     this.settleWaiters(new StoreUnavailableError('redis: store closed'));
     this.cache?.disable();
+    clearInterval(this.heartbeat);
     for (const sub of this.subscribers) sub.disconnect();
     this.subscribers.clear();
     if (this.client.status === 'ready') {

@@ -12,9 +12,28 @@
  *     (never a stale answer) until it is back, then the view is used again.
  */
 const assert = require('node:assert/strict');
+const net = require('node:net');
 const Redis = require('ioredis');
 const { requireRedisServer, startServer } = require('../support/redis-topology');
 const { RedisStore } = require('../../dist/lib/store');
+const { StoreUnavailableError } = require('../../dist/lib/errors');
+
+/** A TCP forwarder that can go silent (a partition: nothing forwarded, nothing closed). */
+async function freezableProxy(targetPort) {
+  let frozen = false;
+  const sockets = new Set();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(targetPort, '127.0.0.1');
+    sockets.add(inbound).add(outbound);
+    for (const [from, to] of [[inbound, outbound], [outbound, inbound]]) {
+      from.on('error', () => {});
+      from.on('data', (d) => { if (!frozen) to.write(d); });
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, freeze: () => { frozen = true; }, close: () => new Promise((r) => { for (const so of sockets) so.destroy(); server.close(r); }) };
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const P = 'authflow_lc:';
@@ -147,6 +166,27 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
     assert.ok(g1 - g0 <= 1, `warm again after re-arming (${g1 - g0} GETs)`);
     await a.set(k, 'three');
     assert.equal(await b.get(k), 'three');
+  });
+
+  it('a partition that closes nothing: the view stops answering within maxSilenceMs (heartbeat), reads then fail closed', async function () {
+    const proxy = await freezableProxy(server.port);
+    const a = await newStore();
+    const b = new RedisStore({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: P, commandTimeoutMs: 300, localCache: { maxSilenceMs: 500 } });
+    stores.push(b);
+    try {
+      await until('armed behind the proxy', () => b.cache.enabled);
+      const k = RV('partition');
+      assert.equal(await b.get(k), undefined);
+      assert.equal(await b.get(k), undefined); // warm
+      proxy.freeze();
+      await a.set(k, 'revoked'); // B cannot hear of it
+      await sleep(800);
+      const started = Date.now();
+      await assert.rejects(b.get(k), StoreUnavailableError, 'served a stale answer past maxSilenceMs');
+      assert.ok(Date.now() - started <= 450, 'bounded by the command timeout');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('localCache: false reads Redis every time; the view is bounded', async function () {
