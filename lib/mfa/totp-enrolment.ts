@@ -18,6 +18,7 @@
 import type { Store } from '../store/store';
 import { MfaError } from '../errors';
 import { generateTotpSecret, base32Encode, otpauthUri } from './totp';
+import { qrDataUri } from './qr-code';
 import { keys, factorKeys, FactorKeys } from '../store/keys';
 import { DataKey } from '../crypto/data-key';
 import { TotpGuard } from './totp-guard';
@@ -36,6 +37,8 @@ export interface EnrolmentStart {
   secret: string;
   /** Key Uri Format, for a QR code. */
   otpauthUri: string;
+  /** That URI as a QR code: a `data:image/svg+xml;base64,…` URI for `<img src>`. */
+  qrCode: string;
 }
 
 /** What the store holds for a user: a sealed seed, a sealed one that does not open, or nothing. */
@@ -74,13 +77,11 @@ export class TotpEnrolment {
     const seed = generateTotpSecret(20);
     await this.store.set(this.keys.totpPending(user), this.dataKey.seal(seed, this.context('pending', user)), this.pendingTtlMs);
     const account = user.replace(/:/g, '_');
-    return {
-      secret: base32Encode(seed),
-      otpauthUri: otpauthUri({
-        secret: seed, account, issuer: this.opts.issuerLabel || undefined,
-        digits: this.guard.digits, period: this.guard.step, algorithm: this.guard.algorithm,
-      }),
-    };
+    const uri = otpauthUri({
+      secret: seed, account, issuer: this.opts.issuerLabel || undefined,
+      digits: this.guard.digits, period: this.guard.step, algorithm: this.guard.algorithm,
+    });
+    return { secret: base32Encode(seed), otpauthUri: uri, qrCode: qrDataUri(uri) };
   }
 
   /** Confirms the pending enrolment with a code from the new authenticator. */

@@ -63,7 +63,7 @@ export interface TokenResponse {
 /** What the enrolment endpoint answers. */
 export type EnrolmentResult =
   | { enrolled: true }
-  | { secret: string; otpauth_uri: string; confirm_with: 'mfa_code' };
+  | { secret: string; otpauth_uri: string; qr_code: string; confirm_with: 'mfa_code' };
 
 export interface SessionResult {
   response: TokenResponse;
@@ -196,7 +196,7 @@ export class LoginService {
   /**
    * TOTP enrolment of an authenticated user: without `mfaCode` it starts (or
    * restarts, proving the current factor with `currentCode`) and returns the
-   * seed and otpauth URI; with `mfaCode` it confirms the pending seed. Wrong
+   * seed, otpauth URI and its QR code; with `mfaCode` it confirms the pending seed. Wrong
    * codes are throttled like wrong passwords; a locked user cannot try.
    *
    * The caller must hold a live session of this issuer (`sid` of its access
@@ -218,7 +218,7 @@ export class LoginService {
         return { enrolled: true };
       }
       const started = await enrolment.begin(subject, codes.currentCode);
-      return { secret: started.secret, otpauth_uri: started.otpauthUri, confirm_with: 'mfa_code' };
+      return { secret: started.secret, otpauth_uri: started.otpauthUri, qr_code: started.qrCode, confirm_with: 'mfa_code' };
     } catch (err) {
       if (err instanceof MfaError) await attempt.failure();
       throw err;
