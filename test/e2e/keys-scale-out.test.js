@@ -9,15 +9,10 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const supertest = require('supertest');
 const Redis = require('ioredis');
 const pg = require('pg');
 const { requireRedis, requireService, REDIS_URL } = require('../support/services');
-const { prepareUserDir } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { startInstance: startInstanceOf } = require('../support/node-red-instances');
 const { hashPasswordScrypt } = require('../../dist/lib');
 
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -45,19 +40,7 @@ function keysFlow(store, storeCreds, users) {
   return { flows, creds };
 }
 
-async function startInstance(name, flow) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `authflow-keys-${name}-`));
-  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds });
-  const red = await startNodeRed(userDir, port);
-  const killOnExit = () => red.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    api: supertest(`http://127.0.0.1:${port}`),
-    log: () => red.log(),
-    stop: async () => { process.removeListener('exit', killOnExit); await red.stop(); fs.rmSync(userDir, { recursive: true, force: true }); },
-  };
-}
+const startInstance = (name, flow) => startInstanceOf(name, flow, { dirPrefix: 'authflow-keys' });
 
 const backends = [
   {

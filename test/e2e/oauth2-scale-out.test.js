@@ -1,5 +1,5 @@
 'use strict';
-const { requireRedis, REDIS_URL } = require('../support/services');
+const { REDIS_URL } = require('../support/services');
 /**
  * The OAuth 2.0 server behind a load balancer: two REAL Node-RED processes,
  * the same flows (authflow-store on one Redis, an issuer with rotating
@@ -13,14 +13,8 @@ const { requireRedis, REDIS_URL } = require('../support/services');
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const supertest = require('supertest');
-const Redis = require('ioredis');
 
-const { prepareUserDir } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { sharedRedisInstances } = require('../support/node-red-instances');
 const { version } = require('../support/node-red-version');
 const { ClientSecretHasher } = require('../../dist/lib/internal');
 
@@ -62,71 +56,17 @@ function oauthFlow() {
   return { flows, creds };
 }
 
-async function withRedis(fn) {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    return await fn(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function startInstance(name, flow) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `authflow-oauth2-${name}-`));
-  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds });
-  let red;
-  try {
-    red = await startNodeRed(userDir, port);
-  } catch (err) {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    throw err;
-  }
-  const killOnExit = () => red.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    name, port, log: red.log, api: supertest(`http://127.0.0.1:${port}`),
-    stop: async () => {
-      process.removeListener('exit', killOnExit);
-      await red.stop();
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
-}
-
 const bounded = (req) => req.timeout({ response: 5000, deadline: 10000 });
 const basic = 'Basic ' + Buffer.from(`acme:${acme.secret}`).toString('base64');
 const kidOf = (t) => JSON.parse(Buffer.from(t.split('.')[0], 'base64url')).kid;
 
 describe(`e2e: the OAuth 2.0 server on two Node-RED ${version} processes sharing one Redis`, function () {
   this.timeout(60000);
-  const instances = [];
   let A;
   let B;
-  let redisUp = false;
-
-  before(async function () {
-    await requireRedis(this);
-    redisUp = true;
-    this.timeout(90000);
-    const flow = oauthFlow();
-    // A first: it creates the signing keys; B reads them (both racing would be fine too: the first write wins).
-    instances.push(await startInstance('a', flow));
-    instances.push(await startInstance('b', flow));
-    [A, B] = instances;
-    for (const i of instances) assert.doesNotMatch(i.log(), /\[error\]/, `Node-RED ${i.name} logged an error at start:\n${i.log()}`);
-  });
-
-  after(async function () {
-    this.timeout(30000);
-    await Promise.all(instances.splice(0).map((i) => i.stop()));
-    if (!redisUp) return;
-    await withRedis(async (client) => {
-      const keys = await client.keys(`${PREFIX}*`);
-      if (keys.length) await client.del(...keys);
-    });
-  });
+  // A first: it creates the signing keys; B reads them (both racing would be fine too: the first write wins).
+  const instances = sharedRedisInstances({ keyPrefix: PREFIX, flow: oauthFlow, sequential: true, dirPrefix: 'authflow-oauth2' });
+  before(() => { [A, B] = instances; });
 
   const token = async (inst) => {
     const res = await bounded(inst.api.post('/oauth/token').type('form').set('Authorization', basic).send({ grant_type: 'client_credentials' }));

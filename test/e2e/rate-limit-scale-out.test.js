@@ -10,14 +10,8 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const supertest = require('supertest');
-const Redis = require('ioredis');
-const { requireRedis, REDIS_URL } = require('../support/services');
-const { prepareUserDir } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { REDIS_URL } = require('../support/services');
+const { sharedRedisInstances } = require('../support/node-red-instances');
 const { version } = require('../support/node-red-version');
 
 const PREFIX = `authflow_rl_scale_${crypto.randomBytes(4).toString('hex')}:`;
@@ -36,63 +30,9 @@ function rateLimitFlow() {
   return { flows, creds: { store: { redisUrl: REDIS_URL } } };
 }
 
-async function startInstance(name, flow) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `authflow-rl-${name}-`));
-  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds });
-  let red;
-  try {
-    red = await startNodeRed(userDir, port);
-  } catch (err) {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    throw err;
-  }
-  const killOnExit = () => red.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    name,
-    port,
-    log: red.log,
-    api: supertest(`http://127.0.0.1:${port}`),
-    stop: async () => {
-      process.removeListener('exit', killOnExit);
-      await red.stop();
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe(`e2e rate limit: two Node-RED ${version} processes sharing one Redis`, function () {
   this.timeout(60000);
-  const instances = [];
-  let redisUp = false;
-
-  before(async function () {
-    await requireRedis(this);
-    redisUp = true;
-    this.timeout(90000);
-    const flow = rateLimitFlow();
-    const started = await Promise.allSettled([startInstance('a', flow), startInstance('b', flow)]);
-    for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    for (const i of instances) assert.doesNotMatch(i.log(), /\[error\]/, `Node-RED ${i.name} logged an error at start:\n${i.log()}`);
-  });
-
-  after(async function () {
-    this.timeout(30000);
-    await Promise.all(instances.splice(0).map((i) => i.stop()));
-    if (!redisUp) return;
-    const client = new Redis(REDIS_URL);
-    const keys = await client.keys(`${PREFIX}*`);
-    if (keys.length) await client.del(...keys);
-    client.disconnect();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const i of instances) console.log(`      --- Node-RED ${i.name} log (tail) ---\n${i.log().slice(-3000)}`);
-  });
+  const instances = sharedRedisInstances({ keyPrefix: PREFIX, flow: rateLimitFlow, dirPrefix: 'authflow-rl' });
 
   it(`${N} per ${WINDOW_SEC} s, 120 concurrent requests over both instances: exactly ${N} pass, remaining ${N - 1}…0 each once`, async () => {
     const [A, B] = instances;

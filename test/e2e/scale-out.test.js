@@ -1,5 +1,5 @@
 'use strict';
-const { requireRedis, REDIS_URL } = require('../support/services');
+const { REDIS_URL } = require('../support/services');
 /**
  * Scale-out (issue 6): two REAL Node-RED processes on different ports, the
  * same flows (same issuer secret), sharing one Redis through an
@@ -13,14 +13,8 @@ const { requireRedis, REDIS_URL } = require('../support/services');
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const supertest = require('supertest');
-const Redis = require('ioredis');
 
-const { prepareUserDir } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { sharedRedisInstances, withRedis } = require('../support/node-red-instances');
 const { version } = require('../support/node-red-version');
 const { hashPasswordScrypt, totp, base32Decode } = require('../../dist/lib');
 const { scaleOutFlow } = require('./scale-out-flow');
@@ -32,47 +26,6 @@ const SEED = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // RFC 6238 SHA-1 seed, base32
 const LOCKOUT = { maxRetries: 3, ipMaxRetries: 0, findTime: 60, banTime: 60 };
 
 const codeAt = (seed, ms) => totp(base32Decode(seed), Math.floor(ms / 1000));
-
-/** Runs fn with a short-lived Redis client; every command bounded. */
-async function withRedis(fn) {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    return await fn(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
-const runKeys = (client) => client.keys(`${PREFIX}*`);
-
-/** One instance: a userDir with the shared flow, and Node-RED started on a free port. */
-async function startInstance(name, flow) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `authflow-scaleout-${name}-`));
-  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds });
-  let red;
-  try {
-    red = await startNodeRed(userDir, port);
-  } catch (err) {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    throw err;
-  }
-  // Should mocha itself be torn down, the process still goes.
-  const killOnExit = () => red.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    name,
-    port,
-    log: red.log,
-    api: supertest(`http://127.0.0.1:${port}`),
-    stop: async () => {
-      process.removeListener('exit', killOnExit);
-      await red.stop();
-      fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Every request bounded: a hung instance fails the test instead of the whole run. */
 const bounded = (req) => req.timeout({ response: 5000, deadline: 10000 });
@@ -97,50 +50,29 @@ function assertInvalidToken(res, where) {
 
 describe(`e2e scale-out: two Node-RED ${version} processes sharing one Redis`, function () {
   this.timeout(60000);
-  const instances = [];
   let A;
   let B;
-  let redisUp = false;
+  let t0;
+  const instances = sharedRedisInstances({
+    keyPrefix: PREFIX,
+    dirPrefix: 'authflow-scaleout',
+    async flow() {
+      // ln=10: the cheapest scrypt the package accepts, so the logins stay fast.
+      const [alice, carol, dave, erin] = await Promise.all(['alice-pw', 'carol-pw', 'dave-pw', 'erin-pw'].map((p) => hashPasswordScrypt(p, { ln: 10 })));
+      const users = JSON.stringify([
+        { username: 'alice', password: alice, roles: ['admin'], scopes: ['orders:read'] },
+        { username: 'carol', password: carol, totpSecret: SEED },
+        { username: 'dave', password: dave },
+        { username: 'erin', password: erin },
+      ]);
+      t0 = Date.now();
+      return scaleOutFlow({ redisUrl: REDIS_URL, keyPrefix: PREFIX, secret: SECRET, users, lockout: LOCKOUT });
+    },
+  });
 
-  before(async function () {
-    await requireRedis(this);
-    redisUp = true;
-    // startNodeRed gives up (and kills its process) after 60 s: outlast it, so no process is orphaned.
-    this.timeout(90000);
-    // ln=10: the cheapest scrypt the package accepts, so the logins stay fast.
-    const [alice, carol, dave, erin] = await Promise.all(['alice-pw', 'carol-pw', 'dave-pw', 'erin-pw'].map((p) => hashPasswordScrypt(p, { ln: 10 })));
-    const users = JSON.stringify([
-      { username: 'alice', password: alice, roles: ['admin'], scopes: ['orders:read'] },
-      { username: 'carol', password: carol, totpSecret: SEED },
-      { username: 'dave', password: dave },
-      { username: 'erin', password: erin },
-    ]);
-    const flow = scaleOutFlow({ redisUrl: REDIS_URL, keyPrefix: PREFIX, secret: SECRET, users, lockout: LOCKOUT });
-    const t0 = Date.now();
-    const started = await Promise.allSettled([startInstance('a', flow), startInstance('b', flow)]);
-    for (const s of started) if (s.status === 'fulfilled') instances.push(s.value);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
+  before(() => {
     [A, B] = instances;
-    // A node that failed its setup answers 401 to everything: say so plainly instead.
-    for (const i of instances) assert.doesNotMatch(i.log(), /\[error\]/, `Node-RED ${i.name} logged an error at start:\n${i.log()}`);
-    console.log(`      two Node-RED ${version} processes up in ${Date.now() - t0} ms (ports ${A.port}, ${B.port})`);
-  });
-
-  after(async function () {
-    this.timeout(30000);
-    // Processes first (stop is bounded: SIGTERM, then SIGKILL after 10 s), then their keys.
-    await Promise.all(instances.splice(0).map((i) => i.stop()));
-    if (!redisUp) return;
-    await withRedis(async (client) => {
-      const keys = await runKeys(client);
-      if (keys.length) await client.del(...keys);
-    });
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const i of instances) console.log(`      --- Node-RED ${i.name} log (tail) ---\n${i.log().slice(-3000)}`);
+    if (A) console.log(`      two Node-RED ${version} processes up in ${Date.now() - t0} ms (ports ${A.port}, ${B.port})`);
   });
 
   it('a login on A: its access token is accepted on B; the session state is in Redis (digests only)', async () => {
@@ -150,7 +82,7 @@ describe(`e2e scale-out: two Node-RED ${version} processes sharing one Redis`, f
     assert.deepEqual(res.body.auth.roles, ['admin']);
     assert.deepEqual(res.body.auth.scopes, ['orders:read']);
     await withRedis(async (client) => {
-      const keys = await runKeys(client);
+      const keys = await client.keys(`${PREFIX}*`);
       assert.ok(keys.some((k) => k.startsWith(`${PREFIX}af:rt:`)), 'refresh token in Redis under the run prefix');
       assert.ok(keys.some((k) => k.startsWith(`${PREFIX}af:rf:`)), 'refresh family in Redis under the run prefix');
       const values = await Promise.all(keys.map((k) => client.type(k).then((t) => (t === 'string' ? client.get(k) : ''))));
