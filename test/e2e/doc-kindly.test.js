@@ -5,7 +5,8 @@
 // order with curl, as written apart from the host (and the /kindly prefix of
 // the example routes); then the guide's error table, AUTH_001 to AUTH_007,
 // one request each; the CSRF token endpoint and X-CSRF-Token check
-// (double-submit cookie); MFA enrolment and login with mfa_code.
+// (double-submit cookie); MFA enrolment (its QR code scanned in chromium) and
+// login with mfa_code.
 // Signed requests with the guide's Python client and its Go webhook function:
 // test/nodes/hmac-examples.test.js (examples 14).
 const assert = require('node:assert/strict');
@@ -17,6 +18,8 @@ const { execFile } = require('node:child_process');
 const { prepareUserDir, root } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
 const { totp, base32Decode } = require('../../dist/lib');
+const { launchBrowser } = require('../support/browser');
+const { scanQr } = require('../support/qr-scan');
 
 const EXAMPLES = ['16 API keys (Kindly)', '23 Kindly browser clients (CSRF, MFA)'];
 const GUIDE = 'https://api.kindly.com';
@@ -183,6 +186,14 @@ describe('document: Kindly API Authentication Guide (real Node-RED, curl)', func
     const started = await curl(`-X POST '${base}/kindly-web/api/auth/mfa/enable' -H 'Authorization: Bearer ${webJwt}'`);
     assert.equal(started.status, 200, JSON.stringify(started.body));
     assert.match(started.body.otpauth_uri, /^otpauth:\/\/totp\/[^?]+\?.*secret=[A-Z2-7]+/);
+    // "MFA enrolment with a QR code an authenticator app can scan": an <img src> for a page; chromium draws it, jsQR reads it
+    assert.match(started.body.qr_code, /^data:image\/svg\+xml;base64,/);
+    const browser = await launchBrowser();
+    try {
+      assert.equal(await scanQr(await browser.newPage(), started.body.qr_code), started.body.otpauth_uri);
+    } finally {
+      await browser.close();
+    }
     seed = started.body.secret;
     const confirmed = await json('/kindly-web/api/auth/mfa/enable', { mfa_code: code() }, `-H 'Authorization: Bearer ${webJwt}'`);
     assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
