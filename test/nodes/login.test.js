@@ -8,6 +8,7 @@ const assert = require('node:assert/strict');
 const { helper, start, stop, loadSession, route, placed, TAB, decodeJwt, sleep } = require('./login-harness');
 const { hashPasswordScrypt, totp, base32Decode } = require('../../dist/lib');
 const { MemoryStore } = require('../../dist/lib/store');
+const { qrDataUri } = require('../../dist/lib/mfa/qr-code');
 const Redis = require('ioredis');
 
 
@@ -430,6 +431,7 @@ describe('authflow-login over real HTTP', function () {
       assert.equal(started.headers['cache-control'], 'no-store');
       assert.match(started.body.secret, /^[A-Z2-7]{32}$/);
       assert.equal(started.body.otpauth_uri, `otpauth://totp/Demo%20API:bob?secret=${started.body.secret}&issuer=Demo%20API&algorithm=SHA1&digits=6&period=30`);
+      assert.equal(started.body.qr_code, qrDataUri(started.body.otpauth_uri)); // scanned back in test/lib/mfa/qr-code.test.js
       // Not confirmed yet: login still works without a code.
       await login(api, { username: 'bob', password: 'bob-pw' }).expect(200);
       const bad = await api.post('/totp').set('Authorization', auth).send({ mfa_code: '000000' }).expect(401);
