@@ -15,6 +15,7 @@ import { StoreUnavailableError } from '../errors';
 import type { Store } from '../store/store';
 import { sha256Parts } from '../crypto/secure-compare';
 import { hashPasswordScrypt } from '../passwords/scrypt';
+import { dummyHashLike } from '../passwords/dummy-hash';
 import { RequestFieldError } from '../api-keys/record';
 import { PasswordPolicy } from './password-policy';
 
@@ -51,6 +52,8 @@ export interface AccountsOptions {
 const EMAIL = /^[^\s@"<>()[\],;:\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 const MAX_SESSIONS = 50;
+/** A hash with the parameters register uses (hashPasswordScrypt's defaults): what checking an account's password costs. */
+const ACCOUNT_LIKE = dummyHashLike(undefined);
 const key = (login: string) => `af:ac:${sha256Parts(login)}`;
 
 /** The login name a client's email or username stands for (emails and usernames compare case-insensitively). */
@@ -108,6 +111,9 @@ export class Accounts {
     const raw = await this.store.get(key(normalizeLogin(login)));
     return raw === undefined ? undefined : decode(raw);
   }
+
+  /** The hash checking an account's password costs: with accounts beside a user list, every failed login lasts at least that (ASVS 6.3.8). */
+  readonly failureFloor = ACCOUNT_LIKE;
 
   /** The account as a user-list entry for the login node's password check (lib/credentials/user-list). */
   userEntry(a: AccountRecord): Record<string, unknown> {

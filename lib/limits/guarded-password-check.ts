@@ -42,7 +42,7 @@ export type NextStep = (user: UserRecord) => Promise<AuthError | void>;
  * store read, no await.
  */
 export function guardedPasswordCheck(
-  gate: PasswordGate, userList: unknown, username: string, password: string, ip: string, next?: NextStep,
+  gate: PasswordGate, userList: unknown, username: string, password: string, ip: string, next?: NextStep, cost?: FailureCost,
 ): Maybe<UserRecord> {
   const { users, passwords, lockout } = gate;
   const user = users.find(userList, username);
@@ -54,9 +54,12 @@ export function guardedPasswordCheck(
     if (!lockout || lockout.knownQuiet(ip)) return user;
     return notBanned(lockout, username, ip).then(() => user);
   }
-  if (next) return checkPassword(gate, userList, user, username, password, ip, next);
-  return sharedAttempt(gate, user, username, password, ip, () => checkPassword(gate, userList, user, username, password, ip));
+  if (next) return checkPassword(gate, userList, user, username, password, ip, next, cost);
+  return sharedAttempt(gate, user, username, password, ip, () => checkPassword(gate, userList, user, username, password, ip, undefined, cost));
 }
+
+/** How a failure costs when users come from more than the list checked (see checkPassword). */
+export interface FailureCost { likeList: unknown; floor: string }
 
 /** An attempt in flight, for identical ones to join: the user record it was made against, and its outcome. */
 interface Flight { user: UserRecord | undefined; outcome: Promise<UserRecord> }
@@ -87,14 +90,19 @@ async function notBanned(lockout: Lockout, username: string, ip: string): Promis
   await lockout.success(username, ip, checked);
 }
 
-/** One guess: reserved, hashed (a dummy hash for an unknown user), counted. */
+/**
+ * One guess: reserved, hashed (a dummy hash for an unknown user), counted.
+ * `cost`: when users come from more than `userList` (registered accounts
+ * beside it), the list whose costliest hash models an unknown user, and the
+ * hash every failure lasts at least (ASVS 6.3.8); default `userList` alone.
+ */
 async function checkPassword(
-  gate: PasswordGate, userList: unknown, user: UserRecord | undefined, username: string, password: string, ip: string, next?: NextStep,
+  gate: PasswordGate, userList: unknown, user: UserRecord | undefined, username: string, password: string, ip: string, next?: NextStep, cost?: FailureCost,
 ): Promise<UserRecord> {
   const { users, passwords, lockout } = gate;
   const attempt = await beginAttempt(lockout, username, ip);
   try {
-    const ok = await passwords.check(username, password, user?.password, () => users.likeHash(userList));
+    const ok = await passwords.check(username, password, user?.password, () => users.likeHash(cost ? cost.likeList : userList), cost?.floor);
     const refused = !ok || !user ? new InvalidCredentialsError(user ? 'wrong password' : 'unknown user') : await next?.(user);
     if (refused) {
       await attempt.failure();

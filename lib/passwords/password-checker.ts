@@ -74,12 +74,13 @@ export class PasswordChecker {
   check(
     username: string, presented: string, stored: string | undefined,
     likeHash?: string | (() => string | undefined),
+    floorHash?: string,
   ): Promise<boolean> {
     const key = cacheKey(username, presented);
     if (stored !== undefined && this.cachedGood(key, presented, stored)) return Promise.resolve(true);
     const flight = this.flights.get(key);
     if (flight && flight.stored === stored) return flight.result;
-    return this.fly(key, stored, this.verify(key, presented, stored, likeHash));
+    return this.fly(key, stored, this.verify(key, presented, stored, likeHash, floorHash));
   }
 
   /**
@@ -120,10 +121,14 @@ export class PasswordChecker {
 
   private async verify(
     key: string, presented: string, stored: string | undefined, likeHash: string | (() => string | undefined) | undefined,
+    floorHash: string | undefined,
   ): Promise<boolean> {
-    const like = () => (typeof likeHash === 'function' ? likeHash() : likeHash);
+    // `floorHash`: users also come from elsewhere (registered accounts); every failure lasts at least its check.
+    const like = () => costlier(typeof likeHash === 'function' ? likeHash() : likeHash, floorHash);
     if (stored === undefined) {
-      await this.hash(presented, dummyHashLike(like()));
+      const dummy = dummyHashLike(typeof likeHash === 'function' ? likeHash() : likeHash);
+      const { ms } = await this.hash(presented, dummy);
+      await padFailure(dummy, floorHash, ms);
       return false;
     }
     if (passwordKind(stored) === 'plain') {
@@ -167,6 +172,11 @@ export class PasswordChecker {
  * unknown user costs (its measured cost, times how much slower than measured
  * checks currently run).
  */
+function costlier(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return expectedCheckMs(a) >= expectedCheckMs(b) ? a : b;
+}
+
 async function padFailure(stored: string, like: string | undefined, hashMs: number): Promise<void> {
   if (like === undefined) return;
   const target = expectedCheckMs(like);

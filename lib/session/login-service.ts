@@ -21,7 +21,7 @@ import { Families } from './families';
 import { Revocations } from '../tokens/revocation';
 import { OwnTokenSource } from '../tokens/access-tokens';
 import { Lockout, beginAttempt } from '../limits/lockout';
-import { guardedPasswordCheck } from '../limits/guarded-password-check';
+import { guardedPasswordCheck, FailureCost } from '../limits/guarded-password-check';
 import { TotpGuard } from '../mfa/totp-guard';
 import { TotpEnrolment, StoredSeed } from '../mfa/totp-enrolment';
 import type { SessionSubject } from './session-subject';
@@ -94,12 +94,13 @@ export class LoginService {
     this.profileClaims = opts.profileClaims ?? [];
   }
 
-  async login(userList: unknown, fields: LoginFields, ip: string): Promise<SessionResult> {
+  /** `cost`: when users also come from elsewhere (registered accounts), one failure cost for all (ASVS 6.3.8). */
+  async login(userList: unknown, fields: LoginFields, ip: string, cost?: FailureCost): Promise<SessionResult> {
     const { username, password } = fields;
     // The second factor runs inside the same lockout attempt: a burst of code
     // guesses is limited like a burst of passwords.
     const next = this.totp ? (u: UserRecord) => this.secondFactor(u, fields.mfaCode) : undefined;
-    const user = await guardedPasswordCheck(this, userList, username, password, ip, next);
+    const user = await guardedPasswordCheck(this, userList, username, password, ip, next, cost);
     const session = this.sessionOf(user);
     const refresh = await this.tokens.refreshTokens.start(session);
     return this.respond(session, refresh.token, refresh.familyId, 'login');

@@ -84,11 +84,13 @@ export = function register(RED: RED) {
             let list = await readUsers(msg);
             const ip = requestIp(msg);
             const registered = service.users.find(list, fields.username) ? undefined : await accounts.find(fields.username);
+            // One failure cost for list users, registered users and unknown names (ASVS 6.3.8).
+            const cost = { likeList: list, floor: accounts.failureFloor };
             if (registered) {
               list = [accounts.userEntry(registered)];
               fields.username = registered.login;
             }
-            const { response, auth } = await service.login(list, fields, ip);
+            const { response, auth } = await service.login(list, fields, ip, cost);
             // Sessions past the account's remembered 50 end now: a password change could not reach them.
             if (registered) for (const sid of await accounts.noteSession(registered.login, auth.claims!.sid as string)) await tokens.families.revoke(sid);
             return { statusCode: 200, payload: response, auth: { ...auth, ip }, reason: 'login' };
