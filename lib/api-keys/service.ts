@@ -154,8 +154,10 @@ export class ApiKeyService {
   }
 
   /** A new key with the old one's settings; the old one works `graceMs` more (or less, if it expires sooner). */
-  async rotate(owner: string, id: unknown, body?: unknown): Promise<CreatedKey & { previous: ApiKeyRecord }> {
+  async rotate(owner: string, id: unknown, body?: unknown, opts: CreateOptions = {}): Promise<CreatedKey & { previous: ApiKeyRecord }> {
     const old = await this.get(owner, id);
+    // As at create: a rotation mints a fresh key, so an owner whose scopes were reduced cannot keep the old ones by rotating.
+    if (opts.creatorScopes !== undefined && !scopesCover(opts.creatorScopes, old.scopes)) throw new RequestFieldError('scopes may not exceed your own: create a new key instead');
     const now = this.now();
     if (old.revokedAt !== undefined || (old.expiresAt !== undefined && old.expiresAt <= now)) {
       throw new KeyRejectedError('a revoked or expired key cannot be rotated', { status: 404 });

@@ -58,7 +58,7 @@ export = function register(RED: RED) {
             return { statusCode: 200, payload: view(record), auth: who, reason: `API key ${record.id} revoked` };
           },
           async rotate(who, msg) {
-            const { key, record, previous } = await keys.rotate(who.subject!, keyId(msg), msg.payload);
+            const { key, record, previous } = await keys.rotate(who.subject!, keyId(msg), msg.payload, { creatorScopes: config.scopePolicy === 'creator' ? who.scopes ?? [] : undefined });
             const old = view(previous);
             return {
               statusCode: 201, payload: { ...view(record), key, previous: { id: old.id, expires_at: old.expires_at } }, auth: who,
