@@ -46,6 +46,7 @@ export = function register(RED: PluginRED) {
   };
 
   let published = 0;
+  let publishes = 0;
   const timer = setInterval(() => {
     if (watchedUntil !== 0 && Date.now() > watchedUntil) {
       auditEvents.off('decision', record);
@@ -54,7 +55,9 @@ export = function register(RED: PluginRED) {
     if (monitor.latest === published) return;
     const events = monitor.since(published, PUBLISH_MAX);
     published = monitor.latest;
-    RED.comms.publish(TOPIC, { latest: published, events, counts: monitor.counts(), lockouts: activeBans() }, false);
+    // Counts (up to 200 nodes × 30 minutes) change slowly: every 5th publish carries them.
+    const withCounts = ++publishes % 5 === 1;
+    RED.comms.publish(TOPIC, { latest: published, events, lockouts: activeBans(), ...(withCounts ? { counts: monitor.counts() } : {}) }, false);
   }, PUBLISH_EVERY_MS);
   timer.unref?.();
 
