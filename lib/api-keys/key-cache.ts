@@ -64,7 +64,15 @@ export class KeyCache {
   }
 
   get(digest: string): CachedKey | undefined {
-    return this.trusted ? this.entries.get(digest) : undefined;
+    if (!this.trusted) return undefined;
+    const hit = this.entries.get(digest);
+    // Served only while invalidate() can still find it: the id → digest map evicts on its own (a hot key
+    // outlives its mapping once maxEntries other keys were loaded), and a revoke must never miss it.
+    if (hit && this.digests.get(hit.record.id) !== digest) {
+      this.entries.delete(digest);
+      return undefined;
+    }
+    return hit;
   }
 
   /** Whether the key changed (an announcement) after `epoch`. */

@@ -53,3 +53,20 @@ describe('API key cache across a lost change channel (security review)', () => {
     }
   });
 });
+
+describe('API key cache eviction and revocation (security review)', () => {
+  it('a key kept hot in a full cache is still forgotten at once when revoked', async () => {
+    const store = new MemoryStore();
+    // A tiny cache: three keys in use overflow it, as 10 001 would the default one.
+    const keys = new ApiKeyService({ store, secret: crypto.randomBytes(32), cache: { maxEntries: 2 } });
+    try {
+      const [a, b, c] = [await keys.create('alice', {}), await keys.create('alice', {}), await keys.create('alice', {})];
+      for (const k of [a, b, a, c, a]) assert.equal(await outcome(keys.verify(k.key, '127.0.0.1')), 'ok');
+      await keys.revoke('alice', a.record.id);
+      assert.equal(await outcome(keys.verify(a.key, '127.0.0.1')), '401 AUTH_004', 'served from the cache after its revoke');
+    } finally {
+      await keys.close();
+      store.close();
+    }
+  });
+});
