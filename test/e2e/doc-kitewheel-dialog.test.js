@@ -13,18 +13,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, openEditor, openNode, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
 const { hashPasswordScrypt } = require('../../dist/lib');
 
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
-
-async function deploy(page) {
-  await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
-  const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-  await page.locator('#red-ui-header-button-deploy').click();
-  assert.equal((await posted).status(), 200, 'deploy accepted by the runtime');
-  await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
-}
 
 describe('bearer dialog: access_token in the request body, set in a real browser, proven over HTTP', function () {
   this.timeout(180000);
@@ -53,17 +44,11 @@ describe('bearer dialog: access_token in the request body, set in a real browser
     prepareUserDir(userDir, { port, flows, creds });
     red = await startNodeRed(userDir, port);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="authflow-bearer"]', { timeout: 60000 });
+    page = await openEditor(browser, port, { paletteType: 'authflow-bearer' });
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) {
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'failed-bearer-body-dialog.png') });
-      if (red) console.log(red.log().slice(-3000));
-    }
+    await recordFailure(this, page, 'failed-bearer-body-dialog', red);
   });
 
   after(async () => {
@@ -73,10 +58,8 @@ describe('bearer dialog: access_token in the request body, set in a real browser
   });
 
   it('ticked: the body token is accepted (and taken out of msg.payload); untouched: refused', async () => {
-    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
-    await page.locator('[id="ticked"] .red-ui-flow-node').dblclick();
+    await openNode(page, 'ticked', '#node-input-allowBody');
     const box = page.locator('#node-input-allowBody');
-    await box.waitFor();
     assert.equal(await box.isChecked(), false, 'off by default');
     await box.check();
     fs.mkdirSync(ARTIFACTS, { recursive: true });

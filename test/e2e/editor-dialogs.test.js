@@ -19,11 +19,10 @@ const Redis = require('ioredis');
 const { Client } = require('pg');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, editNode, deploy: deployFlows, routeReady, ARTIFACTS } = require('../support/browser');
 const { serviceMissing, REDIS_URL, probeRedis, IS_CI } = require('../support/services');
 const { hashPasswordScrypt } = require('../../dist/lib/internal');
 
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = crypto.randomBytes(4).toString('hex');
 const PASSWORD = 'correct horse 1';
@@ -142,17 +141,6 @@ describe('every node and credential source through its dialog (chromium + playwr
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  /** Opens a node's (or config node's) edit dialog, runs `fill`, clicks Done. */
-  async function dialog(id, fill) {
-    const config = await page.evaluate((i) => RED.nodes.node(i)._def.category === 'config', id);
-    const ok = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
-    await page.evaluate(([i, c]) => (c ? RED.editor.editConfig('', RED.nodes.node(i).type, i) : RED.editor.edit(RED.nodes.node(i))), [id, config]);
-    await page.locator(ok).waitFor({ state: 'visible', timeout: 10000 });
-    await fill(config ? 'node-config-input' : 'node-input');
-    await page.locator(ok).click();
-    await page.locator(ok).waitFor({ state: 'detached', timeout: 10000 });
-  }
-
   /** The visible part of a typedInput (Node-RED hides the original input and puts this after it). */
   const typed = (field) => page.locator(`#node-input-${field} + .red-ui-typedInput-container`);
 
@@ -167,14 +155,8 @@ describe('every node and credential source through its dialog (chromium + playwr
   let logFrom;
   async function deploy() {
     if (logFrom === undefined) logFrom = red.log().length; // the issuers have no key before their dialogs
-    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
-    await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
-    const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-    await page.locator('#red-ui-header-button-deploy').click();
-    assert.equal((await posted).status(), 200, 'deploy accepted');
-    await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
-    // Routes are registered as the flows start.
-    for (let i = 0; i < 50 && (await request(port, 'GET', '/basic-cred')).status === 404; i++) await new Promise((r) => setTimeout(r, 100));
+    await deployFlows(page);
+    await routeReady(port, '/basic-cred');
   }
 
   it('the editor registers every schema property (none dropped as reserved) and migrates a flow saved with `users`', async () => {
@@ -187,18 +169,18 @@ describe('every node and credential source through its dialog (chromium + playwr
   });
 
   it('issuer: HS256 secret and ES256 private key through the config dialog', async () => {
-    await dialog('iss-hs', async () => {
+    await editNode(page, 'iss-hs', async () => {
       await page.locator('#node-config-input-alg').selectOption('HS256');
       await page.locator('#node-config-input-secret').fill(HS_SECRET);
     });
-    await dialog('iss-es', async () => {
+    await editNode(page, 'iss-es', async () => {
       await page.locator('#node-config-input-alg').selectOption('ES256');
       await page.locator('#node-config-input-privateKey').fill(es.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     });
   });
 
   it('basic: node credentials (filled with the "add user" button), flow, global, env and msg', async () => {
-    await dialog('basic-cred', async () => {
+    await editNode(page, 'basic-cred', async () => {
       await page.locator('#authflow-hash-username').fill('alice');
       await page.locator('#authflow-hash-password').fill(PASSWORD);
       const hashed = page.waitForResponse((r) => /authflow-api-auth\/hash-password$/.test(r.url()));
@@ -209,7 +191,7 @@ describe('every node and credential source through its dialog (chromium + playwr
       assert.doesNotMatch(await page.locator('#node-input-userList').inputValue(), new RegExp(PASSWORD));
     });
     const keys = { flow: 'fUsers', global: 'gUsers', env: 'AF_USERS', msg: 'src' };
-    for (const s of ['flow', 'global', 'env', 'msg']) await dialog(`basic-${s}`, () => typedInput('userSource', s, keys[s]));
+    for (const s of ['flow', 'global', 'env', 'msg']) await editNode(page, `basic-${s}`, () => typedInput('userSource', s, keys[s]));
     await deploy();
     for (const s of [...SOURCES, 'legacy']) {
       const url = s === 'legacy' ? '/legacy' : `/basic-${s}`;
@@ -221,9 +203,9 @@ describe('every node and credential source through its dialog (chromium + playwr
   });
 
   it('token: node credentials, flow, global, env and msg', async () => {
-    await dialog('token-cred', () => page.locator('#node-input-tokenList').fill('tok-cred'));
+    await editNode(page, 'token-cred', () => page.locator('#node-input-tokenList').fill('tok-cred'));
     const keys = { flow: 'fTokens', global: 'gTokens', env: 'AF_TOKENS', msg: 'src' };
-    for (const s of ['flow', 'global', 'env', 'msg']) await dialog(`token-${s}`, () => typedInput('tokens', s, keys[s]));
+    for (const s of ['flow', 'global', 'env', 'msg']) await editNode(page, `token-${s}`, () => typedInput('tokens', s, keys[s]));
     await deploy();
     for (const s of SOURCES) {
       assert.equal((await request(port, 'GET', `/token-${s}`, { headers: { 'x-auth-token': `tok-${s}` } })).status, 200, s);
@@ -232,10 +214,10 @@ describe('every node and credential source through its dialog (chromium + playwr
   });
 
   it('login: node credentials, flow, global, env and msg; an ES256 issuer signs with the dialog\'s key', async () => {
-    await dialog('login-cred', () => page.locator('#node-input-userList').fill(users));
-    await dialog('login-es', () => page.locator('#node-input-userList').fill(users));
+    await editNode(page, 'login-cred', () => page.locator('#node-input-userList').fill(users));
+    await editNode(page, 'login-es', () => page.locator('#node-input-userList').fill(users));
     const keys = { flow: 'fUsers', global: 'gUsers', env: 'AF_USERS', msg: 'src' };
-    for (const s of ['flow', 'global', 'env', 'msg']) await dialog(`login-${s}`, () => typedInput('userSource', s, keys[s]));
+    for (const s of ['flow', 'global', 'env', 'msg']) await editNode(page, `login-${s}`, () => typedInput('userSource', s, keys[s]));
     await deploy();
     for (const s of SOURCES) {
       const r = await request(port, 'POST', `/login-${s}`, { body: { username: 'alice', password: PASSWORD } });
@@ -249,7 +231,7 @@ describe('every node and credential source through its dialog (chromium + playwr
   });
 
   it('ip: typed rules get a red border when invalid (10.0.0.0/33, 300.1.1.1); typed, flow, global, env and msg rules reach the runtime', async () => {
-    await dialog('ip-str', async () => {
+    await editNode(page, 'ip-str', async () => {
       const red = (field) => page.locator(`#node-input-${field}`).evaluate((el) => {
         const c = el.nextElementSibling;
         return el.classList.contains('input-error') || (!!c && c.classList.contains('red-ui-typedInput-container') && c.classList.contains('input-error'));
@@ -273,7 +255,7 @@ describe('every node and credential source through its dialog (chromium + playwr
       assert.equal(await red('deny'), false);
     });
     const keys = { flow: 'fAllow', global: 'gAllow', env: 'AF_ALLOW', msg: 'src' };
-    for (const s of ['flow', 'global', 'env', 'msg']) await dialog(`ip-${s}`, () => typedInput('allow', s, keys[s]));
+    for (const s of ['flow', 'global', 'env', 'msg']) await editNode(page, `ip-${s}`, () => typedInput('allow', s, keys[s]));
     await deploy();
     assert.equal((await request(port, 'GET', '/ip-str')).status, 403, 'the typed deny list holds 127.0.0.1');
     // A source the runtime could not read would be 503 AUTH_011; an allow list without 127.0.0.1 would be 403.
@@ -281,19 +263,19 @@ describe('every node and credential source through its dialog (chromium + playwr
   });
 
   it('bearer: issuer, JWKS URL, public key and shared secret', async () => {
-    await dialog('bearer-issuer', () => page.locator('#node-input-keySource').selectOption('issuer'));
-    await dialog('bearer-jwks', async () => {
+    await editNode(page, 'bearer-issuer', () => page.locator('#node-input-keySource').selectOption('issuer'));
+    await editNode(page, 'bearer-jwks', async () => {
       await page.locator('#node-input-keySource').selectOption('jwks');
       await page.locator('#node-input-jwksUrl').fill(`http://127.0.0.1:${jwksPort}/jwks`);
       await page.locator('#node-input-allowHttp').check();
     });
-    await dialog('bearer-key', async () => {
+    await editNode(page, 'bearer-key', async () => {
       await page.locator('#node-input-keySource').selectOption('key');
       await page.locator('#node-input-alg').selectOption('ES256');
       await page.locator('#node-input-algorithms').fill('ES256');
       await page.locator('#node-input-publicKey').fill(es.publicKey.export({ type: 'spki', format: 'pem' }));
     });
-    await dialog('bearer-secret', async () => {
+    await editNode(page, 'bearer-secret', async () => {
       await page.locator('#node-input-keySource').selectOption('secret');
       await page.locator('#node-input-alg').selectOption('HS256');
       await page.locator('#node-input-secret').fill(BEARER_SECRET);
@@ -325,19 +307,19 @@ describe('every node and credential source through its dialog (chromium + playwr
     const prefix = `af-dlg-${RUN}:`;
     const table = `af_dlg_${RUN}`;
     try {
-      await dialog('store-ctx', async () => {
+      await editNode(page, 'store-ctx', async () => {
         await page.locator('#node-config-input-backend').selectOption('context');
         await page.locator('#node-config-input-keyPrefix').fill(`dlg_${RUN}_`);
       });
       if (redisOk) {
-        await dialog('store-redis', async () => {
+        await editNode(page, 'store-redis', async () => {
           await page.locator('#node-config-input-backend').selectOption('redis');
           await page.locator('#node-config-input-redisUrl').fill(REDIS_URL);
           await page.locator('#node-config-input-keyPrefix').fill(prefix);
         });
       }
       if (pgOk) {
-        await dialog('store-pg', async () => {
+        await editNode(page, 'store-pg', async () => {
           await page.locator('#node-config-input-backend').selectOption('postgres');
           await page.locator('#node-config-input-pgConnectionString').fill(PG_URL);
           await page.locator('#node-config-input-pgTable').fill(table);

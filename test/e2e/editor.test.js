@@ -7,10 +7,9 @@ const path = require('path');
 const http = require('http');
 const { startNodeRed, freePort } = require('../support/node-red-process');
 const { installedUserDir } = require('../support/packed-install');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, clearNotifications, deploy, routeReady, ARTIFACTS } = require('../support/browser');
 
 const pkg = require('../../package.json');
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const ourTypes = Object.keys(pkg['node-red'].nodes);
 let checkTypes; // every type but the config nodes (no palette entry, no ports): read from the editor once it has loaded
 const examples = fs.readdirSync(path.join(__dirname, '../../examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
@@ -29,11 +28,6 @@ async function center(locator) {
   const b = await locator.boundingBox();
   assert.ok(b, 'element not visible');
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
-}
-
-/** Notifications can cover nodes at the top of the workspace. */
-function clearNotifications(page) {
-  return page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
 }
 
 async function dragMouse(page, from, to) {
@@ -56,24 +50,6 @@ async function wire(page, from, port, to) {
     await dragMouse(page, await center(out), await center(input));
   }
   assert.ok(await linkExists(page, from, port, to), `wire ${from}:${port} -> ${to}`);
-}
-
-/** Clicks Deploy and waits until the runtime accepted the flows and the editor is idle again. */
-async function deploy(page) {
-  await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
-  const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-  await page.locator('#red-ui-header-button-deploy').click();
-  assert.strictEqual((await posted).status(), 200, 'deploy accepted by the runtime');
-  await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
-}
-
-/** The runtime registers http in routes as flows start: poll (bounded) until the route answers. */
-async function routeReady(port, urlPath) {
-  for (let i = 0; i < 50; i++) {
-    if ((await get(port, urlPath)).status !== 404) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${urlPath} never became available`);
 }
 
 describe('editor in a real browser (chromium + playwright-core)', function () {

@@ -18,10 +18,9 @@ const http = require('node:http');
 const Redis = require('ioredis');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, openEditor, openNode, setTypedInput, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
 const { requireRedis, REDIS_URL } = require('../support/services');
 
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const PREFIX = `authflow_hmac_ui_${crypto.randomBytes(4).toString('hex')}:`;
 const API_KEY = 'kapi_test_ui_0123456789abcdef0123456789';
 const SECRET = crypto.randomBytes(32).toString('hex');
@@ -47,25 +46,6 @@ function kindly(method, target, bodyText, { ts = Math.floor(Date.now() / 1000) }
   return { 'X-API-Key': API_KEY, 'X-Timestamp': String(ts), 'X-Nonce': nonce, 'X-Signature': sig, 'Content-Type': 'application/json' };
 }
 
-async function deploy(page) {
-  await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
-  const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-  await page.locator('#red-ui-header-button-deploy').click();
-  assert.equal((await posted).status(), 200, 'deploy accepted by the runtime');
-  await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
-}
-
-async function typedInputType(page, field, type) {
-  await page.locator(`#node-input-${field}`).locator('xpath=..').locator('.red-ui-typedInput-type-select').click();
-  await page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).first().click();
-}
-
-async function openDialog(page, id) {
-  await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
-  await page.locator(`[id="${id}"] .red-ui-flow-node`).dblclick();
-  await page.locator('#node-input-mode').waitFor();
-}
-
 describe('authflow-hmac dialog in a real browser, proven over HTTP', function () {
   this.timeout(180000);
   let red, browser, page, port, userDir;
@@ -87,17 +67,11 @@ describe('authflow-hmac dialog in a real browser, proven over HTTP', function ()
     prepareUserDir(userDir, { port, flows, creds: { st: { redisUrl: REDIS_URL } } });
     red = await startNodeRed(userDir, port, { env: { AUTHFLOW_UI_HOOK_SECRET: HOOK_SECRET } });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="authflow-hmac"]', { timeout: 60000 });
+    page = await openEditor(browser, port, { paletteType: 'authflow-hmac' });
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) {
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'failed-hmac-dialog.png') });
-      if (red) console.log(red.log().slice(-3000));
-    }
+    await recordFailure(this, page, 'failed-hmac-dialog', red);
   });
 
   after(async () => {
@@ -112,7 +86,7 @@ describe('authflow-hmac dialog in a real browser, proven over HTTP', function ()
 
   it('both dialogs set every option; the runtime enforces each one', async () => {
     // Node 1: signed requests, Kindly scheme.
-    await openDialog(page, 'sig');
+    await openNode(page, 'sig', '#node-input-mode');
     assert.equal(await page.locator('#node-input-preset').isVisible(), false, 'webhook rows hidden in request mode');
     await page.locator('#node-input-scheme').selectOption('kindly');
     await page.locator('#node-input-window').fill('600');
@@ -125,15 +99,14 @@ describe('authflow-hmac dialog in a real browser, proven over HTTP', function ()
     await page.locator('#node-dialog-ok').click();
 
     // Node 2: webhooks from another sender, secret from an environment variable.
-    await openDialog(page, 'hook');
+    await openNode(page, 'hook', '#node-input-mode');
     await page.locator('#node-input-mode').selectOption('webhook');
     assert.equal(await page.locator('#node-input-scheme').isVisible(), false, 'request rows hidden in webhook mode');
     await page.locator('#node-input-preset').selectOption('generic');
     await page.locator('#node-input-sigHeader').fill('X-Hook-Sig');
     await page.locator('#node-input-sigEncoding').selectOption('base64');
     await page.locator('#node-input-sigPrefix').fill('v1=');
-    await typedInputType(page, 'secrets', 'env');
-    await page.locator('#node-input-secrets').locator('xpath=..').locator('input.red-ui-typedInput-input').fill('AUTHFLOW_UI_HOOK_SECRET');
+    await setTypedInput(page, 'secrets', 'env', 'AUTHFLOW_UI_HOOK_SECRET');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-hmac-webhook.png') });
     await page.locator('#node-dialog-ok').click();
     await deploy(page);

@@ -15,11 +15,10 @@ const path = require('node:path');
 const supertest = require('supertest');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, openEditor, editNode, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
 const { serviceMissing } = require('../support/services');
 const { hashPasswordScrypt } = require('../../dist/lib');
 
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 
 describe('API key dialogs in a real browser, proven over HTTP', function () {
   this.timeout(180000);
@@ -59,17 +58,11 @@ describe('API key dialogs in a real browser, proven over HTTP', function () {
     prepareUserDir(userDir, { port, flows, creds: { iss: { secret: 'ui-issuer-secret-0123456789abcdef0123' }, login: { userList: users } } });
     red = await startNodeRed(userDir, port);
     api = supertest(`http://127.0.0.1:${port}`);
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => window.RED && RED.nodes && RED.nodes.node('tok'), null, { timeout: 60000 });
+    page = await openEditor(browser, port, { node: 'tok' });
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) {
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'failed-keys-dialog.png') });
-      if (red) console.log(red.log().slice(-3000));
-    }
+    await recordFailure(this, page, 'failed-keys-dialog', red);
   });
 
   after(async () => {
@@ -78,27 +71,9 @@ describe('API key dialogs in a real browser, proven over HTTP', function () {
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  async function dialog(id, fill) {
-    const config = await page.evaluate((i) => RED.nodes.node(i)._def.category === 'config', id);
-    const ok = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
-    await page.evaluate(([i, c]) => (c ? RED.editor.editConfig('', RED.nodes.node(i).type, i) : RED.editor.edit(RED.nodes.node(i))), [id, config]);
-    await page.locator(ok).waitFor({ state: 'visible', timeout: 10000 });
-    await fill();
-    await page.locator(ok).click();
-    await page.locator(ok).waitFor({ state: 'detached', timeout: 10000 });
-  }
-
-  async function deploy() {
-    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
-    const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-    await page.locator('#red-ui-header-button-deploy').click();
-    assert.equal((await posted).status(), 200, 'deploy accepted');
-    await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
-  }
-
   it('every option set in the dialogs reaches the runtime', async () => {
     let generated;
-    await dialog('ks', async () => {
+    await editNode(page, 'ks', async () => {
       generated = await page.locator('#node-config-input-secret').inputValue();
       assert.match(generated, /^[A-Za-z0-9_-]{43}$/, 'a new key store gets a 256-bit secret from the dialog');
       await page.locator('#node-config-input-prefix').fill('acme');
@@ -110,23 +85,23 @@ describe('API key dialogs in a real browser, proven over HTTP', function () {
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-key-store.png') });
     });
-    await dialog('create', async () => {
+    await editNode(page, 'create', async () => {
       await page.locator('#node-input-keyStore').selectOption('ks');
       await page.locator('#node-input-operation').selectOption('create');
       await page.locator('#node-input-scopePolicy').selectOption('any');
       await page.locator('#node-input-respond').check();
       await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-keys.png') });
     });
-    await dialog('rotate', async () => {
+    await editNode(page, 'rotate', async () => {
       await page.locator('#node-input-keyStore').selectOption('ks');
       await page.locator('#node-input-operation').selectOption('rotate');
       assert.equal(await page.locator('#node-input-scopePolicy').isVisible(), false, 'scope policy only for create');
     });
-    await dialog('revoke', async () => {
+    await editNode(page, 'revoke', async () => {
       await page.locator('#node-input-keyStore').selectOption('ks');
       await page.locator('#node-input-operation').selectOption('revoke');
     });
-    await dialog('tok', async () => {
+    await editNode(page, 'tok', async () => {
       await page.locator('#node-input-header-apikey').click();
       await page.locator('#node-input-keySource').selectOption('keystore');
       assert.equal(await page.locator('#node-input-tokens').locator('xpath=..').isVisible(), false, 'the list row hides');
@@ -134,7 +109,7 @@ describe('API key dialogs in a real browser, proven over HTTP', function () {
       await page.locator('#node-input-keyEnvs').fill('test');
       await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-token-keystore.png') });
     });
-    await deploy();
+    await deploy(page);
 
     let jwt;
     for (let i = 0; i < 50 && !jwt; i++) {

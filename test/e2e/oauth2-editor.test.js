@@ -17,10 +17,9 @@ const path = require('node:path');
 const http = require('node:http');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, openEditor, openNode, setTypedInput, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
 const { ClientSecretHasher } = require('../../dist/lib/internal');
 
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const KEY = crypto.randomBytes(32).toString('base64url');
 const acme = new ClientSecretHasher(KEY).generate('acme');
 const CLIENTS = [{ client_id: 'acme', client_secrets: [acme.hash], scope: 'orders:read orders:write orders:admin' }];
@@ -41,32 +40,6 @@ function request(port, method, urlPath, { headers = {}, body } = {}) {
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function deploy(page) {
-  await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
-  const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-  await page.locator('#red-ui-header-button-deploy').click();
-  assert.equal((await posted).status(), 200, 'deploy accepted by the runtime');
-  await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
-}
-
-/** Notifications can cover nodes at the top of the workspace. */
-function clearNotifications(page) {
-  return page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
-}
-
-async function openNode(page, id) {
-  await clearNotifications(page);
-  await page.locator(`[id="${id}"] .red-ui-flow-node`).dblclick();
-}
-
-/** Sets a typedInput (type, value) the way a user does: the type menu, then the text. `field` may be a full element id. */
-async function typed(page, field, type, value) {
-  const container = page.locator(field.startsWith('node-') ? `#${field}` : `#node-input-${field}`).locator('xpath=..');
-  await container.locator('.red-ui-typedInput-type-select').click();
-  await page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).first().click();
-  await container.locator('input.red-ui-typedInput-input').fill(value);
 }
 
 describe('oauth2 and scope dialogs in a real browser, proven over HTTP', function () {
@@ -103,18 +76,12 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
     prepareUserDir(userDir, { port, flows, creds: { iss: { privateKey: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) } } });
     red = await startNodeRed(userDir, port, { env: { OAUTH_CLIENTS: JSON.stringify(SOURCES.env.clients) } });
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${iss}/`);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="authflow-oauth2"]', { timeout: 60000 });
+    page = await openEditor(browser, port, { paletteType: 'authflow-oauth2' });
     await page.waitForSelector('.red-ui-palette-node[data-palette-type="authflow-scope"]', { timeout: 60000 });
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) {
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, `failed-oauth2-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}.png`) });
-      if (red) console.log(red.log().slice(-3000));
-    }
+    await recordFailure(this, page, `failed-oauth2-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`, red);
   });
 
   after(async () => {
@@ -164,7 +131,7 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
     await page.locator('#node-dialog-ok').click();
     // Scope checks: typed in, any of, a realm, respond automatically…
     await openNode(page, 'sc');
-    await typed(page, 'scopes', 'str', 'orders:read orders:admin');
+    await setTypedInput(page, 'scopes', 'str', 'orders:read orders:admin');
     await page.locator('#node-input-scopeMatch').selectOption('any');
     await page.locator('#node-input-realm').fill('partner-api');
     await page.locator('#node-input-respond').check();
@@ -172,9 +139,9 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
     await page.locator('#node-dialog-ok').click();
     // …and from a msg property, all of, plus a role list.
     await openNode(page, 'sc2');
-    await typed(page, 'scopes', 'msg', 'need');
+    await setTypedInput(page, 'scopes', 'msg', 'need');
     await page.locator('#node-input-scopeMatch').selectOption('all');
-    await typed(page, 'roles', 'str', 'partner');
+    await setTypedInput(page, 'roles', 'str', 'partner');
     await page.locator('#node-input-roleMatch').selectOption('any');
     await page.locator('#node-dialog-ok').click();
     await deploy(page);
@@ -249,7 +216,7 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
     for (const [type, value] of [['flow', 'oauthClients'], ['global', 'oauthClients'], ['env', 'OAUTH_CLIENTS'], ['msg', 'clients']]) {
       await openNode(page, 'tok');
       await page.locator('#node-input-btn-server-edit').click();
-      await typed(page, 'node-config-input-clients', type, value);
+      await setTypedInput(page, 'node-config-input-clients', type, value);
       await page.locator('#node-config-dialog-ok').click();
       await page.locator('#node-dialog-ok').click();
       await deploy(page);

@@ -16,11 +16,10 @@ const http = require('node:http');
 const Redis = require('ioredis');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser } = require('../support/browser');
+const { launchBrowser, openEditor, openNode, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
 const { tcpProxy } = require('../support/tcp-proxy');
 const { requireRedis, REDIS_URL } = require('../support/services');
 
-const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const PREFIX = `authflow_rl_ui_${crypto.randomBytes(4).toString('hex')}:`;
 
 function get(port, urlPath, headers = {}) {
@@ -31,14 +30,6 @@ function get(port, urlPath, headers = {}) {
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: body ? JSON.parse(body) : undefined }));
     }).on('error', reject);
   });
-}
-
-async function deploy(page) {
-  await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor({ timeout: 20000 });
-  const posted = page.waitForResponse((r) => /\/flows$/.test(r.url()) && r.request().method() === 'POST', { timeout: 30000 });
-  await page.locator('#red-ui-header-button-deploy').click();
-  assert.equal((await posted).status(), 200, 'deploy accepted by the runtime');
-  await page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden', timeout: 20000 });
 }
 
 describe('authflow-rate-limit dialog in a real browser, proven over HTTP', function () {
@@ -62,17 +53,11 @@ describe('authflow-rate-limit dialog in a real browser, proven over HTTP', funct
     prepareUserDir(userDir, { port, flows, creds: { st: { redisUrl: `redis://127.0.0.1:${proxy.port}` } } });
     red = await startNodeRed(userDir, port);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="authflow-rate-limit"]', { timeout: 60000 });
+    page = await openEditor(browser, port, { paletteType: 'authflow-rate-limit' });
   });
 
   afterEach(async function () {
-    if (this.currentTest.state === 'failed' && page) {
-      fs.mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({ path: path.join(ARTIFACTS, 'failed-rate-limit-dialog.png') });
-      if (red) console.log(red.log().slice(-3000));
-    }
+    await recordFailure(this, page, 'failed-rate-limit-dialog', red);
   });
 
   after(async () => {
@@ -87,8 +72,7 @@ describe('authflow-rate-limit dialog in a real browser, proven over HTTP', funct
   });
 
   it('limits list, key, headers, store, fail open with 30 %, respond: set in the dialog, deployed, proven by HTTP', async () => {
-    await page.locator('[id="rl"] .red-ui-flow-node').dblclick();
-    await page.locator('#node-input-limits-container .authflow-rate-limit-row').first().waitFor();
+    await openNode(page, 'rl', '#node-input-limits-container .authflow-rate-limit-row >> nth=0');
     // Row 1 (the default row): "burst" 2 per 1 minute.
     const rows = page.locator('#node-input-limits-container .authflow-rate-limit-row');
     assert.equal(await rows.count(), 1, 'a new node starts with one limit');
