@@ -6,48 +6,14 @@
 // credentials giving a short-lived JWT with roles, permissions and expiry;
 // key rotation; activity monitoring.
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFile } = require('node:child_process');
-const { prepareUserDir, root } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { loadExamples, startExample, bash, parseCurl: parse, commentBlocks } = require('../support/doc-example');
 
-const EXAMPLE = path.join(root, 'examples', '22 Khumbu partner API.json');
-
-function bash(script) {
-  return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', script], { timeout: 20000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
-/** A `curl -i` answer (status, lower-cased headers, parsed body), or a `curl -s` body. */
-function parse(out) {
-  if (!out.startsWith('HTTP/')) return { body: JSON.parse(out) };
-  const at = out.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = out.slice(0, at).split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  let body = out.slice(at + 4);
-  try { body = JSON.parse(body); } catch { /* not JSON */ }
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
-}
-
-function commentBlocks(flow) {
-  const blocks = [];
-  let current = [];
-  for (const line of flow.find((n) => n.type === 'comment').info.split('\n')) {
-    if (line.startsWith('    ')) current.push(line.slice(4));
-    else if (current.length) blocks.push(current.join('\n')), (current = []);
-  }
-  if (current.length) blocks.push(current.join('\n'));
-  return blocks;
-}
 
 describe('document: Khumbu API authentication (real Node-RED, curl)', function () {
   this.timeout(60000);
-  let red, base, userDir;
-  const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
-  const [onboard, useKey, oauth, rotation, activity] = commentBlocks(flow);
+  let node, base;
+  const { flows, creds } = loadExamples('22 Khumbu partner API');
+  const [onboard, useKey, oauth, rotation, activity] = commentBlocks(flows);
   const lines = (block) => block.split('\n');
   // One command of the comment, placeholders filled, host swapped, with -i so the status is seen.
   const run = (cmd, vars = {}) => {
@@ -58,19 +24,13 @@ describe('document: Khumbu API authentication (real Node-RED, curl)', function (
   const key = {};
 
   before(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-doc-khumbu-'));
-    const creds = {};
-    const flows = flow.map(({ credentials, ...node }) => ((creds[node.id] = credentials), node));
-    prepareUserDir(userDir, { port, flows, creds });
-    red = await startNodeRed(userDir, port);
+    node = await startExample({ flows, creds, dirPrefix: 'authflow-doc-khumbu' });
+    ({ base } = node);
   });
 
   after(async () => {
-    if (process.env.DEBUG_DOC) console.log(red?.log());
-    await red?.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    if (process.env.DEBUG_DOC) console.log(node?.red.log());
+    await node?.stop();
   });
 
   it('1. API key: the operator issues the partner a key at onboarding (shown once); the partner sends it as x-api-key', async () => {

@@ -11,12 +11,8 @@
 // test/nodes/hmac-examples.test.js (examples 14).
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { execFile } = require('node:child_process');
-const { prepareUserDir, root } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { loadExamples, startExample, bash, parseCurl: parse } = require('../support/doc-example');
 const { totp, base32Decode } = require('../../dist/lib');
 const { launchBrowser } = require('../support/browser');
 const { scanQr } = require('../support/qr-scan');
@@ -57,28 +53,6 @@ const MFA_LOGIN = `curl -X POST https://api.kindly.com/api/auth/login \\
 "mfa_code": "123456"
 }'`;
 
-function bash(script) {
-  return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', script], { timeout: 20000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
-/** One `curl -i` answer: status, lower-cased headers (set-cookie as a list), parsed body. */
-function parse(out) {
-  const at = out.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = out.slice(0, at).split('\r\n');
-  const headers = { 'set-cookie': [] };
-  for (const l of lines) {
-    const name = l.slice(0, l.indexOf(':')).toLowerCase();
-    const value = l.slice(l.indexOf(':') + 1).trim();
-    if (name === 'set-cookie') headers[name].push(value);
-    else headers[name] = value;
-  }
-  let body = out.slice(at + 4);
-  try { body = JSON.parse(body); } catch { /* not JSON */ }
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
-}
-
 /** An HS256 JWT with the claims given, signed with the example issuer's demo secret. */
 function signHs256(claims, secret) {
   const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -89,15 +63,8 @@ function signHs256(claims, secret) {
 
 describe('document: Kindly API Authentication Guide (real Node-RED, curl)', function () {
   this.timeout(60000);
-  let red, base, userDir, jwt, webJwt, seed;
-  const flows = [];
-  const creds = {};
-  for (const name of EXAMPLES) {
-    for (const { credentials, ...node } of JSON.parse(fs.readFileSync(path.join(root, 'examples', `${name}.json`), 'utf8'))) {
-      if (credentials) creds[node.id] = credentials;
-      flows.push(node);
-    }
-  }
+  let node, base, userDir, jwt, webJwt, seed;
+  const { flows, creds } = loadExamples(...EXAMPLES);
   // The guide's request against example 16 (prefix /kindly) or 23 (prefix /kindly-web), with its placeholders filled.
   const guide = (cmd, { prefix = '/kindly', vars = {} } = {}) => {
     let script = cmd.replace(/^curl /, 'curl -s -i ').replaceAll(GUIDE, base + prefix);
@@ -109,16 +76,12 @@ describe('document: Kindly API Authentication Guide (real Node-RED, curl)', func
   const code = (offset = 0) => totp(base32Decode(seed), Date.now() / 1000 + offset);
 
   before(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-doc-kindly-'));
-    prepareUserDir(userDir, { port, flows, creds });
-    red = await startNodeRed(userDir, port);
+    node = await startExample({ flows, creds, dirPrefix: 'authflow-doc-kindly' });
+    ({ base, userDir } = node);
   });
 
   after(async () => {
-    await red?.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    await node?.stop();
   });
 
   it('register, login, create an API key (shown once), use it, revoke it — the guide\'s curl requests', async () => {

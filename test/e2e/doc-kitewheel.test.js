@@ -11,15 +11,12 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { execFile } = require('node:child_process');
 const mysql = require('mysql2/promise');
-const { prepareUserDir, root } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { root } = require('../../scripts/node-red-instance');
+const { loadExamples, startExample, bash, parseCurl: parse, commentBlocks } = require('../support/doc-example');
 const { serviceMissing } = require('../support/services');
 
-const EXAMPLE = path.join(root, 'examples', '20 Kitewheel graph API.json');
 const DB = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
 const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
@@ -30,39 +27,10 @@ const DOC_CURL = `curl --location --request POST 'https://api-us.kitewheel.com/a
 --header 'Content-Type: application/json' \\
 --data-raw '{"message":"hi"}'`;
 
-function bash(script) {
-  return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', script], { timeout: 20000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-}
-
-/** One `curl -i` answer: status, lower-cased headers, parsed body. */
-function parse(out) {
-  const at = out.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = out.slice(0, at).split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  const text = out.slice(at + 4);
-  let body = text;
-  try { body = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
-}
-
-/** The indented code blocks of the example's comment (continuation lines joined as the shell reads them). */
-function commentBlocks(flow) {
-  const blocks = [];
-  let current = [];
-  for (const line of flow.find((n) => n.type === 'comment').info.split('\n')) {
-    if (line.startsWith('    ')) current.push(line.slice(4));
-    else if (current.length) blocks.push(current.join('\n')), (current = []);
-  }
-  if (current.length) blocks.push(current.join('\n'));
-  return blocks;
-}
-
 describe('document: Xponent/Kitewheel Graph API authentication (real Node-RED, curl)', function () {
   this.timeout(60000);
-  let red, base, userDir, db, blocks;
-  const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+  let node, base, db, blocks;
+  const { flows, creds } = loadExamples('20 Kitewheel graph API');
   // curl -i with the example's host replaced by the instance's.
   const curl = (cmd) => bash(cmd.replaceAll('http://127.0.0.1:1880', base).replace(/^curl /, 'curl -s -i ')).then(parse);
   const inject = (id) => bash(`curl -s -o /dev/null -w '%{http_code}' -X POST ${base}/inject/${id}`);
@@ -81,22 +49,18 @@ describe('document: Xponent/Kitewheel Graph API authentication (real Node-RED, c
       `${RUN}-live`, 'partner-db', 'graph:call', sha(`db-live-${RUN}`),
       `${RUN}-old`, 'partner-old', 'graph:call', sha(`db-old-${RUN}`),
     ]);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-doc-kw-'));
-    const creds = {};
-    const flows = flow.map(({ credentials, ...node }) => ((creds[node.id] = credentials), node));
-    prepareUserDir(userDir, { port, flows, creds });
-    // The database node from the Node-RED palette, installed beside this package.
-    fs.symlinkSync(path.join(root, 'node_modules', 'node-red-node-mysql'), path.join(userDir, 'node_modules', 'node-red-node-mysql'), 'dir');
-    red = await startNodeRed(userDir, port);
+    node = await startExample({
+      flows, creds, dirPrefix: 'authflow-doc-kw',
+      // The database node from the Node-RED palette, installed beside this package.
+      prepare: (userDir) => fs.symlinkSync(path.join(root, 'node_modules', 'node-red-node-mysql'), path.join(userDir, 'node_modules', 'node-red-node-mysql'), 'dir'),
+    });
+    ({ base } = node);
     await new Promise((r) => setTimeout(r, 500)); // the inject writes the application parameters 0.1 s after start
-    blocks = commentBlocks(flow);
+    blocks = commentBlocks(flows);
   });
 
   after(async () => {
-    await red?.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    await node?.stop();
     if (db) {
       await db.query('DELETE FROM kitewheel_tokens WHERE id LIKE ?', [`${RUN}-%`]);
       await db.end();

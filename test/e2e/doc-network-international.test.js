@@ -8,50 +8,16 @@
 // `Authorization: Bearer …`, each request is verified, and a client that
 // renews before expiry keeps access while the old token runs out.
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFile } = require('node:child_process');
-const { prepareUserDir, root } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { loadExamples, startExample, run, parseCurl: parse, commentBlocks } = require('../support/doc-example');
 const { startTlsProxy } = require('../support/tls-proxy');
 
-const EXAMPLE = path.join(root, 'examples', '21 Network International OAuth 2.0.json');
 const LIFETIME = 3; // seconds: the example's 300 shortened so expiry happens within the test
 const LEEWAY = 5; // the example's bearer clock leeway
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 20000 }, (err, stdout, stderr) => (err ? reject(Object.assign(new Error(`${err.message}\n${stderr}`), { code: err.code })) : resolve(stdout)));
-  });
-}
-
-/** One `curl -i` answer: status, lower-cased headers, parsed body. */
-function parse(out) {
-  const at = out.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = out.slice(0, at).split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  const text = out.slice(at + 4);
-  let body = text;
-  try { body = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: Number(statusLine.split(' ')[1]), headers, body };
-}
-
-function commentBlocks(flow) {
-  const blocks = [];
-  let current = [];
-  for (const line of flow.find((n) => n.type === 'comment').info.split('\n')) {
-    if (line.startsWith('    ')) current.push(line.slice(4));
-    else if (current.length) blocks.push(current.join('\n')), (current = []);
-  }
-  if (current.length) blocks.push(current.join('\n'));
-  return blocks;
-}
-
 describe('document: Network International API security (real Node-RED behind a TLS proxy, curl)', function () {
   this.timeout(60000);
-  let red, proxy, userDir, base, ca, blocks;
-  const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
+  let node, proxy, base, ca, blocks;
+  const { flows, creds } = loadExamples('21 Network International OAuth 2.0');
   // The comment's commands against the proxy, the client verifying its certificate.
   const shell = (script) => run('bash', ['-c', script.replaceAll('http://127.0.0.1:1880', base).replaceAll('curl ', `curl --cacert '${ca}' `)]);
   const curl = (cmd) => shell(cmd.replace(/^curl /, 'curl -s -i ')).then(parse);
@@ -64,27 +30,21 @@ describe('document: Network International API security (real Node-RED behind a T
     curl(`curl -X ${method} 'http://127.0.0.1:1880/ni/api/orders' -H 'Authorization: Bearer ${accessToken}'${method === 'POST' ? ` -H 'Content-Type: application/json' -d '{"amount":10}'` : ''}`);
 
   before(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-doc-ni-'));
-    const port = await freePort();
-    const creds = {};
-    const flows = flow.map(({ credentials, ...node }) => ((creds[node.id] = credentials), node));
     const server = creds['af-ex-ni-server'];
     const clients = JSON.parse(server.clientList);
     clients[0].access_token_lifetime = LIFETIME;
     creds['af-ex-ni-server'] = { ...server, clientList: JSON.stringify(clients) };
     // The comment's trusted-proxy setting: believe X-Forwarded-* from the proxy on this machine only.
-    prepareUserDir(userDir, { port, flows, creds, settings: "httpServerOptions: { 'trust proxy': 'loopback' }," });
-    red = await startNodeRed(userDir, port);
+    node = await startExample({ flows, creds, dirPrefix: 'authflow-doc-ni', settings: "httpServerOptions: { 'trust proxy': 'loopback' }," });
     // One-way TLS in front: only the server shows a certificate, and the client verifies it (curl --cacert).
-    proxy = await startTlsProxy(userDir, port);
+    proxy = await startTlsProxy(node.userDir, node.port);
     ({ url: base, ca } = proxy);
-    blocks = commentBlocks(flow);
+    blocks = commentBlocks(flows);
   });
 
   after(async () => {
     await proxy?.close();
-    await red?.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    await node?.stop();
   });
 
   it('over TLS only with a certificate the client verifies (one-way TLS)', async () => {

@@ -8,11 +8,10 @@
 // this test fails when any of them does, or when a request is not made.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const newman = require('newman');
-const { prepareUserDir, root } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { root } = require('../../scripts/node-red-instance');
+const { loadExamples, startExample } = require('../support/doc-example');
 const { startTlsProxy } = require('../support/tls-proxy');
 
 const COLLECTION = path.join(root, 'postman', 'authflow.postman_collection.json');
@@ -24,28 +23,17 @@ function runCollection(options) {
 
 describe('document: Postman API-to-API authentication (newman runs the repo\'s collection against the examples)', function () {
   this.timeout(60000);
-  let red, proxy, userDir;
+  let node, proxy;
 
   before(async () => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-doc-postman-'));
-    const flows = [];
-    const creds = {};
-    for (const name of EXAMPLES) {
-      for (const { credentials, ...node } of JSON.parse(fs.readFileSync(path.join(root, 'examples', `${name}.json`), 'utf8'))) {
-        if (credentials) creds[node.id] = credentials;
-        flows.push(node);
-      }
-    }
-    const port = await freePort();
-    prepareUserDir(userDir, { port, flows, creds, settings: "httpServerOptions: { 'trust proxy': 'loopback' }," });
-    red = await startNodeRed(userDir, port);
-    proxy = await startTlsProxy(userDir, port);
+    const { flows, creds } = loadExamples(...EXAMPLES);
+    node = await startExample({ flows, creds, dirPrefix: 'authflow-doc-postman', settings: "httpServerOptions: { 'trust proxy': 'loopback' }," });
+    proxy = await startTlsProxy(node.userDir, node.port);
   });
 
   after(async () => {
     await proxy?.close();
-    await red?.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+    await node?.stop();
   });
 
   it('the collection is Postman v2.1 and uses Postman\'s own auth helpers for each method of the article', () => {
