@@ -15,26 +15,13 @@
 const assert = require('node:assert/strict');
 const bcrypt = require('bcryptjs');
 const { helper, load, start, stop, protectedRoute } = require('../support/flow-harness');
-const verify = require('../../dist/lib/passwords/verify');
 const { hashProfile, calibrateCost, expectedCheckMs } = require('../../dist/lib/passwords/hash-cost');
 const { hashPasswordScrypt } = require('../../dist/lib');
+const { hashedAgainst } = require('../support/count-hashes');
 
 const EXAMPLE_01 = require('../../examples/01 Basic auth.json').find((n) => n.type === 'authflow-basic').credentials.userList;
 const basic = (user, pw) => 'Basic ' + Buffer.from(`${user}:${pw}`, 'utf8').toString('base64');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** The stored hashes verifyPassword was called with while fn ran. */
-async function hashedAgainst(fn) {
-  const original = verify.verifyPassword;
-  const seen = [];
-  verify.verifyPassword = function (presented, stored) { seen.push(stored); return original.call(this, presented, stored); };
-  try {
-    await fn();
-  } finally {
-    verify.verifyPassword = original;
-  }
-  return seen;
-}
 
 describe('authflow-basic: unknown users and wrong passwords take the same time over mixed hash lists', function () {
   this.timeout(120000);

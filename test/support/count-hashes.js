@@ -1,20 +1,24 @@
 'use strict';
-// Counts password hash checks (real ones and the dummy work for unknown users)
-// while `fn` runs. Every check goes through verifyPassword, which hands it to
-// a worker thread; the lib calls it through the module object, so a spy there
-// sees each one.
+// Spies on password hash checks (real ones and the dummy work for unknown
+// users) while `fn` runs. Every check goes through verifyPassword, which hands
+// it to a worker thread; the lib calls it through the module object, so a spy
+// there sees each one.
 const verify = require('../../dist/lib/passwords/verify');
 
-async function countHashes(fn) {
+/** The stored hashes verifyPassword was called with while fn ran, in order. */
+async function hashedAgainst(fn) {
   const original = verify.verifyPassword;
-  let calls = 0;
-  verify.verifyPassword = function (...args) { calls++; return original.apply(this, args); };
+  const seen = [];
+  verify.verifyPassword = function (presented, stored) { seen.push(stored); return original.call(this, presented, stored); };
   try {
     await fn();
   } finally {
     verify.verifyPassword = original;
   }
-  return calls;
+  return seen;
 }
 
-module.exports = { countHashes };
+/** How many hash checks ran while fn ran. */
+const countHashes = async (fn) => (await hashedAgainst(fn)).length;
+
+module.exports = { countHashes, hashedAgainst };

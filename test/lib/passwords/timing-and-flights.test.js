@@ -13,23 +13,10 @@ const bcrypt = require('bcryptjs');
 const verify = require('../../../dist/lib/passwords/verify');
 const { hashProfile, verifyCostMs, calibrateCost, estimatedVerifyMs, expectedCheckMs, observeCheck } = require('../../../dist/lib/passwords/hash-cost');
 const { hashPasswordScrypt, PasswordChecker, UserDirectory } = require('../../../dist/lib/internal');
-const { countHashes } = require('../../support/count-hashes');
+const { countHashes, hashedAgainst } = require('../../support/count-hashes');
 const { eventually } = require('../../support/poll');
 
 const EXAMPLE_01 = require('../../../examples/01 Basic auth.json').find((n) => n.type === 'authflow-basic').credentials.userList;
-
-/** The stored hashes verifyPassword was called with while fn ran. */
-async function hashedAgainst(fn) {
-  const original = verify.verifyPassword;
-  const seen = [];
-  verify.verifyPassword = function (presented, stored) { seen.push(stored); return original.call(this, presented, stored); };
-  try {
-    await fn();
-  } finally {
-    verify.verifyPassword = original;
-  }
-  return seen;
-}
 
 function clock(start = 1_000_000) {
   let t = start;
