@@ -3,24 +3,40 @@
   if (window.AuthflowEditor) return;
 
   /**
-   * Sets up a credential-source typedInput (#node-input-<field>) whose extra
-   * "node credentials" type shows the credential text area
-   * (#node-input-<field>-cred-row) instead of a key field.
+   * Sets up a credential-source typedInput (#<prefix><field>, the prefix
+   * `node-input-` or, in a config node's dialog, `node-config-input-`) whose
+   * extra "node credentials" type shows the credential text area
+   * (#<prefix><field>-cred-row) instead of a key field.
    */
   function credentialSource(node, field, opts) {
     opts = opts || {};
+    var id = (opts.prefix || 'node-input-') + field;
     var types = [
       { value: 'cred', label: node._('authflow.source.cred'), icon: 'fa fa-lock', hasValue: false },
       'flow', 'global', 'env', 'msg'
     ];
     if (opts.allowJson) types.push('json');
-    var $input = $('#node-input-' + field);
-    var $type = $('#node-input-' + field + 'Type');
+    var $input = $('#' + id);
+    var $type = $('#' + id + 'Type');
     $input.typedInput({ default: $type.val() || 'cred', typeField: $type, types: types });
     function toggle() {
-      $('#node-input-' + field + '-cred-row').toggle($input.typedInput('type') === 'cred');
+      $('#' + id + '-cred-row').toggle($input.typedInput('type') === 'cred');
     }
     $input.on('change', toggle);
+    toggle();
+  }
+
+  /**
+   * Shows the rows matching `rows` while `test` holds for the value of
+   * `input` (a checkbox's value: whether it is checked), now and whenever it
+   * changes.
+   */
+  function showWhen(rows, input, test) {
+    var $input = $(input);
+    function toggle() {
+      $(rows).toggle(!!test($input.is(':checkbox') ? $input.is(':checked') : $input.val()));
+    }
+    $input.on('input change', toggle);
     toggle();
   }
 
@@ -171,7 +187,7 @@
   }
 
   window.AuthflowEditor = {
-    credentialSource: credentialSource, safeQuoted: safeQuoted, showRowsFor: showRowsFor, color: '#D8BFD8',
+    credentialSource: credentialSource, showWhen: showWhen, safeQuoted: safeQuoted, showRowsFor: showRowsFor, color: '#D8BFD8',
     defaults: defaults, migrateFlow: migrateFlow, passwordHasher: passwordHasher
   };
 })();
