@@ -12,7 +12,7 @@ const { loadExamples, startExample, bash, parseCurl: parse, commentBlocks } = re
 describe('document: Khumbu API authentication (real Node-RED, curl)', function () {
   this.timeout(60000);
   let node, base;
-  const { flows, creds } = loadExamples('22 Khumbu partner API');
+  const { flows, creds } = loadExamples('17 Khumbu partner API');
   const [onboard, useKey, oauth, rotation, activity] = commentBlocks(flows);
   const lines = (block) => block.split('\n');
   // One command of the comment, placeholders filled, host swapped, with -i so the status is seen.

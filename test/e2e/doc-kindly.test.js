@@ -17,7 +17,7 @@ const { totp, base32Decode } = require('../../dist/lib');
 const { launchBrowser } = require('../support/browser');
 const { scanQr } = require('../support/qr-scan');
 
-const EXAMPLES = ['16 API keys (Kindly)', '23 Kindly browser clients (CSRF, MFA)'];
+const EXAMPLES = ['13 API keys (Kindly)', '18 Kindly browser clients (CSRF, MFA)'];
 const GUIDE = 'https://api.kindly.com';
 
 // The guide's requests, character for character (its host is replaced by the instance's + the example's prefix).

@@ -1,6 +1,6 @@
 'use strict';
 // The Xponent/Kitewheel Graph API authentication document, end to end: a REAL
-// Node-RED process runs examples/20 Kitewheel graph API.json and the
+// Node-RED process runs examples/15 Kitewheel graph API.json and the
 // document's requests are made in its order with curl (bash), verbatim where
 // the document gives them, the host aside:
 //   Basic `Test` / `Pass1234!` (VGVzdDpQYXNzMTIzNCE=) against users in flow
@@ -30,7 +30,7 @@ const DOC_CURL = `curl --location --request POST 'https://api-us.kitewheel.com/a
 describe('document: Xponent/Kitewheel Graph API authentication (real Node-RED, curl)', function () {
   this.timeout(60000);
   let node, base, db, blocks;
-  const { flows, creds } = loadExamples('20 Kitewheel graph API');
+  const { flows, creds } = loadExamples('15 Kitewheel graph API');
   // curl -i with the example's host replaced by the instance's.
   const curl = (cmd) => bash(cmd.replaceAll('http://127.0.0.1:1880', base).replace(/^curl /, 'curl -s -i ')).then(parse);
   const inject = (id) => bash(`curl -s -o /dev/null -w '%{http_code}' -X POST ${base}/inject/${id}`);

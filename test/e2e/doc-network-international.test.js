@@ -17,7 +17,7 @@ const LEEWAY = 5; // the example's bearer clock leeway
 describe('document: Network International API security (real Node-RED behind a TLS proxy, curl)', function () {
   this.timeout(60000);
   let node, proxy, base, ca, blocks;
-  const { flows, creds } = loadExamples('21 Network International OAuth 2.0');
+  const { flows, creds } = loadExamples('16 Network International OAuth 2.0');
   // The comment's commands against the proxy, the client verifying its certificate.
   const shell = (script) => run('bash', ['-c', script.replaceAll('http://127.0.0.1:1880', base).replaceAll('curl ', `curl --cacert '${ca}' `)]);
   const curl = (cmd) => shell(cmd.replace(/^curl /, 'curl -s -i ')).then(parse);

@@ -15,7 +15,7 @@ const { loadExamples, startExample } = require('../support/doc-example');
 const { startTlsProxy } = require('../support/tls-proxy');
 
 const COLLECTION = path.join(root, 'postman', 'authflow.postman_collection.json');
-const EXAMPLES = ['01 Basic auth', '04 IP allowlist then auth token', '05 Login, bearer, refresh, logout', '06 TOTP enrolment and login', '21 Network International OAuth 2.0'];
+const EXAMPLES = ['01 Basic auth', '04 IP allowlist then auth token', '05 Login, bearer, refresh, logout', '06 TOTP enrolment and login', '16 Network International OAuth 2.0'];
 
 function runCollection(options) {
   return new Promise((resolve, reject) => newman.run(options, (err, summary) => (err ? reject(err) : resolve(summary))));

@@ -1,5 +1,5 @@
 'use strict';
-// examples/24 Audit events.json, deployed as shipped: decisions made over
+// examples/14 Audit events.json, deployed as shipped: decisions made over
 // real HTTP end up as JSON lines in the daily file (core `file` node), as
 // ECS documents at the HTTP collector (core `http request` node, real
 // HTTP), and a burst of refusals from one IP raises exactly one alert.
@@ -13,7 +13,7 @@ const { fromNodeRed } = require('../support/node-red-version');
 const { auditModule } = require('../support/audit-node');
 const { assertAuditEvent } = require('../support/audit-schema');
 
-const FILE = path.join(__dirname, '../../examples/24 Audit events.json');
+const FILE = path.join(__dirname, '../../examples/14 Audit events.json');
 const core = (p) => require(fromNodeRed(`@node-red/nodes/core/${p}`));
 
 async function until(fn, what, ms = 10000) {

@@ -66,7 +66,7 @@ describe('signature examples: the clients in their comments work', function () {
   }
 
   it('Signed requests: strict scheme by curl + openssl (twice: 200 then 401), by Python; Kindly scheme by curl + openssl and by the guide\'s client', async () => {
-    const [strictCurl, strictPython, kindlyPython, kindlyCurl] = await deploy('14 Signed requests.json');
+    const [strictCurl, strictPython, kindlyPython, kindlyCurl] = await deploy('09 Signed requests.json');
     const out = await run('bash', ['-c', `${strictCurl}\necho; curl -s -i -X POST http://${base}/demo/signed -H 'Content-Type: application/json' -H "X-Key-Id: partner-a" -H "X-Timestamp: $TS" -H "X-Nonce: $NONCE" -H "X-Signature: $SIG" --data-binary "$BODY"`]);
     assert.deepStrictEqual(statuses(out), [200, 401], out);
     assert.match(out, /"order":\{"amount":10,"currency":"EUR"\}/);
@@ -81,7 +81,7 @@ describe('signature examples: the clients in their comments work', function () {
   });
 
   it('Webhook receivers: Standard Webhooks (npm package), Stripe, GitHub, Kindly and generic commands are accepted once', async () => {
-    const blocks = await deploy('14 Webhook receivers.json');
+    const blocks = await deploy('10 Webhook receivers.json');
     const [, ...shell] = blocks; // the first block is JavaScript: run it here with the package
     const wh = new Webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
     const id = 'msg_' + Date.now();

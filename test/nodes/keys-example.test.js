@@ -1,10 +1,10 @@
 'use strict';
-/** examples/16 API keys (Kindly).json, deployed as shipped, driven by the curl lines of its comment (as HTTP requests). */
+/** examples/13 API keys (Kindly).json, deployed as shipped, driven by the curl lines of its comment (as HTTP requests). */
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { helper, start, stop, loadSession } = require('./login-harness');
 
-const FILE = path.join(__dirname, '..', '..', 'examples', '16 API keys (Kindly).json');
+const FILE = path.join(__dirname, '..', '..', 'examples', '13 API keys (Kindly).json');
 const extra = ['keys/authflow-key-store', 'keys/authflow-keys', 'token/authflow-token'].map((f) => require(`../../dist/nodes/${f}.js`));
 
 describe('example 16: API keys (Kindly)', function () {
