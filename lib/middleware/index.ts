@@ -5,7 +5,7 @@
  * httpNodeRoot). See docs/MIDDLEWARE.md.
  */
 import type { AuthCheck, CheckContext, Middleware } from './types';
-import { buildCheck, CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions } from './checks';
+import { buildCheck, CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions } from './checks';
 import { checksMiddleware, unless, chain } from './compose';
 import { compileExceptions, ExceptRule } from './paths';
 import { DEFAULT_SOURCE_TIMEOUT_MS } from './source';
@@ -13,7 +13,7 @@ import { rejectUnknownKeys } from './checks/options';
 import { unexpectedErrorReporter } from '../errors/unexpected';
 
 export type { Middleware, AuthCheck, AuthenticatedRequest, CheckContext } from './types';
-export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions } from './checks';
+export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions } from './checks';
 export type { ExceptRule, ExceptPredicate } from './paths';
 export type { Source } from './source';
 export { buildCheck } from './checks';
@@ -92,3 +92,9 @@ export const bearerAuth = (opts: Omit<BearerCheckOptions, 'type'> & MiddlewareOp
 export const ipAllowlist = (opts: Omit<IpCheckOptions, 'type'> & MiddlewareOptions): Middleware => single('ip', opts);
 /** Rate limits per client (GCRA; memory or Redis), with the node's headers and 429 AUTH_009. */
 export const rateLimit = (opts: Omit<RateLimitOptions, 'type'> & MiddlewareOptions): Middleware => single('rate-limit', opts);
+/**
+ * Scopes and/or roles (all or any) on req.auth from an earlier check, e.g.
+ * `[bearerAuth({ … }), requireScope({ scopes: ['orders:write'] })]`: none → 401,
+ * not enough → 403 AUTH_008 with the insufficient_scope challenge (RFC 6750 §3.1).
+ */
+export const requireScope = (opts: Omit<ScopeCheckOptions, 'type'> & MiddlewareOptions): Middleware => single('scope', opts);

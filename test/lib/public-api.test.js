@@ -17,12 +17,12 @@ const ROOT = [
   'base32Encode', 'basicAuth', 'basicChallenge', 'bearerAuth', 'bearerChallenge', 'buildSigningKey',
   'buildVerificationKey', 'chain', 'compileExceptions', 'createAuthMiddleware', 'createStore', 'extractApiToken',
   'generateTotpSecret', 'hashPasswordScrypt', 'ipAllowlist', 'otpauthUri', 'parseBasicAuthorization', 'parseCidr',
-  'passwordKind', 'rateLimit', 'resolveClientIp', 'signJwt', 'storedPasswordProblem', 'toAuthError', 'totp', 'unless',
+  'passwordKind', 'rateLimit', 'requireScope', 'resolveClientIp', 'signJwt', 'storedPasswordProblem', 'toAuthError', 'totp', 'unless',
   'validateRealm', 'verificationKeyFor', 'verifyPassword', 'verifyTotp',
   // the checks, one per method, and the answer to a refusal
   'apiKeyCheck', 'basicCheck', 'bearerCheck', 'ipCheck', 'rejectionFor',
 ];
-const MIDDLEWARE = ['apiToken', 'basicAuth', 'bearerAuth', 'buildCheck', 'chain', 'compileExceptions', 'createAuthMiddleware', 'ipAllowlist', 'rateLimit', 'unless'];
+const MIDDLEWARE = ['apiToken', 'basicAuth', 'bearerAuth', 'buildCheck', 'chain', 'compileExceptions', 'createAuthMiddleware', 'ipAllowlist', 'rateLimit', 'requireScope', 'unless'];
 const STORE = ['ContextStore', 'MemoryStore', 'PostgresStore', 'RedisStore', 'createStore'];
 
 const named = (ns) => Object.keys(ns).filter((k) => k !== 'default' && k !== '__esModule').sort();

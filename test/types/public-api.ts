@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AuthError, InvalidCredentialsError, StoreUnavailableError, toAuthError, auditEvents,
-  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, unless, chain,
+  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, requireScope, unless, chain,
   createStore, MemoryStore, hashPasswordScrypt, verifyPassword, passwordKind, PasswordChecker,
   totp, verifyTotp, base32Decode, generateTotpSecret, otpauthUri,
   buildVerificationKey, buildSigningKey, JwtVerifier, StaticKeyResolver, signJwt,
@@ -20,6 +20,7 @@ import * as stores from '@authflow/node-red-api-auth/store';
 const checks: CheckSpec[] = [
   { type: 'ip', allow: ['10.0.0.0/8'] },
   { type: 'token', tokens: () => process.env.API_KEYS },
+  { type: 'scope', scopes: 'orders:read', scopeMatch: 'any' },
 ];
 const mw: Middleware = createAuthMiddleware({ except: ['/health'], checks });
 const each: Middleware[] = [
@@ -28,6 +29,7 @@ const each: Middleware[] = [
   bearerAuth({ secret: 'a-test-secret-of-at-least-32-bytes!!' }),
   ipAllowlist({ allow: ['127.0.0.1'] }),
   rateLimit({ limits: [{ limit: 100, window: 1, unit: 'm' }], keyBy: 'subject' }),
+  requireScope({ scopes: ['orders:write'], roles: 'admin ops', roleMatch: 'any' }),
   unless(['/public/**'], mw),
   chain([mw, mw]),
 ];

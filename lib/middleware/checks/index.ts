@@ -4,8 +4,9 @@ import { tokenCheck, TokenCheckOptions } from './token';
 import { bearerCheck, BearerCheckOptions } from './bearer';
 import { ipCheck, IpCheckOptions } from './ip';
 import { rateLimitCheck, RateLimitOptions } from './rate-limit';
+import { requireScopeCheck, ScopeCheckOptions } from './scope';
 
-export type { BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions };
+export type { BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions };
 
 /** One entry of `checks`: a declarative spec (`{ type: 'basic', … }`) or a ready AuthCheck. */
 export type CheckSpec =
@@ -14,10 +15,11 @@ export type CheckSpec =
   | (BearerCheckOptions & { type: 'bearer' })
   | (IpCheckOptions & { type: 'ip' })
   | (RateLimitOptions & { type: 'rate-limit' })
+  | (ScopeCheckOptions & { type: 'scope' })
   | AuthCheck;
 
 const BUILDERS: Record<string, (spec: never, ctx: CheckContext) => AuthCheck> = {
-  basic: basicCheck, token: tokenCheck, bearer: bearerCheck, ip: ipCheck, 'rate-limit': rateLimitCheck,
+  basic: basicCheck, token: tokenCheck, bearer: bearerCheck, ip: ipCheck, 'rate-limit': rateLimitCheck, scope: requireScopeCheck,
 };
 
 export function buildCheck(spec: CheckSpec, ctx: CheckContext): AuthCheck {
