@@ -96,13 +96,22 @@ export class Accounts {
     return { ...out, login, name, password };
   }
 
-  /** One scrypt hash and one atomic write whether the login is new or taken. */
-  async register(fields: RegisterFields, now = Date.now()): Promise<{ created: boolean; account: AccountRecord }> {
+  /**
+   * One scrypt hash and one store round trip whether the login is new or
+   * taken. `reserved`: the login names a user-list user — taken like a
+   * registered one, and never written (an account beside the list user would
+   * carry the same subject).
+   */
+  async register(fields: RegisterFields, now = Date.now(), reserved = false): Promise<{ created: boolean; account: AccountRecord }> {
     const hash = await hashPasswordScrypt(fields.password);
     const account: AccountRecord = {
       id: randomUUID(), login: fields.login, email: fields.email, username: fields.username, name: fields.name, hash,
       scopes: [...this.scopes], roles: [...this.roles], createdAt: now, passwordChangedAt: now, sessions: [],
     };
+    if (reserved) {
+      await this.store.get(key(fields.login)); // the round trip a taken login's refused write costs
+      return { created: false, account };
+    }
     const created = await this.store.setIfAbsent(key(fields.login), JSON.stringify(account));
     return { created, account };
   }

@@ -65,7 +65,8 @@ export = function register(RED: RED) {
           policy: new PasswordPolicy({ minLength: Number(config.minPasswordLength) || 8 }),
           scopes: String(config.registerScopes || '').split(/[\s,]+/).filter(Boolean),
         });
-        const needsUsers = operation === 'login' || (operation === 'refresh' && !!config.recheck);
+        // register reads the list too: a list user's name is taken (else its tokens would carry that user's subject).
+        const needsUsers = operation === 'login' || operation === 'register' || (operation === 'refresh' && !!config.recheck);
         let users: CredentialSource | undefined;
         let warnings: ((raw: unknown) => void) | undefined;
         if (needsUsers) {
@@ -83,7 +84,10 @@ export = function register(RED: RED) {
             const fields = readLoginFields(msg.payload);
             let list = await readUsers(msg);
             const ip = requestIp(msg);
-            const registered = service.users.find(list, fields.username) ? undefined : await accounts.find(fields.username);
+            const found = service.users.find(list, fields.username) ? undefined : await accounts.find(fields.username);
+            // The list wins on a shared name, however it is typed: an account whose login a list user holds
+            // (registered before the list had it) never logs in, its subject would be that user's.
+            const registered = found && !service.users.find(list, found.login) ? found : undefined;
             // One failure cost for list users, registered users and unknown names (ASVS 6.3.8).
             const cost = { likeList: list, floor: accounts.failureFloor };
             if (registered) {
@@ -97,7 +101,9 @@ export = function register(RED: RED) {
           },
           async register(msg) {
             const fields = accounts.readFields(msg.payload);
-            const { created, account } = await accounts.register(fields);
+            // A user-list name counts as taken: the same decoy answer and work as a registered one (ASVS 6.3.8).
+            const listed = service.users.find(await readUsers(msg), fields.login) !== undefined;
+            const { created, account } = await accounts.register(fields, Date.now(), listed);
             const ip = requestIp(msg);
             const user = service.users.find([accounts.userEntry(account)], account.login)!;
             const { response, auth } = created ? await service.startSession(user, 'register') : await service.decoySession(user, 'register');
