@@ -6,4 +6,5 @@ export { KeyRepository, RETENTION_MS } from './repository';
 export { KvKeyRepository } from './kv-repository';
 export { PgKeyRepository, DEFAULT_KEY_TABLE } from './pg-repository';
 export { ApiKeyService, ApiKeyServiceOptions, CreatedKey, VerifiedKey, CreateOptions } from './service';
+export { keyManager, KeyManagedByKeyError } from './key-manager';
 export { apiKeyStoreCheck, apiKeyResponseHeaders, KeyStoreCheckOptions } from './store-check';

@@ -1,5 +1,5 @@
 import { assertSupportedNode } from '../shared/supported-node';
-import { AuthInfo, InvalidCredentialsError, publicView, ApiKeyRecord } from '../../lib/internal';
+import { AuthInfo, keyManager, publicView, ApiKeyRecord } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { initEndpointNode, EndpointResult } from '../login/endpoint';
 import { loadConfig, assertConfig } from '../shared/schema';
@@ -68,11 +68,8 @@ export = function register(RED: RED) {
         };
         const op = ops[config.operation];
         return async (msg) => {
-          const who = msg.auth as AuthInfo | undefined;
-          if (!who || typeof who.subject !== 'string' || who.subject === '') {
-            throw new InvalidCredentialsError('API key management needs an authenticated user: put a bearer node before it');
-          }
-          return op(who, msg);
+          // A signed-in user, never an API key: a leaked key must not mint keys that outlive its revocation.
+          return op(keyManager(msg.auth as AuthInfo | undefined), msg);
         };
       },
     });

@@ -129,6 +129,35 @@ describe('authflow-keys + auth token (key store) nodes', function () {
     assert.ok(events.some((e) => e.method === 'api_key' && e.outcome === 'deny' && /revoked/.test(e.reason) && e.code === 'AUTH_004'));
   });
 
+  it('an API key cannot manage API keys: behind a key-store token check every operation is 403 AUTH_008, and nothing is minted', async () => {
+    // The key API behind an X-API-Key check instead of a bearer node: a leaked key must not mint keys that outlive its revocation.
+    const byKey = [['create', 'post', '/api/key/keys'], ['list', 'get', '/api/key/keys'], ['rotate', 'post', '/api/key/keys/:id/rotate'], ['revoke', 'delete', '/api/key/keys/:id']]
+      .flatMap(([op, method, url]) => [
+        { id: `k${op}-in`, type: 'http in', z: 'f1', url, method, wires: [[`k${op}-check`]] },
+        { id: `k${op}-check`, type: 'authflow-token', z: 'f1', keySource: 'keystore', keyStore: 'ks', header: 'X-API-Key', wires: [[`k${op}-keys`], [`k${op}-out`]] },
+        { id: `k${op}-keys`, type: 'authflow-keys', z: 'f1', keyStore: 'ks', operation: op, wires: [[`k${op}-out`], [`k${op}-out`]] },
+        { id: `k${op}-out`, type: 'http response', z: 'f1', wires: [] },
+      ]);
+    api = await kindly({ extra: byKey });
+    const jwt = await login(api);
+    const { id, key } = (await api.post('/api/keys').set('Authorization', `Bearer ${jwt}`).send({ name: 'leaked' }).expect(201)).body;
+    await api.get('/api/compression/stats').set('X-API-Key', key).expect(200); // the key itself works
+
+    const refusals = [
+      api.post('/api/key/keys').set('X-API-Key', key).send({ name: 'successor' }),
+      api.get('/api/key/keys').set('X-API-Key', key),
+      api.post(`/api/key/keys/${id}/rotate`).set('X-API-Key', key).send({}),
+      api.delete(`/api/key/keys/${id}`).set('X-API-Key', key),
+    ];
+    for (const res of await Promise.all(refusals)) {
+      assert.equal(res.status, 403);
+      assert.deepEqual(res.body, { error: 'AUTH_008', message: 'Insufficient scope', detail: "API keys cannot manage API keys: use a signed-in user's token" });
+    }
+    const left = (await api.get('/api/keys').set('Authorization', `Bearer ${jwt}`).expect(200)).body.keys;
+    assert.deepEqual(left.map((k) => [k.id, k.status]), [[id, 'active']], 'no key minted, rotated or revoked by a key');
+    assert.ok(events.some((e) => e.outcome === 'deny' && e.code === 'AUTH_008' && /authenticated with an API key/.test(e.reason)));
+  });
+
   it('rotation with grace: the old key keeps working with X-API-Key-Deprecated / X-API-Key-Sunset and an audit event; the new one plainly', async () => {
     api = await kindly();
     const jwt = await login(api);
