@@ -44,11 +44,11 @@ export type { IpAccessListOptions, CidrRule } from './ip';
 
 // Express / settings.js middleware (also at ./middleware).
 export {
-  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, requireScope, unless, chain, compileExceptions,
+  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, requireScope, apiKeys, unless, chain, compileExceptions,
 } from './middleware';
 export type {
   Middleware, AuthenticatedRequest, MiddlewareOptions, AuthMiddlewareOptions, CheckSpec,
-  BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions, ExceptRule, ExceptPredicate, Source,
+  BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions, ApiKeysCheckOptions, ExceptRule, ExceptPredicate, Source,
 } from './middleware';
 
 // Stores for lockout, sessions and revocation (also at ./store). Redis and PostgreSQL load their driver on first use.

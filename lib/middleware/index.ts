@@ -5,7 +5,7 @@
  * httpNodeRoot). See docs/MIDDLEWARE.md.
  */
 import type { AuthCheck, CheckContext, Middleware } from './types';
-import { buildCheck, CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions } from './checks';
+import { buildCheck, CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions, ApiKeysCheckOptions } from './checks';
 import { checksMiddleware, unless, chain } from './compose';
 import { compileExceptions, ExceptRule } from './paths';
 import { DEFAULT_SOURCE_TIMEOUT_MS } from './source';
@@ -13,7 +13,7 @@ import { rejectUnknownKeys } from './checks/options';
 import { unexpectedErrorReporter } from '../errors/unexpected';
 
 export type { Middleware, AuthCheck, AuthenticatedRequest, CheckContext } from './types';
-export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions } from './checks';
+export type { CheckSpec, BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions, ApiKeysCheckOptions } from './checks';
 export type { ExceptRule, ExceptPredicate } from './paths';
 export type { Source } from './source';
 export { buildCheck } from './checks';
@@ -98,3 +98,5 @@ export const rateLimit = (opts: Omit<RateLimitOptions, 'type'> & MiddlewareOptio
  * not enough → 403 AUTH_008 with the insufficient_scope challenge (RFC 6750 §3.1).
  */
 export const requireScope = (opts: Omit<ScopeCheckOptions, 'type'> & MiddlewareOptions): Middleware => single('scope', opts);
+/** API keys with a lifecycle (the authflow-keys node's), verified against their store (Redis/PostgreSQL) with the key store's hashing secret. */
+export const apiKeys = (opts: Omit<ApiKeysCheckOptions, 'type'> & MiddlewareOptions): Middleware => single('api-keys', opts);

@@ -13,7 +13,7 @@ const ROOT = [
   'InvalidCredentialsError', 'IpAccessList', 'IpNotAllowedError', 'IpRuleError', 'JwksKeyResolver', 'JwtVerifier',
   'KeyRejectedError', 'LockedError', 'MalformedCredentialsError', 'MemoryStore', 'MfaError', 'PUBLIC_MESSAGES',
   'PasswordChecker', 'PostgresStore', 'RateLimitedError', 'RedisStore', 'SUPPORTED_ALGS', 'SignatureError',
-  'StaticKeyResolver', 'StoreUnavailableError', 'TokenExpiredError', 'apiToken', 'auditEvents', 'base32Decode',
+  'StaticKeyResolver', 'StoreUnavailableError', 'TokenExpiredError', 'apiKeys', 'apiToken', 'auditEvents', 'base32Decode',
   'base32Encode', 'basicAuth', 'basicChallenge', 'bearerAuth', 'bearerChallenge', 'buildSigningKey',
   'buildVerificationKey', 'chain', 'compileExceptions', 'createAuthMiddleware', 'createStore', 'extractApiToken',
   'generateTotpSecret', 'hashPasswordScrypt', 'ipAllowlist', 'otpauthUri', 'parseBasicAuthorization', 'parseCidr',
@@ -22,7 +22,7 @@ const ROOT = [
   // the checks, one per method, and the answer to a refusal
   'apiKeyCheck', 'basicCheck', 'bearerCheck', 'ipCheck', 'rejectionFor',
 ];
-const MIDDLEWARE = ['apiToken', 'basicAuth', 'bearerAuth', 'buildCheck', 'chain', 'compileExceptions', 'createAuthMiddleware', 'ipAllowlist', 'rateLimit', 'requireScope', 'unless'];
+const MIDDLEWARE = ['apiKeys', 'apiToken', 'basicAuth', 'bearerAuth', 'buildCheck', 'chain', 'compileExceptions', 'createAuthMiddleware', 'ipAllowlist', 'rateLimit', 'requireScope', 'unless'];
 const STORE = ['ContextStore', 'MemoryStore', 'PostgresStore', 'RedisStore', 'createStore'];
 
 const named = (ns) => Object.keys(ns).filter((k) => k !== 'default' && k !== '__esModule').sort();

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AuthError, InvalidCredentialsError, StoreUnavailableError, toAuthError, auditEvents,
-  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, requireScope, unless, chain,
+  createAuthMiddleware, basicAuth, apiToken, bearerAuth, ipAllowlist, rateLimit, requireScope, apiKeys, unless, chain,
   createStore, MemoryStore, hashPasswordScrypt, verifyPassword, passwordKind, PasswordChecker,
   totp, verifyTotp, base32Decode, generateTotpSecret, otpauthUri,
   buildVerificationKey, buildSigningKey, JwtVerifier, StaticKeyResolver, signJwt,
@@ -30,6 +30,7 @@ const each: Middleware[] = [
   ipAllowlist({ allow: ['127.0.0.1'] }),
   rateLimit({ limits: [{ limit: 100, window: 1, unit: 'm' }], keyBy: 'subject' }),
   requireScope({ scopes: ['orders:write'], roles: 'admin ops', roleMatch: 'any' }),
+  apiKeys({ store: createStore({ type: 'redis', url: 'redis://127.0.0.1:6379' }), secret: process.env.AUTHFLOW_KEY_SECRET ?? '', envs: ['prod'] }),
   unless(['/public/**'], mw),
   chain([mw, mw]),
 ];

@@ -5,8 +5,9 @@ import { bearerCheck, BearerCheckOptions } from './bearer';
 import { ipCheck, IpCheckOptions } from './ip';
 import { rateLimitCheck, RateLimitOptions } from './rate-limit';
 import { requireScopeCheck, ScopeCheckOptions } from './scope';
+import { apiKeysCheck, ApiKeysCheckOptions } from './api-keys';
 
-export type { BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions };
+export type { BasicCheckOptions, TokenCheckOptions, BearerCheckOptions, IpCheckOptions, RateLimitOptions, ScopeCheckOptions, ApiKeysCheckOptions };
 
 /** One entry of `checks`: a declarative spec (`{ type: 'basic', … }`) or a ready AuthCheck. */
 export type CheckSpec =
@@ -16,10 +17,11 @@ export type CheckSpec =
   | (IpCheckOptions & { type: 'ip' })
   | (RateLimitOptions & { type: 'rate-limit' })
   | (ScopeCheckOptions & { type: 'scope' })
+  | (ApiKeysCheckOptions & { type: 'api-keys' })
   | AuthCheck;
 
 const BUILDERS: Record<string, (spec: never, ctx: CheckContext) => AuthCheck> = {
-  basic: basicCheck, token: tokenCheck, bearer: bearerCheck, ip: ipCheck, 'rate-limit': rateLimitCheck, scope: requireScopeCheck,
+  basic: basicCheck, token: tokenCheck, bearer: bearerCheck, ip: ipCheck, 'rate-limit': rateLimitCheck, scope: requireScopeCheck, 'api-keys': apiKeysCheck,
 };
 
 export function buildCheck(spec: CheckSpec, ctx: CheckContext): AuthCheck {
