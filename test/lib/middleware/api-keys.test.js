@@ -12,9 +12,13 @@ const crypto = require('node:crypto');
 const express = require('express');
 const supertest = require('supertest');
 const Redis = require('ioredis');
+const pg = require('pg');
+const net = require('node:net');
 const { apiKeys, requireScope, createAuthMiddleware } = require('../../../dist/lib/middleware');
-const { ApiKeyService, MemoryStore, RedisStore, auditEvents, mintApiKey } = require('../../../dist/lib/internal');
-const { requireRedis, REDIS_URL } = require('../../support/services');
+const { ApiKeyService, MemoryStore, RedisStore, PostgresStore, auditEvents, mintApiKey } = require('../../../dist/lib/internal');
+const { requireRedis, requireService, REDIS_URL } = require('../../support/services');
+
+const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 const SECRET = crypto.randomBytes(32).toString('base64url');
 const quiet = { onWarning: () => {} };
@@ -178,5 +182,62 @@ describe('middleware apiKeys() on Redis', function () {
       await sleep(20);
     }
     assert.equal(status, 401, 'the revoke reached the middleware');
+  });
+});
+
+describe('middleware apiKeys() on PostgreSQL', function () {
+  this.timeout(30000);
+  const schema = `aftest_mwkeys_${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+  const stores = [];
+  const make = () => { const s = new PostgresStore({ connectionString: PG_URL, schema }); stores.push(s); return s; };
+  let keys;
+
+  before(async function () {
+    await requireService(this, `PostgreSQL at ${PG_URL}`, async () => {
+      const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
+      await c.connect();
+      await c.end();
+    });
+    keys = new ApiKeyService({ store: make(), secret: SECRET });
+  });
+  after(async () => {
+    await keys?.close();
+    await Promise.all(stores.map((s) => s.close()));
+    if (!keys) return;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it('a key in the PostgreSQL table passes on another instance; revoked there, it is refused', async () => {
+    const { key, record } = await keys.create('gina', { scopes: ['a'] });
+    const { api } = serve(apiKeys({ store: make(), secret: SECRET, ...quiet }));
+    const ok = await api.get('/x').set('x-api-key', key).expect(200);
+    assert.equal(ok.body.auth.keyId, record.id);
+    await keys.revoke('gina', record.id);
+    let status;
+    for (let i = 0; i < 50; i++) {
+      status = (await api.get('/x').set('x-api-key', key)).status;
+      if (status !== 200) break;
+      await sleep(20);
+    }
+    assert.equal(status, 401);
+  });
+});
+
+describe('middleware apiKeys() with its store down', function () {
+  this.timeout(30000);
+  const stores = [];
+  after(() => Promise.all(stores.map((s) => s.close())));
+
+  it('store unreachable: 503 AUTH_011 (fail closed, never "wrong key")', async () => {
+    // A port nobody listens on: Redis refuses the connection.
+    const port = await new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+    const down = new RedisStore({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 200 });
+    stores.push(down);
+    const { api, state } = serve(apiKeys({ store: down, secret: SECRET, ...quiet }));
+    const res = await api.get('/x').set('x-api-key', mintApiKey('kapi', 'prod').key);
+    assert.deepEqual([res.status, res.body.error, state.next], [503, 'AUTH_011', 0]);
   });
 });
