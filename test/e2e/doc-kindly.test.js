@@ -6,11 +6,13 @@
 // the example routes); then the guide's error table, AUTH_001 to AUTH_007,
 // one request each; the CSRF token endpoint and X-CSRF-Token check
 // (double-submit cookie); MFA enrolment (its QR code scanned in chromium) and
-// login with mfa_code.
+// login with mfa_code; the guide's debug headers (X-Auth-*) and
+// X-Auth-Remaining-Quota on a key with a quota.
 // Signed requests with the guide's Python client and its Go webhook function:
 // test/nodes/hmac-examples.test.js (examples 14).
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const net = require('node:net');
 const path = require('node:path');
 const { loadExamples, startExample, bash, parseCurl: parse } = require('../support/doc-example');
 const { totp, base32Decode } = require('../../dist/lib');
@@ -117,6 +119,48 @@ describe('document: Kindly API Authentication Guide (real Node-RED, curl)', func
     // AUTH_004 "API key not found — check key hasn't been revoked"
     const after = await guide(USE_KEY, { vars: { kapi_prod_7f3d9a2b5c1e4890abcdef1234567890: created.body.key } });
     assert.deepEqual([after.status, after.body.error], [401, 'AUTH_004']);
+  });
+
+  it('debug headers: X-Auth-Method, X-Auth-User-ID, X-Auth-Key-ID, X-Auth-IP, X-Auth-Remaining-Quota, as the guide lists them', async () => {
+    // The guide ("Debug Authentication Issues"), header for header; example 13 ticks the option on the X-API-Key node of /api/compression/stats.
+    const GUIDE_HEADERS = ['X-Auth-Method: api_key', 'X-Auth-User-ID: 550e8400-e29b-41d4-a716-446655440000', 'X-Auth-Key-ID: 660e8400-e29b-41d4-a716-446655440001', 'X-Auth-IP: 203.0.113.42', 'X-Auth-Remaining-Quota: 9950'];
+    const me = (await curl(`'${base}/kindly/api/auth/login' -H 'Content-Type: application/json' -d '{"email":"user@example.com","password":"SecureP@ssw0rd!"}'`)).body;
+    const userId = JSON.parse(Buffer.from(me.access_token.split('.')[1], 'base64url')).sub;
+    // A key with a quota of 10,000 uses (the guide's 9950 is what is left after 50).
+    const quota = await json('/kindly/api/keys', { name: 'Quota', max_uses: 10000 }, `-H 'Authorization: Bearer ${jwt}'`);
+    assert.equal(quota.status, 201, JSON.stringify(quota.body));
+    const plain = await json('/kindly/api/keys', { name: 'No quota' }, `-H 'Authorization: Bearer ${jwt}'`);
+    const expected = (key, remaining) => ({ 'x-auth-method': 'api_key', 'x-auth-user-id': userId, 'x-auth-key-id': key.id, 'x-auth-ip': '127.0.0.1', ...(remaining === undefined ? {} : { 'x-auth-remaining-quota': String(remaining) }) });
+    const debugOf = (res) => Object.fromEntries(Object.entries(res.headers).filter(([k]) => k.startsWith('x-auth-')));
+    for (let use = 1; use <= 3; use++) {
+      const res = await guide(USE_KEY, { vars: { kapi_prod_7f3d9a2b5c1e4890abcdef1234567890: quota.body.key } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(debugOf(res), expected(quota.body, 10000 - use), `use ${use}`);
+    }
+    // The guide's names and value forms: a method word, two ids, an address, a whole number.
+    const seen = await guide(USE_KEY, { vars: { kapi_prod_7f3d9a2b5c1e4890abcdef1234567890: quota.body.key } });
+    for (const line of GUIDE_HEADERS) {
+      const [name, example] = line.split(': ');
+      const value = seen.headers[name.toLowerCase()];
+      assert.ok(value, `${name} missing`);
+      if (name === 'X-Auth-Method') assert.equal(value, example);
+      if (name === 'X-Auth-Remaining-Quota') assert.match(value, /^\d+$/);
+      // The key id is a UUID like the guide's; the user id is the token's subject (the login name here, see expected()).
+      if (name === 'X-Auth-Key-ID') assert.match(value, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, `${name}: ${value}, a UUID like the guide's ${example}`);
+      if (name === 'X-Auth-IP') assert.equal(net.isIP(value), 4);
+    }
+    // No quota, no quota header; the rest as before.
+    const noQuota = await guide(USE_KEY, { vars: { kapi_prod_7f3d9a2b5c1e4890abcdef1234567890: plain.body.key } });
+    assert.deepEqual(debugOf(noQuota), expected(plain.body));
+    // Never a secret: the key itself is in no header.
+    assert.doesNotMatch(JSON.stringify(seen.headers), new RegExp(quota.body.key.slice(10)));
+    // On refusal too (to troubleshoot): the method and the address, nobody named.
+    const refused = await curl(`'${base}/kindly/api/compression/stats' -H 'X-API-Key: kapi_prod_7f3d9a2b5c1e4890abcdef1234567890'`);
+    assert.deepEqual([refused.status, refused.body.error], [401, 'AUTH_004']);
+    assert.deepEqual(debugOf(refused), { 'x-auth-method': 'api_key', 'x-auth-ip': '127.0.0.1' });
+    // Off elsewhere: the bearer-protected key API sends none.
+    const listed = await curl(`'${base}/kindly/api/keys' -H 'Authorization: Bearer ${jwt}'`);
+    assert.deepEqual(debugOf(listed), {});
   });
 
   it('the error table: AUTH_001 to AUTH_007, each with its status', async () => {
