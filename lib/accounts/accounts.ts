@@ -30,8 +30,24 @@ export interface AccountRecord {
   roles: string[];
   createdAt: number;
   passwordChangedAt: number;
-  /** Session (refresh family) ids of recent logins, newest first, so a password change can end them. */
+  /**
+   * Sessions of recent logins, newest first, so a password change can end
+   * them: `<issuer tag>:<sid>` — accounts are shared by every issuer on the
+   * store, a session belongs to one (a bare `<sid>`: recorded before tags).
+   */
   sessions: string[];
+}
+
+/** One remembered session: its refresh family id and the issuer (IssuerTags.tokens) it belongs to. */
+export interface SessionRef {
+  issuerTag?: string;
+  sid: string;
+}
+
+const sessionEntry = (s: SessionRef) => (s.issuerTag ? `${s.issuerTag}:${s.sid}` : s.sid);
+function sessionRef(entry: string): SessionRef {
+  const at = entry.indexOf(':');
+  return at < 0 ? { sid: entry } : { issuerTag: entry.slice(0, at), sid: entry.slice(at + 1) };
 }
 
 export interface RegisterFields {
@@ -137,14 +153,15 @@ export class Accounts {
    * the newest 50; returns the sessions pushed out, which the caller must
    * end — a session nobody remembers would outlive a password change.
    */
-  async noteSession(login: string, sid: string): Promise<string[]> {
+  async noteSession(login: string, session: SessionRef): Promise<SessionRef[]> {
+    const entry = sessionEntry(session);
     let dropped: string[] = [];
     await this.modify(login, (a) => {
-      const all = [sid, ...a.sessions.filter((s) => s !== sid)];
+      const all = [entry, ...a.sessions.filter((s) => s !== entry)];
       dropped = all.slice(MAX_SESSIONS);
       return { ...a, sessions: all.slice(0, MAX_SESSIONS) };
     });
-    return dropped;
+    return dropped.map(sessionRef);
   }
 
   /**
@@ -152,14 +169,15 @@ export class Accounts {
    * the caller's flow) and returns the sessions to end: every one but `keep`
    * (ASVS 7.4.3: a password change ends the user's other sessions).
    */
-  async changePassword(login: string, password: string, keep: string | undefined, now = Date.now()): Promise<string[]> {
+  async changePassword(login: string, password: string, keep: SessionRef | undefined, now = Date.now()): Promise<SessionRef[]> {
     const hash = await hashPasswordScrypt(password);
+    const kept = keep ? sessionEntry(keep) : undefined;
     let ended: string[] = [];
     await this.modify(login, (a) => {
-      ended = a.sessions.filter((s) => s !== keep);
-      return { ...a, hash, passwordChangedAt: now, sessions: keep ? [keep] : [] };
+      ended = a.sessions.filter((s) => s !== kept && s !== keep?.sid);
+      return { ...a, hash, passwordChangedAt: now, sessions: kept ? [kept] : [] };
     });
-    return ended;
+    return ended.map(sessionRef);
   }
 
   private async modify(login: string, change: (a: AccountRecord) => AccountRecord): Promise<void> {

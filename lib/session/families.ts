@@ -58,13 +58,19 @@ export class Families {
       (v.session === undefined || isSessionSubject(v.session)));
   }
 
-  /** Ends the session. Idempotent; also works when the family already expired. */
-  async revoke(id: string): Promise<void> {
-    const current = await this.get(id);
+  /**
+   * Ends the session. Idempotent; also works when the family already expired.
+   * `issuerTag`: the session of another issuer on this store (a shared
+   * account's password change ends its sessions at every issuer): its marker
+   * goes under that issuer's key and tag, where its tokens are checked.
+   */
+  async revoke(id: string, issuerTag = this.issuerTag): Promise<void> {
+    const keys = issuerTag === this.issuerTag ? this.keys : tokenKeys(issuerTag);
+    const current = parseRecord<FamilyRecord>(await this.store.get(keys.family(id)), (v) => v.isr === issuerTag && typeof v.exp === 'number');
     const now = this.now();
     const exp = current?.exp ?? now;
-    const record: FamilyRecord = { isr: this.issuerTag, state: 'revoked', exp };
-    await this.store.set(this.keys.family(id), JSON.stringify(record), Math.max(exp - now, this.keepRevokedMs));
+    const record: FamilyRecord = { isr: issuerTag, state: 'revoked', exp };
+    await this.store.set(keys.family(id), JSON.stringify(record), Math.max(exp - now, this.keepRevokedMs));
   }
 
   /**

@@ -66,6 +66,8 @@ export = function register(RED: RED) {
           scopes: String(config.registerScopes || '').split(/[\s,]+/).filter(Boolean),
         });
         // register reads the list too: a list user's name is taken (else its tokens would carry that user's subject).
+        // A session of this issuer, as an account remembers it (accounts are shared by every issuer on the store).
+        const mine = (sid: string) => ({ issuerTag: tokens.families.issuerTag, sid });
         const needsUsers = operation === 'login' || operation === 'register' || (operation === 'refresh' && !!config.recheck);
         let users: CredentialSource | undefined;
         let warnings: ((raw: unknown) => void) | undefined;
@@ -96,7 +98,7 @@ export = function register(RED: RED) {
             }
             const { response, auth } = await service.login(list, fields, ip, cost);
             // Sessions past the account's remembered 50 end now: a password change could not reach them.
-            if (registered) for (const sid of await accounts.noteSession(registered.login, auth.claims!.sid as string)) await tokens.families.revoke(sid);
+            if (registered) for (const s of await accounts.noteSession(registered.login, mine(auth.claims!.sid as string))) await tokens.families.revoke(s.sid, s.issuerTag);
             return { statusCode: 200, payload: response, auth: { ...auth, ip }, reason: 'login' };
           },
           async register(msg) {
@@ -107,7 +109,7 @@ export = function register(RED: RED) {
             const ip = requestIp(msg);
             const user = service.users.find([accounts.userEntry(account)], account.login)!;
             const { response, auth } = created ? await service.startSession(user, 'register') : await service.decoySession(user, 'register');
-            if (created) await accounts.noteSession(account.login, auth.claims!.sid as string);
+            if (created) await accounts.noteSession(account.login, mine(auth.claims!.sid as string));
             // For the flow only (a confirmation, or a "someone tried your address" mail): the client cannot tell.
             msg.registration = { status: created ? 'created' : 'taken', login: account.login, email: account.email, username: account.username, name: fields.name };
             return { statusCode: 201, payload: response, auth: { ...auth, ip }, reason: created ? 'registered' : 'registration of a taken login (same answer given)' };
@@ -122,9 +124,9 @@ export = function register(RED: RED) {
             const current = typeof body.current_password === 'string' ? body.current_password : '';
             await service.checkPassword([accounts.userEntry(account)], account.login, current, ip);
             const next = accounts.policy.check(body.new_password, [account.login, account.name]);
-            const ended = await accounts.changePassword(account.login, next, typeof who.claims?.sid === 'string' ? who.claims.sid : undefined);
-            // ASVS 7.4.3: every other session of this user ends now (refresh tokens and access tokens alike).
-            for (const sid of ended) await tokens.families.revoke(sid);
+            const ended = await accounts.changePassword(account.login, next, typeof who.claims?.sid === 'string' ? mine(who.claims.sid) : undefined);
+            // ASVS 7.4.3: every other session of this user ends now (refresh tokens and access tokens alike), at every issuer on the store.
+            for (const s of ended) await tokens.families.revoke(s.sid, s.issuerTag);
             return { statusCode: 200, payload: { password_changed: true, sessions_ended: ended.length }, auth: who, reason: `password changed (${ended.length} other sessions ended)` };
           },
           async refresh(msg) {
