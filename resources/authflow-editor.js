@@ -16,6 +16,7 @@
       'flow', 'global', 'env', 'msg'
     ];
     if (opts.allowJson) types.push('json');
+    if (opts.extraTypes) types = types.concat(opts.extraTypes);
     var $input = $('#' + id);
     var $type = $('#' + id + 'Type');
     $input.typedInput({ default: $type.val() || 'cred', typeField: $type, types: types });

@@ -17,7 +17,7 @@ import { AuthError } from '../errors';
 import { JwksKeyResolver } from '../jwt/jwks';
 import { decodeJwtPayloadUnverified } from './unverified';
 import { CLIENT_ASSERTION_TYPE, DEFAULT_ASSERTION_LIFETIME_SEC, verifyClientAssertion } from '../jwt/assertion';
-import { ASSERTION_ALGS, ClientDirectory, ClientKeys, OAuthClient } from './clients';
+import { ASSERTION_ALGS, ClientLookup, ClientKeys, OAuthClient } from './clients';
 import { invalidClient } from './errors';
 
 export { ASSERTION_ALGS, CLIENT_ASSERTION_TYPE };
@@ -44,13 +44,13 @@ export class AssertionVerifier {
   }
 
   /** The client the assertion proves, or invalid_client; AUTH_011 (503) when its JWKS or the store cannot be reached. */
-  async verify(assertion: string, clientIdParam: string | undefined, clients: ClientDirectory): Promise<OAuthClient> {
+  async verify(assertion: string, clientIdParam: string | undefined, clients: ClientLookup): Promise<OAuthClient> {
     // Which client claims to speak: read before verifying, to pick its keys; everything is verified below.
     const claimed = decodeJwtPayloadUnverified(assertion);
     const id = claimed?.sub;
     if (typeof id !== 'string' || claimed?.iss !== id) throw this.refuse('client assertion iss and sub must both be the client id');
     if (clientIdParam !== undefined && clientIdParam !== id) throw this.refuse('client_id differs from the assertion subject');
-    const client = clients.get(id);
+    const client = await clients.get(id);
     if (!client) throw this.refuse('unknown client');
     if (!client.keys) throw this.refuse(`client ${id} has no public key for private_key_jwt`);
     try {

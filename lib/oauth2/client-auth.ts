@@ -18,7 +18,7 @@ import { parseBasicAuthorization } from '../basic/parse';
 import { AuthError } from '../errors';
 import { headerValues } from '../util/http-headers';
 import { ClientSecretHasher, macEqual } from './client-secrets';
-import type { ClientAuthMethod, ClientDirectory, OAuthClient } from './clients';
+import type { ClientAuthMethod, ClientLookup, OAuthClient } from './clients';
 import { invalidClient, invalidRequest } from './errors';
 import type { FormParams } from './request';
 import type { AssertionVerifier } from './assertions';
@@ -56,7 +56,7 @@ export class ClientAuthenticator {
     this.now = opts.now ?? Date.now;
   }
 
-  async authenticate(rawHeaders: readonly string[], params: FormParams, clients: ClientDirectory): Promise<AuthenticatedClient> {
+  async authenticate(rawHeaders: readonly string[], params: FormParams, clients: ClientLookup): Promise<AuthenticatedClient> {
     const headers = headerValues(rawHeaders, 'authorization');
     const bodyId = params.one.get('client_id');
     const bodySecret = params.one.get('client_secret');
@@ -84,9 +84,9 @@ export class ClientAuthenticator {
     throw this.refuse(bodyId === undefined ? 'no client authentication' : 'client_id without a secret or assertion (public clients are not supported)');
   }
 
-  private bySecret(clients: ClientDirectory, id: string, secret: string, method: ClientAuthMethod): AuthenticatedClient {
+  private async bySecret(clients: ClientLookup, id: string, secret: string, method: ClientAuthMethod): Promise<AuthenticatedClient> {
     this.allowed(method);
-    const client = clients.get(id);
+    const client = await clients.get(id);
     const mac = this.opts.hasher.mac(id, secret);
     const now = this.now();
     let match: { expiresAt?: number } | undefined;

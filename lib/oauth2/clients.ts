@@ -71,7 +71,12 @@ export function scopeList(value: unknown): string[] | undefined {
   return [...new Set(list as string[])];
 }
 
-export class ClientDirectory {
+/** Finds a client by id: a compiled list (ClientDirectory) or the store registry (client-store.ts). */
+export interface ClientLookup {
+  get(id: string): OAuthClient | undefined | Promise<OAuthClient | undefined>;
+}
+
+export class ClientDirectory implements ClientLookup {
   private readonly byId = new Map<string, OAuthClient>();
   /** "client <id>: <problem>" per refused record (never a secret). */
   readonly problems: string[] = [];
@@ -115,7 +120,8 @@ export class ClientDirectory {
   }
 }
 
-function parseClient(raw: unknown, key: string | undefined): OAuthClient {
+/** One client record (the JSON above) compiled; throws with the problem (never a secret). */
+export function parseClient(raw: unknown, key: string | undefined): OAuthClient {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('a client record must be a JSON object');
   const r = raw as Record<string, unknown>;
   const id = r.client_id ?? key;

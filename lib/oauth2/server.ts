@@ -17,7 +17,8 @@ import type { IssuerTags } from '../tokens/issuer-identity';
 import type { JwtClaims } from '../jwt/verify';
 import { memoByValue } from '../util/memo';
 import { ClientSecretHasher } from './client-secrets';
-import { ClientDirectory, ClientAuthMethod, CLIENT_AUTH_METHODS, OAuthClient } from './clients';
+import { ClientDirectory, ClientAuthMethod, ClientLookup, CLIENT_AUTH_METHODS, OAuthClient } from './clients';
+import { ClientRegistry } from './client-store';
 import { ClientAuthenticator } from './client-auth';
 import { AssertionVerifier, ASSERTION_ALGS } from './assertions';
 import { OAuthError, authCodeOf, invalidRequest } from './errors';
@@ -134,8 +135,16 @@ export class OAuthServer {
     return this.tokens.issuer.keyRing;
   }
 
-  /** The compiled client list (memoized per value); its problems are for the operator, once. */
-  clients(raw: unknown): ClientDirectory {
+  /** The clients kept in the issuer's store (client-store.ts), under the issuer's tag; one per server. */
+  get registry(): ClientRegistry {
+    return (this.storeClients ??= new ClientRegistry({ store: this.tokens.store, hasher: this.hasher, namespace: this.tokens.tags.tokens }));
+  }
+
+  private storeClients?: ClientRegistry;
+
+  /** The compiled client list (memoized per value), or the store registry as it is; a list's problems are for the operator, once. */
+  clients(raw: unknown): ClientLookup {
+    if (raw instanceof ClientRegistry) return raw;
     if (raw === undefined || raw === null) throw new StoreUnavailableError('could not check: the client list is missing', { retryAfter: 1 });
     try {
       return this.directory(raw);

@@ -17,9 +17,10 @@ export const schema: NodeSchema = {
     allowPrivateKeyJwt: { default: true },
     scopesSupported: { default: '' },
     realm: { default: 'oauth', required: true, rule: 'quotedText' },
-    // Where the client list comes from: `cred` = the clientList credential, else a flow/global/env/msg key.
-    clientsType: { default: 'cred', choices: SOURCE_TYPES },
-    clients: { default: '', sourceTypeField: 'clientsType' },
+    // Where the client list comes from: `cred` = the clientList credential, `store` = the issuer's
+    // store (lib/oauth2/client-store.ts, managed from the CLI), else a flow/global/env/msg key.
+    clientsType: { default: 'cred', choices: [...SOURCE_TYPES, 'store'] },
+    clients: { default: '', sourceTypeField: 'clientsType', extraSources: ['store'] },
   },
   credentials: { secretKey: { type: 'password' }, clientList: { type: 'text' } },
   migrations: [(c) => c], // 0 → 1: the first version

@@ -48,11 +48,15 @@ export = function register(RED: RED) {
       const issuer = RED.nodes.getNode(provider.issuerId || '') as IssuerProvider | null;
       if (issuer?.storeId) watchStoreStatus(RED, node, issuer.storeId, status);
       // The list from the server's own credentials, or read per request where this endpoint runs (its flow, its msg).
-      const read = provider.clientsType === 'cred'
-        ? () => provider.credentials?.clientList
-        : createCredentialSource(RED, node, provider.clientsType, provider.clients, 'clientList');
+      // `store`: the registry in the issuer's store, read per request (lib/oauth2/client-store.ts).
+      const read = provider.clientsType === 'store'
+        ? () => server.registry
+        : provider.clientsType === 'cred'
+          ? () => provider.credentials?.clientList
+          : createCredentialSource(RED, node, provider.clientsType, provider.clients, 'clientList');
       const report = oncePerValue((dir) => {
-        const d = dir as ClientDirectory;
+        if (!(dir instanceof ClientDirectory)) return; // the store registry refuses bad records when they are written
+        const d = dir;
         for (const p of [...d.problems, ...d.warnings]) node.warn(`client list: ${p}`);
       });
       ready = {

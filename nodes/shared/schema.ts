@@ -24,6 +24,8 @@ export interface PropertySpec {
   when?: { field: string; is: readonly string[] };
   /** The value names where a credential source reads (typedInput): the named field holds the source type. */
   sourceTypeField?: string;
+  /** Source types beyond SOURCE_TYPES this property offers that need no value (e.g. the oauth2 server's `store`). */
+  extraSources?: readonly string[];
   /** Replaces the rule's wording in messages (kept where users and tests know it). */
   message?: string;
 }
@@ -81,6 +83,7 @@ export function propertyProblem(spec: PropertySpec, value: unknown, get: (field:
   const empty = value === undefined || value === null || value === '';
   if (spec.sourceTypeField) {
     const type = String(get(spec.sourceTypeField) || 'cred');
+    if (spec.extraSources?.includes(type)) return undefined;
     if (!(SOURCE_TYPES as readonly string[]).includes(type)) return `unknown credential source "${type.slice(0, 20)}"`;
     return type !== 'cred' && String(value ?? '').trim() === '' ? `a ${type} ${type === 'env' ? 'variable name' : type === 'msg' ? 'property' : 'context key'} is required` : undefined;
   }
