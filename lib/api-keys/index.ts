@@ -5,6 +5,7 @@ export { ApiKeyRecord, RequestFieldError, publicView, keyState, scopesCover, Key
 export { KeyRepository, RETENTION_MS } from './repository';
 export { KvKeyRepository } from './kv-repository';
 export { PgKeyRepository, DEFAULT_KEY_TABLE } from './pg-repository';
-export { ApiKeyService, ApiKeyServiceOptions, CreatedKey, VerifiedKey, CreateOptions } from './service';
+export { ApiKeyService, ApiKeyServiceOptions, CreatedKey, VerifiedKey, CreateOptions, SigningApiKey, SIGNING_SECRET_PREFIX } from './service';
+export { apiKeySigningKeys } from './signing';
 export { keyManager, KeyManagedByKeyError } from './key-manager';
 export { apiKeyStoreCheck, apiKeyResponseHeaders, KeyStoreCheckOptions } from './store-check';

@@ -15,6 +15,7 @@
  *  - entries live at most maxAgeMs, a backstop for a channel that fails
  *    silently. Bounded: maxEntries keys, least recently used go first.
  */
+import type { KeyObject } from 'crypto';
 import { LruCache } from '../util/lru';
 import { IpAccessList } from '../ip/access-list';
 import type { ApiKeyRecord } from './record';
@@ -23,6 +24,8 @@ export interface CachedKey {
   record: ApiKeyRecord;
   /** The key's own IP rules, compiled once per load (prefix tries, no list scan per request). */
   access: IpAccessList | undefined;
+  /** The unsealed signing secret, set on first signed request; evicted with the entry (revoke, rotate). */
+  signing?: KeyObject;
 }
 
 export interface KeyCacheOptions {

@@ -52,11 +52,16 @@ const MIGRATIONS: TableMigration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    // The sealed HMAC signing secret (AES-256-GCM under a key derived from the installation secret); NULL = none.
+    up: (t) => [`ALTER TABLE ${t} ADD COLUMN signing_secret text NULL`],
+  },
 ];
 
 const ms = (col: string) => `(EXTRACT(EPOCH FROM ${col}) * 1000)::float8 AS ${col}`;
 const COLUMNS = `id, key_prefix, name, owner, env, scopes, allowed_ips, denied_ips, ${ms('created_at')}, ${ms('expires_at')},
-  ${ms('revoked_at')}, ${ms('last_used_at')}, max_uses, metadata, rotated_from, rotated_to, version`;
+  ${ms('revoked_at')}, ${ms('last_used_at')}, max_uses, metadata, rotated_from, rotated_to, signing_secret, version`;
 const TS = (n: number) => `to_timestamp($${n}::float8 / 1000)`;
 const PURGE_EVERY_MS = 3_600_000;
 
@@ -64,7 +69,7 @@ interface Row {
   id: string; key_prefix: string; name: string; owner: string; env: string; scopes: string[];
   allowed_ips: string[]; denied_ips: string[]; created_at: number; expires_at: number | null; revoked_at: number | null;
   last_used_at: number | null; max_uses: string | null; metadata: Record<string, unknown>; rotated_from: string | null;
-  rotated_to: string | null; version: number;
+  rotated_to: string | null; signing_secret: string | null; version: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -86,10 +91,10 @@ export class PgKeyRepository implements KeyRepository {
     const t = await this.ready();
     await this.store.sql(
       `INSERT INTO ${t} (id, key_hash, key_prefix, name, owner, env, scopes, allowed_ips, denied_ips, created_at, expires_at,
-         max_uses, metadata, rotated_from)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${TS(10)}, ${TS(11)}, $12, $13, $14)`,
+         max_uses, metadata, rotated_from, signing_secret)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${TS(10)}, ${TS(11)}, $12, $13, $14, $15)`,
       [r.id, digest, r.start, r.name, r.owner, r.env, r.scopes, r.allowedIps, r.deniedIps, r.createdAt, r.expiresAt ?? null,
-        r.maxUses ?? null, JSON.stringify(r.metadata ?? {}), r.rotatedFrom ?? null]);
+        r.maxUses ?? null, JSON.stringify(r.metadata ?? {}), r.rotatedFrom ?? null, r.signingSecret ?? null]);
   }
 
   async byDigest(digest: string): Promise<ApiKeyRecord | undefined> {
@@ -184,6 +189,7 @@ export class PgKeyRepository implements KeyRepository {
       expiresAt: opt(row.expires_at), revokedAt: opt(row.revoked_at), lastUsedAt: opt(row.last_used_at),
       maxUses: row.max_uses === null ? undefined : Number(row.max_uses),
       metadata: row.metadata, rotatedFrom: row.rotated_from ?? undefined, rotatedTo: row.rotated_to ?? undefined,
+      signingSecret: row.signing_secret ?? undefined,
     };
     this.versions.set(r, row.version);
     return r;

@@ -34,6 +34,12 @@ export interface ApiKeyRecord {
   /** Rotation: the key this one replaced / the key that replaced this one. */
   rotatedFrom?: string;
   rotatedTo?: string;
+  /**
+   * The key's HMAC signing secret, sealed (AES-256-GCM, lib/crypto/data-key.ts;
+   * the key id as associated data): HMAC needs the secret itself, so it cannot
+   * be hashed. Never plain in the store, never in publicView.
+   */
+  signingSecret?: string;
 }
 
 /** What a create (or rotate) request may set. */
@@ -46,6 +52,8 @@ export interface KeySpec {
   expiresAt?: number;
   maxUses?: number;
   metadata?: Record<string, unknown>;
+  /** Issue an HMAC signing secret with the key (shown once, like the key). */
+  signing?: boolean;
 }
 
 export interface KeyPolicy {
@@ -88,7 +96,15 @@ export function readKeySpec(body: unknown, policy: KeyPolicy, now: number): KeyS
     expiresAt: readExpiry(b.expires_at, policy, now),
     maxUses: readMaxUses(b.max_uses),
     metadata: readMetadata(b.metadata),
+    signing: readSigning(b.signing),
   };
+}
+
+/** Optional `signing: true` of a create/rotate request: issue a signing secret. */
+export function readSigning(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new RequestFieldError('signing must be true or false');
+  return v;
 }
 
 function readScopes(v: unknown): string[] {
@@ -189,6 +205,8 @@ export function publicView(r: ApiKeyRecord, now: number): Record<string, unknown
     metadata: r.metadata ?? {},
     rotated_from: r.rotatedFrom ?? null,
     rotated_to: r.rotatedTo ?? null,
+    // Whether the key has a signing secret; the secret itself is shown only when it is issued.
+    signing: r.signingSecret !== undefined,
   };
 }
 

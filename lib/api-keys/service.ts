@@ -7,14 +7,15 @@
  *   grammar + checksum (no store) → HMAC digest → cache or one store read →
  *   revoked / expired → the key's IP rules → quota → AuthInfo
  */
-import { randomUUID } from 'crypto';
+import { KeyObject, createSecretKey, randomBytes, randomUUID } from 'crypto';
+import { DataKey } from '../crypto/data-key';
 import { KeyRejectedError, StoreUnavailableError } from '../errors';
 import type { Store } from '../store/store';
 import { PostgresStore } from '../store/postgres-store';
 import { parseAddress } from '../ip/address';
 import { checkKeyPrefix, KEY_ENVS, KeyEnv, mintApiKey, parseApiKey } from './format';
 import { KeyHasher } from './key-hash';
-import { ApiKeyRecord, KeyPolicy, RequestFieldError, readKeySpec, scopesCover, KeySpec } from './record';
+import { ApiKeyRecord, KeyPolicy, RequestFieldError, readKeySpec, readSigning, scopesCover, KeySpec } from './record';
 import type { KeyRepository } from './repository';
 import { KvKeyRepository } from './kv-repository';
 import { PgKeyRepository } from './pg-repository';
@@ -50,11 +51,23 @@ export interface ApiKeyServiceOptions {
   now?: () => number;
 }
 
-/** A new key: the only time `key` exists outside the client. */
+/** A new key: the only time `key` (and its signing secret) exists outside the client. */
 export interface CreatedKey {
   key: string;
   record: ApiKeyRecord;
+  /** The HMAC signing secret, when one was asked for: shown once, stored only sealed. */
+  signingSecret?: string;
 }
+
+/** A key that may sign requests now: its record, its lookup digest and its unsealed HMAC key. */
+export interface SigningApiKey {
+  record: ApiKeyRecord;
+  digest: string;
+  secret: KeyObject;
+}
+
+/** Prefix of issued signing secrets (the client uses the whole text, UTF-8, as its HMAC key). */
+export const SIGNING_SECRET_PREFIX = 'ksig_';
 
 export interface VerifiedKey {
   record: ApiKeyRecord;
@@ -67,6 +80,8 @@ export interface VerifiedKey {
 export interface CreateOptions {
   /** The creator's scopes (msg.auth.scopes): a key never gets more. undefined = no limit (a trusted flow). */
   creatorScopes?: readonly string[];
+  /** Issue a signing secret whatever the body says (the keys node's option). */
+  signing?: boolean;
 }
 
 export class ApiKeyService {
@@ -74,6 +89,8 @@ export class ApiKeyService {
   readonly graceMs: number;
   private readonly repo: KeyRepository;
   private readonly hasher: KeyHasher;
+  /** Seals signing secrets at rest; derived from the installation secret, so the store alone cannot open them. */
+  private readonly sealer: DataKey;
   private readonly policy: KeyPolicy;
   private readonly maxKeysPerOwner: number;
   private readonly cache: KeyCache;
@@ -88,6 +105,7 @@ export class ApiKeyService {
 
   constructor(opts: ApiKeyServiceOptions) {
     this.hasher = new KeyHasher(opts.secret);
+    this.sealer = DataKey.derive(typeof opts.secret === 'string' ? Buffer.from(opts.secret, 'utf8') : opts.secret, 'api-key-signing-secret');
     this.prefix = checkKeyPrefix(opts.prefix ?? 'kapi');
     this.now = opts.now ?? Date.now;
     this.onError = opts.onError ?? (() => undefined);
@@ -129,6 +147,7 @@ export class ApiKeyService {
     }
     const live = (await this.repo.listByOwner(owner)).filter((r) => r.revokedAt === undefined && (r.expiresAt === undefined || r.expiresAt > this.now()));
     if (live.length >= this.maxKeysPerOwner) throw new RequestFieldError(`at most ${this.maxKeysPerOwner} active keys per user: revoke one first`);
+    if (opts.signing) spec.signing = true;
     return this.issue(owner, spec);
   }
 
@@ -168,6 +187,8 @@ export class ApiKeyService {
     const spec: KeySpec = {
       name: old.name, env: old.env, scopes: old.scopes, allowedIps: old.allowedIps, deniedIps: old.deniedIps,
       maxUses: old.maxUses, metadata: old.metadata,
+      // A key that signed keeps signing: its successor gets a fresh secret (the old one ends with the old key).
+      signing: old.signingSecret !== undefined || opts.signing === true || readSigning(body && typeof body === 'object' ? (body as Record<string, unknown>).signing : undefined),
       expiresAt: lifetime === undefined ? undefined : now + Math.min(lifetime, this.policy.maxLifetimeMs || lifetime),
     };
     const created = await this.issue(owner, spec, old.id);
@@ -186,6 +207,29 @@ export class ApiKeyService {
    * refused address, AUTH_011 store unavailable.
    */
   async verify(presented: string, ip: string | undefined, envs: readonly KeyEnv[] = KEY_ENVS): Promise<VerifiedKey> {
+    return (await this.check(presented, ip, envs)).verified;
+  }
+
+  /**
+   * The key behind a signed request (the authflow-hmac node's "API key store"
+   * source): the same checks as verify() (checksum, keyed-hash lookup through
+   * the cache, revoked/expired, IP rules, quota), then its signing secret,
+   * unsealed once per cached entry. AUTH_004 when the key has none.
+   */
+  async signingKey(presented: string, ip: string | undefined, envs: readonly KeyEnv[] = KEY_ENVS): Promise<SigningApiKey> {
+    const { verified, entry, digest } = await this.check(presented, ip, envs);
+    const r = verified.record;
+    if (!entry.signing) {
+      if (r.signingSecret === undefined) throw new KeyRejectedError(`API key ${r.id} has no signing secret`);
+      const plain = this.sealer.open(r.signingSecret, r.id);
+      // A sealed value that does not open (another installation secret, or moved to another key) is a store fault, not a wrong signature.
+      if (!plain) throw new StoreUnavailableError(`signing secret of API key ${r.id} does not open with this key store's secret`);
+      entry.signing = createSecretKey(plain);
+    }
+    return { record: r, digest, secret: entry.signing };
+  }
+
+  private async check(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Promise<{ verified: VerifiedKey; entry: CachedKey; digest: string }> {
     const parsed = parseApiKey(presented, this.prefix);
     if (!parsed.ok) {
       if (parsed.why === 'malformed') throw new KeyRejectedError('not an API key of this key store (prefix, env or length)');
@@ -208,7 +252,7 @@ export class ApiKeyService {
       remainingUses = r.maxUses - used;
     }
     this.lastUsed.touch(r.id, now);
-    return { record: r, sunset: r.rotatedTo ? r.expiresAt : undefined, remainingUses };
+    return { verified: { record: r, sunset: r.rotatedTo ? r.expiresAt : undefined, remainingUses }, entry, digest };
   }
 
   /** Writes pending last-used times now (tests, shutdown). */
@@ -231,8 +275,13 @@ export class ApiKeyService {
       allowedIps: spec.allowedIps, deniedIps: spec.deniedIps, createdAt: this.now(), expiresAt: spec.expiresAt,
       maxUses: spec.maxUses, metadata: spec.metadata, rotatedFrom,
     };
+    let signingSecret: string | undefined;
+    if (spec.signing) {
+      signingSecret = SIGNING_SECRET_PREFIX + randomBytes(32).toString('base64url');
+      record.signingSecret = this.sealer.seal(Buffer.from(signingSecret, 'utf8'), record.id);
+    }
     await this.repo.insert(record, this.hasher.digest(minted.key));
-    return { key: minted.key, record };
+    return signingSecret === undefined ? { key: minted.key, record } : { key: minted.key, record, signingSecret };
   }
 
   /** One store read per digest at a time; re-read when the key changed while the read was in flight. */

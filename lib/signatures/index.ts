@@ -2,7 +2,7 @@
 export { RequestBody, requestBody, announcesBody } from './body';
 export { kindlyMessage, strictMessage, canonicalQuery, splitTarget, STRICT_SCHEME_LABEL } from './canonical';
 export { canonicalJsonText, pythonDumpsSorted, pythonFloatRepr, pythonStringLiteral, JsonSyntaxError } from './python-json';
-export { SigningKeyDirectory, SigningKey } from './signing-keys';
+export { SigningKeyDirectory, SigningKey, SigningKeyResolver } from './signing-keys';
 export { hmacSha256 } from './hmac';
 export {
   signedRequestCheck, signedRequestSettings, SignedRequest, SignedRequestOptions, SignatureScheme, SCHEME_HEADERS,

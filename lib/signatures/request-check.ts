@@ -8,7 +8,7 @@ import { CheckRequest, headerLines, clientAddress } from '../checks/request';
 import { RequestBody, checkBodySize, rawBytes } from './body';
 import { kindlyMessage, strictMessage } from './canonical';
 import { canonicalJsonText, pythonDumpsSorted, JsonSyntaxError, PythonJson } from './python-json';
-import { SigningKeyDirectory, liveKeys } from './signing-keys';
+import { SigningKey, SigningKeyDirectory, SigningKeyResolver, isResolver, liveKeys } from './signing-keys';
 import { anySignatureMatches } from './hmac';
 import { signatureKeys } from './store-keys';
 
@@ -85,14 +85,21 @@ export function positiveInteger(value: unknown, what: string, max: number): numb
  * (AUTH_010), and only then the nonce claim — so requests without a valid
  * signature never write to the store, and a replay flood keeps it flat.
  */
-export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R>, opts: SignedRequestOptions, report?: ListReport): Check<R> {
+export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> | SigningKeyResolver, opts: SignedRequestOptions, report?: ListReport): Check<R> {
   const s = signedRequestSettings(opts);
   const { store } = opts;
   const clock = opts.now ?? Date.now;
   const names = SCHEME_HEADERS[s.scheme];
   const directory = new SigningKeyDirectory(clock);
   const seen = reportOncePerValue(directory, report);
-  if (!('read' in keys)) seen(keys.fixed);
+  if ('fixed' in keys) seen(keys.fixed);
+  const findKey = (req: R, keyId: string, now: number): Promise<SigningKey> | SigningKey => {
+    if (isResolver(keys)) return keys.resolve(keyId, clientAddress(req), now);
+    return then(readList(keys, req), (list) => {
+      seen(list);
+      return directory.find(list, keyId, now);
+    });
+  };
   const windowMs = s.windowSeconds * 1000;
   // A nonce must outlive every timestamp that could carry it: ts ∈ [t−W, t+W] stays acceptable until t+2W.
   const nonceTtlMs = 2 * windowMs + 1000;
@@ -112,9 +119,7 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R>,
       }
       const message = s.scheme === 'kindly' ? kindlyRequestMessage(req, h) : strictRequestMessage(req, h);
       const presented = [Buffer.from(h.signature, 'hex')];
-      return then(readList(keys, req), (list): Promise<AuthInfo> => {
-        seen(list);
-        const key = directory.find(list, h.keyId, now);
+      return then(findKey(req, h.keyId, now), (key): Promise<AuthInfo> => {
         if (!anySignatureMatches(liveKeys(key.secrets, now), presented, [message])) throw new SignatureError(`signature mismatch for key ${key.id}`);
         return store.setIfAbsent(signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs).then((fresh): AuthInfo => {
           if (!fresh) throw new SignatureError(`nonce already used with key ${key.id} (replay)`);

@@ -113,6 +113,15 @@ function parseKeyLine(line: string): unknown {
   return { keyId: m[1], secret: m[2] };
 }
 
+/** Signing keys looked up one at a time instead of from a list (the API key store); AUTH_004 for an unusable key. */
+export interface SigningKeyResolver {
+  resolve(presented: string, ip: string | undefined, now: number): Promise<SigningKey>;
+}
+
+export function isResolver(source: unknown): source is SigningKeyResolver {
+  return typeof (source as SigningKeyResolver | undefined)?.resolve === 'function';
+}
+
 export class SigningKeyDirectory {
   private readonly index = new LiveIndex<SigningKey>(normalizeSigningKey, (t) => parseListText(t, parseKeyLine));
 

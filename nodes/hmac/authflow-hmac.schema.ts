@@ -19,9 +19,11 @@ export const schema: NodeSchema = {
     maxBody: { default: 1048576, rule: 'positiveWholeOrBlank' },
     /** authflow-store config node for used nonces and delivery ids; empty = the embedded default (global context). */
     store: { default: '', configType: 'authflow-store' },
-    // Where the signing keys (request) or the webhook secret come from: `cred` = the secretList credential.
-    secretsType: { default: 'cred', choices: ['cred', 'flow', 'global', 'env', 'msg'] },
-    secrets: { default: '', sourceTypeField: 'secretsType' },
+    // Where the signing keys (request) or the webhook secret come from: `cred` = the secretList credential;
+    // `keystore` = API keys with a signing secret in an authflow-key-store (request mode only).
+    secretsType: { default: 'cred', choices: ['cred', 'flow', 'global', 'env', 'msg', 'keystore'] },
+    secrets: { default: '', sourceTypeField: 'secretsType', extraSources: ['keystore'] },
+    keyStore: { default: '', configType: 'authflow-key-store', when: { field: 'secretsType', is: ['keystore'] } },
   },
   credentials: { secretList: { type: 'password' } },
   migrations: [(c) => c], // 0 → 1: first version

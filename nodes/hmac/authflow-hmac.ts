@@ -1,7 +1,8 @@
 import { assertSupportedNode } from '../shared/supported-node';
 import {
-  Check, ListReport, signedRequestCheck, webhookCheck, requestBody, announcesBody, splitTarget, SignatureScheme, SignedRequest, WebhookPresetName,
+  Check, ListReport, signedRequestCheck, webhookCheck, requestBody, announcesBody, splitTarget, SignatureScheme, SignedRequest, WebhookPresetName, apiKeySigningKeys,
 } from '../../lib/internal';
+import { keyService } from '../keys/key-store-provider';
 import type { RED, RedNode } from '../shared/red-types';
 import { initCheckNode, CheckNodeConfig } from '../shared/check-node';
 import { MsgRequest, nodeListSource } from '../shared/msg-request';
@@ -23,6 +24,7 @@ interface HmacConfig extends CheckNodeConfig {
   store?: string;
   secretsType: string;
   secrets: string;
+  keyStore?: string;
 }
 
 /** authflow-hmac: signed requests (strict or Kindly scheme) and webhook signatures, replay-proof. */
@@ -39,6 +41,12 @@ export = function register(RED: RED) {
         const store = replayStore(RED, node, config.store);
         watchStoreStatus(RED, node, config.store, status);
         const webhook = config.mode === 'webhook';
+        if (config.secretsType === 'keystore') {
+          if (webhook) throw new Error('the API key store holds signing secrets of API keys: use it in request mode');
+          keyService(RED, config.keyStore); // a missing key store fails at deploy
+          const keys = apiKeySigningKeys(() => keyService(RED, config.keyStore));
+          return withBody(signedRequestCheck<SignedMsg>(keys, { maxBodyBytes: Number(config.maxBody), scheme: config.scheme, windowSeconds: Number(config.window), store }));
+        }
         const secrets = nodeListSource(RED, node, config.secretsType, config.secrets, 'secretList', webhook ? 'webhook secret' : 'signing keys');
         const limits = { maxBodyBytes: Number(config.maxBody) };
         const report = secretReport(node, status);

@@ -10,6 +10,8 @@ export const schema: NodeSchema = {
     operation: { default: 'create', choices: ['create', 'list', 'get', 'revoke', 'rotate'] },
     // 'creator': a key never gets scopes its creator (msg.auth.scopes) lacks; 'any': the request decides (a trusted admin flow).
     scopePolicy: { default: 'creator', choices: ['creator', 'any'] },
+    // Issue an HMAC signing secret with every created/rotated key (else only when the body asks: {"signing": true}).
+    signing: { default: false, when: { field: 'operation', is: ['create', 'rotate'] } },
   },
   migrations: [(c) => c], // 0 → 1: the first version (no older configs exist)
 };

@@ -14,12 +14,13 @@ interface KeysConfig {
   keyStore?: string;
   operation: Operation;
   scopePolicy: 'creator' | 'any';
+  signing?: boolean;
 }
 
 /**
  * authflow-keys: the Kindly key API, one operation per node, behind a bearer
  * (or any) check: the owner is msg.auth.subject.
- *   create  POST   /api/keys        {name, expires_at, scopes, allowed_ips, denied_ips, env, max_uses, metadata} → 201 {…, key} (the key, once)
+ *   create  POST   /api/keys        {name, expires_at, scopes, allowed_ips, denied_ips, env, max_uses, metadata, signing} → 201 {…, key, signing_secret?} (both once)
  *   list    GET    /api/keys        → 200 {keys: […]}
  *   get     GET    /api/keys/:id    → 200 {…}
  *   revoke  DELETE /api/keys/:id    → 200 {…, status: "revoked"}
@@ -40,10 +41,11 @@ export = function register(RED: RED) {
         status.ready(config.operation);
         const now = () => Date.now();
         const view = (r: ApiKeyRecord) => publicView(r, now());
+        const createOptions = (who: AuthInfo) => ({ creatorScopes: config.scopePolicy === 'creator' ? who.scopes ?? [] : undefined, signing: config.signing === true });
         const ops: Record<Operation, (owner: AuthInfo, msg: RedMsg) => Promise<EndpointResult>> = {
           async create(who, msg) {
-            const { key, record } = await keys.create(who.subject!, msg.payload, { creatorScopes: config.scopePolicy === 'creator' ? who.scopes ?? [] : undefined });
-            return { statusCode: 201, payload: { ...view(record), key }, auth: who, reason: `API key ${record.id} created` };
+            const { key, record, signingSecret } = await keys.create(who.subject!, msg.payload, createOptions(who));
+            return { statusCode: 201, payload: { ...view(record), key, ...secretField(signingSecret) }, auth: who, reason: `API key ${record.id} created` };
           },
           async list(who) {
             const all = await keys.list(who.subject!);
@@ -58,10 +60,10 @@ export = function register(RED: RED) {
             return { statusCode: 200, payload: view(record), auth: who, reason: `API key ${record.id} revoked` };
           },
           async rotate(who, msg) {
-            const { key, record, previous } = await keys.rotate(who.subject!, keyId(msg), msg.payload, { creatorScopes: config.scopePolicy === 'creator' ? who.scopes ?? [] : undefined });
+            const { key, record, previous, signingSecret } = await keys.rotate(who.subject!, keyId(msg), msg.payload, createOptions(who));
             const old = view(previous);
             return {
-              statusCode: 201, payload: { ...view(record), key, previous: { id: old.id, expires_at: old.expires_at } }, auth: who,
+              statusCode: 201, payload: { ...view(record), key, ...secretField(signingSecret), previous: { id: old.id, expires_at: old.expires_at } }, auth: who,
               reason: `API key ${previous.id} rotated to ${record.id}`,
             };
           },
@@ -80,4 +82,9 @@ export = function register(RED: RED) {
 function keyId(msg: RedMsg): unknown {
   const params = (msg.req as { params?: Record<string, unknown> } | undefined)?.params;
   return params?.id ?? msg.keyId;
+}
+
+/** The signing secret, in the create/rotate answer only (shown once, like the key). */
+function secretField(secret: string | undefined): Record<string, string> {
+  return secret === undefined ? {} : { signing_secret: secret };
 }
