@@ -91,9 +91,11 @@ export class OAuthServer {
   private readonly directory: (raw: unknown) => ClientDirectory;
   private readonly jwks: () => Promise<JwkSet>;
   private readonly audience: readonly string[];
+  private readonly now?: () => number;
 
   constructor(opts: OAuthServerOptions) {
     this.tokens = opts.tokens;
+    this.now = opts.now;
     const issuerId = opts.tokens.issuer.issuer;
     if (!issuerId) throw new Error('the issuer needs an iss: the authorization server identifier (RFC 8414 §2), e.g. https://auth.example.com');
     this.issuerId = urlOf(issuerId, 'the issuer identifier (iss)');
@@ -137,7 +139,7 @@ export class OAuthServer {
 
   /** The clients kept in the issuer's store (client-store.ts), under the issuer's tag; one per server. */
   get registry(): ClientRegistry {
-    return (this.storeClients ??= new ClientRegistry({ store: this.tokens.store, hasher: this.hasher, namespace: this.tokens.tags.tokens }));
+    return (this.storeClients ??= new ClientRegistry({ store: this.tokens.store, hasher: this.hasher, namespace: this.tokens.tags.tokens, now: this.now }));
   }
 
   private storeClients?: ClientRegistry;
