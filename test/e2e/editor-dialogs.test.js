@@ -77,6 +77,7 @@ function buildFlow(values) {
   for (const s of SOURCES) route(`token-${s}`, 'authflow-token', {});
   for (const s of SOURCES) route(`login-${s}`, 'authflow-login', { issuer: 'iss-hs', operation: 'login' }, { method: 'post', endpoint: true });
   route('login-es', 'authflow-login', { issuer: 'iss-es', operation: 'login' }, { method: 'post', endpoint: true });
+  route('register-cred', 'authflow-login', { issuer: 'iss-hs', operation: 'register' }, { method: 'post', endpoint: true });
   for (const s of ['str', 'flow', 'global', 'env', 'msg']) route(`ip-${s}`, 'authflow-ip', {});
   for (const s of ['issuer', 'jwks', 'key', 'secret']) route(`bearer-${s}`, 'authflow-bearer', { issuer: 'iss-hs' });
   for (const s of ['ctx', 'redis', 'pg']) route(`lock-${s}`, 'authflow-basic', { store: `store-${s}`, maxRetries: 1, ipMaxRetries: 0 });
@@ -228,6 +229,17 @@ describe('every node and credential source through its dialog (chromium + playwr
     const r = await request(port, 'POST', '/login-es', { body: { username: 'alice', password: PASSWORD } });
     assert.equal(r.status, 200, r.text);
     assert.equal(jwt.verify(r.body.access_token, es.publicKey.export({ type: 'spki', format: 'pem' }), { algorithms: ['ES256'] }).sub, 'alice');
+  });
+
+  it('register: the user list typed into its dialog makes a list name taken (decoy tokens, no account)', async () => {
+    await editNode(page, 'register-cred', () => page.locator('#node-input-userList').fill(users));
+    await deploy();
+    const r = await request(port, 'POST', '/register-cred', { body: { username: 'alice', password: 'attacker password 1' } });
+    assert.equal(r.status, 201, r.text);
+    assert.throws(() => jwt.verify(r.body.access_token, HS_SECRET, { algorithms: ['HS256'] }), /signature/, 'a decoy, not a token acting as alice');
+    assert.equal((await request(port, 'POST', '/login-cred', { body: { username: 'alice', password: 'attacker password 1' } })).status, 401);
+    const ok = await request(port, 'POST', '/register-cred', { body: { username: 'newcomer', password: 'newcomer password 1' } });
+    assert.equal(jwt.verify(ok.body.access_token, HS_SECRET, { algorithms: ['HS256'] }).sub, 'newcomer');
   });
 
   it('ip: typed rules get a red border when invalid (10.0.0.0/33, 300.1.1.1); typed, flow, global, env and msg rules reach the runtime', async () => {
