@@ -113,3 +113,60 @@ describe('API key signing secrets (sealed at rest)', () => {
     assert.match((await keys.create('alice', { name: 'forced' }, { signing: true })).signingSecret, /^ksig_/, 'the node option');
   });
 });
+
+describe('API key signing secrets in a PostgreSQL table (shared by two instances)', function () {
+  this.timeout(20000);
+  const pg = require('pg');
+  const { PostgresStore } = require('../../../dist/lib/internal');
+  const { requireService } = require('../../support/services');
+  const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `aftest_sign_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  let admin;
+  const stores = [];
+  const services = [];
+
+  before(async function () {
+    await requireService(this, `PostgreSQL at ${PG_URL}`, async () => {
+      const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
+      await c.connect();
+      await c.end();
+    });
+    admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+  });
+  after(async () => {
+    await Promise.all(services.map((s) => s.close()));
+    await Promise.all(stores.map((s) => s.close()));
+    if (admin) {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
+  });
+
+  it('the column holds only the sealed secret; another instance unseals it, and a revoke there takes effect here', async () => {
+    const secret = crypto.randomBytes(32);
+    const make = () => {
+      const store = new PostgresStore({ connectionString: PG_URL, schema });
+      stores.push(store);
+      const s = new ApiKeyService({ store, secret });
+      services.push(s);
+      return s;
+    };
+    const a = make();
+    const b = make();
+    const { key, record, signingSecret } = await a.create('alice', { name: 'signer', signing: true });
+    const { rows } = await admin.query(`SELECT * FROM "${schema}".authflow_api_keys`);
+    const text = JSON.stringify(rows);
+    assert.match(rows[0].signing_secret, /^v1\./);
+    assert.ok(!text.includes(signingSecret) && !text.includes(signingSecret.slice(5)), 'never the plain secret in the table');
+    assert.equal(await outcome(b.signingKey(key, undefined)), 'ok');
+    assert.equal(await outcome(b.signingKey(key, undefined)), 'ok', 'now cached on b');
+    await a.revoke('alice', record.id);
+    let seen = '';
+    for (let i = 0; i < 50 && seen !== '401 AUTH_004'; i++) {
+      seen = await outcome(b.signingKey(key, undefined));
+      if (seen !== '401 AUTH_004') await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(seen, '401 AUTH_004', 'the revoke reached the other instance (NOTIFY)');
+  });
+});
