@@ -11,7 +11,7 @@ export const AUDIT_EVENT_TYPES = [
   'token.issued', 'token.refreshed', 'token.revoked', 'token.introspected', 'token.failure',
   'mfa.enrolment', 'mfa.failure',
   'key.created', 'key.rotated', 'key.revoked', 'key.used_in_grace',
-  'client.secret_expiring',
+  'client.secret_expiring', 'client.created', 'client.changed',
   'signature.invalid', 'signature.replay',
   'ip.denied', 'access.denied', 'rate_limited', 'lockout', 'lockout.lifted',
   'store.outage', 'config.error', 'internal.error',

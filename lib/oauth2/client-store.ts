@@ -42,7 +42,7 @@ interface StoredSecret {
 type StoredClient = Record<string, unknown> & { client_id: string; client_secrets: StoredSecret[]; created_at: string };
 
 /** What list/get answer: the record without hashes. */
-export type ClientView = Omit<StoredClient, 'client_secrets'> & { secrets: Array<Omit<StoredSecret, 'hash'>> };
+export type ClientView = Record<string, unknown> & { client_id: string; created_at: string; secrets: Array<Omit<StoredSecret, 'hash'>> };
 
 /** Client metadata a caller may set (clients.ts documents each). */
 const SETTABLE = [

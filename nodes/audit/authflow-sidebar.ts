@@ -1,9 +1,9 @@
-import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError, activeBans, liftBan } from '../../lib/internal';
+import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError, activeBans, liftBan, ClientRegistry, ClientRegistryError } from '../../lib/internal';
 import type { StoreStatus } from '../../lib/internal';
 
 /** The slice of Node-RED's plugin API this plugin uses (types only). */
 interface Req { query: Record<string, unknown>; body?: Record<string, unknown> }
-interface Res { status(code: number): Res; json(body: unknown): void }
+interface Res { status(code: number): Res; json(body: unknown): void; set?(headers: Record<string, string>): Res }
 type Handler = (req: Req, res: Res) => void;
 interface PluginRED {
   plugins: { registerPlugin(id: string, def: Record<string, unknown>): void };
@@ -29,8 +29,9 @@ const WATCH_MS = 90_000;
  * per-minute counts (lib/audit/monitor.ts), streams them to open editors
  * over RED.comms once a second, and serves admin endpoints behind the
  * editor's own permissions: authflow.read to look, authflow.write to
- * change (lift a lockout; create / revoke / rotate API keys). Nothing returned holds a
- * secret, except a new API key, shown once to whoever created it.
+ * change (lift a lockout; create / revoke / rotate API keys; create, rotate,
+ * disable OAuth clients kept in the store). Nothing returned holds a secret,
+ * except a new API key or client secret, shown once to whoever created it.
  */
 export = function register(RED: PluginRED) {
   RED.plugins.registerPlugin('authflow-sidebar', { type: 'authflow-sidebar' });
@@ -73,7 +74,7 @@ export = function register(RED: PluginRED) {
 
   RED.httpAdmin.get(`${BASE}/state`, read, safe((req, res) => {
     watch();
-    res.json({ latest: monitor.latest, events: monitor.since(0, 200), counts: monitor.counts(), lockouts: activeBans(), stores: storeHealth(RED), keyStores: keyStores(RED) });
+    res.json({ latest: monitor.latest, events: monitor.since(0, 200), counts: monitor.counts(), lockouts: activeBans(), stores: storeHealth(RED), keyStores: keyStores(RED), oauthServers: oauthServers(RED) });
   }));
 
   // Lifts a ban this process started (lib/limits/bans.ts): the ban and its failure count leave the store.
@@ -123,7 +124,65 @@ export = function register(RED: PluginRED) {
       }
     }));
   }
+
+  // OAuth clients kept in the store of an oauth2 server (lib/oauth2/client-store.ts).
+  RED.httpAdmin.get(`${BASE}/oauth-clients`, read, safe((req, res) => {
+    const { registry } = clientTarget(RED, req.query);
+    registry.list().then((clients) => res.json({ clients }), (e) => fail(res, e));
+  }));
+
+  const clientActions: Record<string, (r: ClientRegistry, b: Record<string, unknown>) => Promise<{ clientId: string; what: string; body: unknown }>> = {
+    create: async (r, b) => {
+      const input = { ...(b.client as Record<string, unknown> | undefined ?? {}) };
+      const made = await r.create(input);
+      return { clientId: made.client.client_id, what: 'created', body: made };
+    },
+    rotate: async (r, b) => {
+      const grace = b.graceSec === undefined || b.graceSec === '' ? undefined : Number(b.graceSec);
+      const made = await r.addSecret(idOf(b), grace);
+      return { clientId: idOf(b), what: `secret ${made.secret_id} added (older secrets expire in ${grace ?? 86_400} s)`, body: made };
+    },
+    'revoke-secret': async (r, b) => ({ clientId: idOf(b), what: `secret ${String(b.secretId).slice(0, 40)} revoked`, body: await r.revokeSecret(idOf(b), String(b.secretId ?? '')) }),
+    enable: async (r, b) => {
+      if (typeof b.enabled !== 'boolean') throw new BadRequest('enabled must be true or false');
+      return { clientId: idOf(b), what: b.enabled ? 'enabled' : 'disabled', body: await r.setEnabled(idOf(b), b.enabled) };
+    },
+  };
+  for (const [action, run] of Object.entries(clientActions)) {
+    RED.httpAdmin.post(`${BASE}/oauth-clients${action === 'create' ? '' : '/' + action}`, write, safe((req, res) => {
+      const body = req.body ?? {};
+      const { registry, server } = clientTarget(RED, body);
+      res.set?.({ 'Cache-Control': 'no-store' }); // a new secret is in the answer
+      run(registry, body).then(({ clientId, what, body: answer }) => {
+        emitDecision(() => ({
+          time: new Date().toISOString(), outcome: 'allow', method: 'oauth2', event: action === 'create' ? 'client.created' : 'client.changed',
+          subject: clientId, clientId, reason: `OAuth client ${what} from the editor sidebar`, node: { id: server, type: 'authflow-oauth2-server' },
+        }));
+        res.json(answer); // a new client_secret leaves the runtime only here, once
+      }, (e) => fail(res, e));
+    }));
+  }
 };
+
+function idOf(b: Record<string, unknown>): string {
+  if (typeof b.id !== 'string' || !b.id) throw new BadRequest('id (the client id) is required');
+  return b.id;
+}
+
+function clientTarget(RED: PluginRED, q: Record<string, unknown>): { registry: ClientRegistry; server: string } {
+  const server = typeof q.server === 'string' ? q.server : '';
+  const node = server ? (RED.nodes.getNode(server) as { type?: string; oauth?: () => { registry: ClientRegistry } } | null) : null;
+  if (!node || node.type !== 'authflow-oauth2-server' || typeof node.oauth !== 'function') throw new BadRequest('no such oauth2 server (deploy it first)');
+  return { registry: node.oauth().registry, server };
+}
+
+function oauthServers(RED: PluginRED) {
+  const out: Array<{ id: string; name?: string }> = [];
+  RED.nodes.eachNode((n) => {
+    if (n.type === 'authflow-oauth2-server') out.push({ id: n.id, name: n.name || undefined });
+  });
+  return out;
+}
 
 /** Key management from the sidebar is an audit event like any other (by the editor user, for `owner`). */
 function audit(event: 'key.created' | 'key.revoked' | 'key.rotated', owner: string, keyId: string, store: string): void {
@@ -147,6 +206,7 @@ class BadRequest extends Error {}
 /** Errors as the sidebar shows them: a refusal's public code and reason (never a secret), 400 for bad input, 500 otherwise. */
 function fail(res: Res, e: unknown): void {
   if (e instanceof AuthError) res.status(e.status === 401 ? 404 : e.status).json({ error: e.code, message: e.reason });
+  else if (e instanceof ClientRegistryError) res.status(e.status).json({ error: e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request', message: e.message });
   else if (e instanceof BadRequest || (e instanceof Error && e.name === 'RequestFieldError')) res.status(400).json({ error: 'bad_request', message: e.message });
   else res.status(500).json({ error: 'internal', message: e instanceof Error ? e.name : 'error' });
 }
