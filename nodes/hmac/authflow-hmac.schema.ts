@@ -23,7 +23,7 @@ export const schema: NodeSchema = {
     // `keystore` = API keys with a signing secret in an authflow-key-store (request mode only).
     secretsType: { default: 'cred', choices: ['cred', 'flow', 'global', 'env', 'msg', 'keystore'] },
     secrets: { default: '', sourceTypeField: 'secretsType', extraSources: ['keystore'] },
-    keyStore: { default: '', configType: 'authflow-key-store', when: { field: 'secretsType', is: ['keystore'] } },
+    keyStore: { default: '', configType: 'authflow-key-store', required: true, when: { field: 'secretsType', is: ['keystore'] } },
   },
   credentials: { secretList: { type: 'password' } },
   migrations: [(c) => c], // 0 → 1: first version
