@@ -18,7 +18,7 @@ export const schema: NodeSchema = {
     scopesSupported: { default: '' },
     realm: { default: 'oauth', required: true, rule: 'quotedText' },
     // Where the client list comes from: `cred` = the clientList credential, `store` = the issuer's
-    // store (lib/oauth2/client-store.ts, managed from the CLI), else a flow/global/env/msg key.
+    // store (lib/oauth2/client-store.ts, managed from the auth sidebar), else a flow/global/env/msg key.
     clientsType: { default: 'cred', choices: [...SOURCE_TYPES, 'store'] },
     clients: { default: '', sourceTypeField: 'clientsType', extraSources: ['store'] },
   },

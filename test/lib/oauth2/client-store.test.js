@@ -1,7 +1,7 @@
 'use strict';
 /**
  * ClientRegistry (lib/oauth2/client-store.ts): OAuth clients kept in the
- * store, on the memory store and a real Redis. Proven through OAuthServer's
+ * store, on the memory store, a real Redis and a real PostgreSQL. Proven through OAuthServer's
  * token endpoint (client_secret_basic / _post): a created client gets a
  * token with its secret shown once; nothing listed or stored holds the
  * secret; a rotated-out secret works during its grace and not after; a
@@ -10,14 +10,16 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { requireRedis, REDIS_URL } = require('../../support/services');
+const pg = require('pg');
+const { requireRedis, requireService, REDIS_URL } = require('../../support/services');
 const {
-  OAuthServer, ClientRegistryError, MemoryStore, RedisStore, createSessionTokens,
+  OAuthServer, ClientRegistryError, MemoryStore, RedisStore, PostgresStore, createSessionTokens,
 } = require('../../../dist/lib/internal');
 
 const KEY = crypto.randomBytes(32).toString('base64url');
 const ISS = 'https://auth.example.com';
 const RUN = crypto.randomBytes(4).toString('hex');
+const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 const basic = (id, secret) => 'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
 const tokenReq = (id, secret, body = 'grant_type=client_credentials') => ({
@@ -54,6 +56,32 @@ const backends = [
           if (keys.length) await raw.del(...keys);
           raw.disconnect();
           await s.close();
+        },
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL (generic key-value table)',
+    async open(mocha) {
+      const schema = `aftest_oc_${RUN}_${crypto.randomBytes(2).toString('hex')}`;
+      await requireService(mocha, `PostgreSQL at ${PG_URL}`, async () => {
+        const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1500 });
+        await c.connect();
+        await c.end();
+      });
+      const s = new PostgresStore({ connectionString: PG_URL, schema });
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      return {
+        store: s,
+        async dump() {
+          const { rows } = await admin.query(`SELECT * FROM "${schema}".authflow_kv`);
+          return JSON.stringify(rows);
+        },
+        async close() {
+          await s.close();
+          await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await admin.end();
         },
       };
     },
