@@ -10,68 +10,27 @@
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const supertest = require('supertest');
-const { prepareUserDir } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser, openEditor, editNode, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
-const { serviceMissing } = require('../support/services');
-const { hashPasswordScrypt } = require('../../dist/lib');
-
+const { editNode, deploy, ARTIFACTS } = require('../support/browser');
+const { keyDialogsSetup, keysChain, loginAlice, Z } = require('../support/key-dialogs');
 
 describe('API key dialogs in a real browser, proven over HTTP', function () {
   this.timeout(180000);
-  let red, browser, page, port, userDir, api;
-
-  before(async function () {
-    try {
-      browser = await launchBrowser();
-    } catch (err) {
-      serviceMissing(this, err.message);
-    }
-    port = await freePort();
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-keys-ui-'));
-    const z = 'tab1';
-    const chain = (id, url, method, node, y, wire = true) => [
-      { id: `${id}-in`, type: 'http in', z, url, method, x: 120, y, wires: [[`${id}-bearer`]] },
-      { id: `${id}-bearer`, type: 'authflow-bearer', z, keySource: 'issuer', issuer: 'iss', x: 320, y, wires: [[id], [`${id}-out`]] },
-      { id, type: 'authflow-keys', z, x: 520, y, ...node, wires: [wire ? [`${id}-out`] : [], [`${id}-out`]] },
-      { id: `${id}-out`, type: 'http response', z, x: 720, y, wires: [] },
-    ];
-    const users = JSON.stringify([{ username: 'alice', password: await hashPasswordScrypt('alice-password', { ln: 10 }), scopes: ['read'] }]);
-    const flows = [
-      { id: z, type: 'tab', label: 'keys UI' },
-      { id: 'iss', type: 'authflow-issuer', name: 'issuer', iss: 'https://ui.example.test', aud: 'ui' },
-      { id: 'ks', type: 'authflow-key-store', name: 'ui keys' },
-      { id: 'login-in', type: 'http in', z, url: '/login', method: 'post', x: 120, y: 60, wires: [['login']] },
-      { id: 'login', type: 'authflow-login', z, issuer: 'iss', operation: 'login', x: 320, y: 60, wires: [['login-out'], ['login-out']] },
-      { id: 'login-out', type: 'http response', z, x: 520, y: 60, wires: [] },
-      ...chain('create', '/keys', 'post', {}, 140, false),
-      ...chain('rotate', '/keys/:id/rotate', 'post', {}, 220),
-      ...chain('revoke', '/keys/:id', 'delete', {}, 300),
-      { id: 'use-in', type: 'http in', z, url: '/data', method: 'get', x: 120, y: 380, wires: [['tok']] },
-      { id: 'tok', type: 'authflow-token', z, x: 320, y: 380, wires: [['use-ok'], ['use-out']] },
-      { id: 'use-ok', type: 'function', z, x: 520, y: 380, func: 'msg.payload = { auth: msg.auth }; return msg;', wires: [['use-out']] },
-      { id: 'use-out', type: 'http response', z, x: 720, y: 380, wires: [] },
-    ];
-    prepareUserDir(userDir, { port, flows, creds: { iss: { secret: 'ui-issuer-secret-0123456789abcdef0123' }, login: { userList: users } } });
-    red = await startNodeRed(userDir, port);
-    api = supertest(`http://127.0.0.1:${port}`);
-    page = await openEditor(browser, port, { node: 'tok' });
-  });
-
-  afterEach(async function () {
-    await recordFailure(this, page, 'failed-keys-dialog', red);
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (red) await red.stop();
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  const ui = keyDialogsSetup({
+    name: 'keys', label: 'keys UI', scopes: ['read'], openOn: 'tok',
+    nodes: [
+      ...keysChain('create', '/keys', 'post', {}, 140, false),
+      ...keysChain('rotate', '/keys/:id/rotate', 'post', {}, 220),
+      ...keysChain('revoke', '/keys/:id', 'delete', {}, 300),
+      { id: 'use-in', type: 'http in', z: Z, url: '/data', method: 'get', x: 120, y: 380, wires: [['tok']] },
+      { id: 'tok', type: 'authflow-token', z: Z, x: 320, y: 380, wires: [['use-ok'], ['use-out']] },
+      { id: 'use-ok', type: 'function', z: Z, x: 520, y: 380, func: 'msg.payload = { auth: msg.auth }; return msg;', wires: [['use-out']] },
+      { id: 'use-out', type: 'http response', z: Z, x: 720, y: 380, wires: [] },
+    ],
   });
 
   it('every option set in the dialogs reaches the runtime', async () => {
+    const { page, api, red, userDir } = ui;
     let generated;
     await editNode(page, 'ks', async () => {
       generated = await page.locator('#node-config-input-secret').inputValue();
@@ -113,13 +72,7 @@ describe('API key dialogs in a real browser, proven over HTTP', function () {
     });
     await deploy(page);
 
-    let jwt;
-    for (let i = 0; i < 50 && !jwt; i++) {
-      const res = await api.post('/login').send({ username: 'alice', password: 'alice-password' });
-      if (res.status === 200) jwt = res.body.access_token;
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-    const auth = { Authorization: `Bearer ${jwt}` };
+    const auth = await loginAlice(api);
     // Key store: prefix acme, default env test, default lifetime 30 days, max 60.
     const created = await api.post('/keys').set(auth).send({ name: 'ui', scopes: ['*'] }).expect(201); // scope policy "any", answered by the node itself
     assert.match(created.body.key, /^acme_test_[0-9A-Za-z]{32}$/);
