@@ -7,39 +7,14 @@
 // API key — proven refused over HTTP afterwards.
 const assert = require('assert/strict');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const http = require('http');
 const bcrypt = require('bcryptjs');
-const { startNodeRed, freePort } = require('../support/node-red-process');
-const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { launchBrowser } = require('../support/browser');
+const { EDITOR_PASSWORDS: pw, editorAdminAuth, startEditorInstance, request, editorLogin, until } = require('../support/editor-admin');
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const KEY_STORE_SECRET = 'ks-secret-0123456789abcdef0123456789abcdef';
 const USERS = [{ username: 'alice', password: 'alice-pw-123' }];
-
-function request(port, method, urlPath, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers: { ...(data && typeof body !== 'string' ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode, headers: res.headers, text, body: json });
-      });
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
 
 const basic = (u, p) => 'Basic ' + Buffer.from(`${u}:${p}`).toString('base64');
 
@@ -65,24 +40,7 @@ function creds() {
   };
 }
 
-async function instance({ adminAuth } = {}) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-sidebar-'));
-  const settings = adminAuth ? `adminAuth: ${JSON.stringify(adminAuth)},` : '';
-  prepareUserDir(userDir, { port, flows: flows(), creds: creds(), settings });
-  const red = await startNodeRed(userDir, port, adminAuth ? { readyPath: '/auth/login' } : {});
-  return { port, red, userDir };
-}
-
-async function until(fn, what, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const instance = ({ adminAuth } = {}) => startEditorInstance({ dirPrefix: 'authflow-sidebar', flows, creds: creds(), adminAuth });
 
 /** Every key, password and secret the test used: none may appear in what the sidebar's endpoints return. */
 function assertNoSecret(text, secrets) {
@@ -94,26 +52,12 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
 
   describe('with adminAuth: the editor\'s permissions', () => {
     let red, port;
-    const pw = { admin: 'admin-pw-1', reader: 'reader-pw-1' };
     before(async () => {
-      ({ red, port } = await instance({
-        adminAuth: {
-          type: 'credentials',
-          users: [
-            { username: 'admin', password: bcrypt.hashSync(pw.admin, 4), permissions: '*' },
-            { username: 'reader', password: bcrypt.hashSync(pw.reader, 4), permissions: 'read' },
-          ],
-        },
-      }));
+      ({ red, port } = await instance({ adminAuth: editorAdminAuth() }));
     });
     after(() => red && red.stop());
 
-    const token = async (username) => {
-      const scope = username === 'admin' ? '*' : 'read';
-      const res = await request(port, 'POST', '/auth/token', { body: { client_id: 'node-red-admin', grant_type: 'password', scope, username, password: pw[username] } });
-      assert.equal(res.status, 200, res.text);
-      return { Authorization: `Bearer ${res.body.access_token}` };
-    };
+    const token = (username) => editorLogin(port, username);
 
     it('no token: 401 on every endpoint; a read-only user reads but cannot change keys (401, as Node-RED answers); an admin can; nothing secret is returned', async () => {
       for (const [m, p] of [['GET', '/authflow-api-auth/sidebar/state'], ['GET', '/authflow-api-auth/sidebar/keys?store=ks&owner=alice'], ['POST', '/authflow-api-auth/sidebar/keys'], ['POST', '/authflow-api-auth/sidebar/keys/revoke'], ['POST', '/authflow-api-auth/sidebar/unlock']]) {

@@ -8,36 +8,13 @@
 const assert = require('assert/strict');
 const crypto = require('crypto');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const http = require('http');
-const bcrypt = require('bcryptjs');
-const { startNodeRed, freePort } = require('../support/node-red-process');
-const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { launchBrowser, editNode, setTypedInput, deploy } = require('../support/browser');
+const { editorAdminAuth, startEditorInstance, request, editorLogin, until } = require('../support/editor-admin');
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const SECRET_KEY = crypto.randomBytes(32).toString('base64url');
 const SIDEBAR = '/authflow-api-auth/sidebar';
-
-function request(port, method, urlPath, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const type = typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json';
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, headers: { ...(data ? { 'Content-Type': type } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let json;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, text, body: json });
-      });
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
 
 const formEncode = (v) => encodeURIComponent(v).replace(/%20/g, '+');
 const clientBasic = (id, secret) => 'Basic ' + Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64');
@@ -57,49 +34,19 @@ function creds() {
   return { iss1: { privateKey: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) }, srv: { secretKey: SECRET_KEY } };
 }
 
-async function instance({ adminAuth } = {}) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-oauth-clients-'));
-  const settings = adminAuth ? `adminAuth: ${JSON.stringify(adminAuth)},` : '';
-  prepareUserDir(userDir, { port, flows: flows(port), creds: creds(), settings });
-  const red = await startNodeRed(userDir, port, adminAuth ? { readyPath: '/auth/login' } : {});
-  return { port, red };
-}
-
-async function until(fn, what, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const instance = ({ adminAuth } = {}) => startEditorInstance({ dirPrefix: 'authflow-oauth-clients', flows, creds: creds(), adminAuth });
 
 describe('OAuth clients in the store, from the "auth" sidebar', function () {
   this.timeout(180000);
 
   describe('with adminAuth: authflow.read lists, authflow.write changes', () => {
     let red, port;
-    const pw = { admin: 'admin-pw-1', reader: 'reader-pw-1' };
     before(async () => {
-      ({ red, port } = await instance({
-        adminAuth: {
-          type: 'credentials',
-          users: [
-            { username: 'admin', password: bcrypt.hashSync(pw.admin, 4), permissions: '*' },
-            { username: 'reader', password: bcrypt.hashSync(pw.reader, 4), permissions: 'read' },
-          ],
-        },
-      }));
+      ({ red, port } = await instance({ adminAuth: editorAdminAuth() }));
     });
     after(() => red && red.stop());
 
-    const login = async (username) => {
-      const res = await request(port, 'POST', '/auth/token', { body: { client_id: 'node-red-admin', grant_type: 'password', scope: username === 'admin' ? '*' : 'read', username, password: pw[username] } });
-      assert.equal(res.status, 200, res.text);
-      return { Authorization: `Bearer ${res.body.access_token}` };
-    };
+    const login = (username) => editorLogin(port, username);
 
     it('no token: 401; a reader lists but cannot create, rotate or disable; an admin can; the secret is returned once, never listed', async () => {
       for (const [m, p] of [['GET', `${SIDEBAR}/oauth-clients?server=srv`], ['POST', `${SIDEBAR}/oauth-clients`], ['POST', `${SIDEBAR}/oauth-clients/rotate`], ['POST', `${SIDEBAR}/oauth-clients/enable`]]) {
