@@ -2,12 +2,8 @@
 // Real Node-RED processes running the scale-out flow (test/e2e/scale-out-flow.js)
 // on a Redis of the caller's choosing: a URL, or a Sentinel set. Shared by
 // the redis-*.test.js files; every process is always stopped.
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const http = require('node:http');
-const { prepareUserDir } = require('../../scripts/node-red-instance');
-const { startNodeRed, freePort } = require('../support/node-red-process');
+const { startInstance } = require('../support/node-red-instances');
 const { hashPasswordScrypt } = require('../../dist/lib');
 const { scaleOutFlow } = require('./scale-out-flow');
 
@@ -26,30 +22,6 @@ async function redisFlow({ redis, keyPrefix, secret, timeoutMs = 1000, users }) 
     flow.creds.store = {};
   }
   return flow;
-}
-
-async function startInstance(name, flow, { settings = '' } = {}) {
-  const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `authflow-${name}-`));
-  prepareUserDir(userDir, { port, flows: flow.flows, creds: flow.creds, settings });
-  let red;
-  try {
-    red = await startNodeRed(userDir, port);
-  } catch (err) {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    throw err;
-  }
-  const killOnExit = () => red.child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    name, port, userDir, child: red.child, log: red.log,
-    kill9: () => red.child.kill('SIGKILL'),
-    stop: async ({ keepDir = false } = {}) => {
-      process.removeListener('exit', killOnExit);
-      await red.stop();
-      if (!keepDir) fs.rmSync(userDir, { recursive: true, force: true });
-    },
-  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
