@@ -19,6 +19,11 @@ export interface DeliveryQueueOptions<T> {
   send(item: T): { id: string; acks: number };
   batch?: number;
   now?: () => number;
+  /**
+   * Told of the first item `send` threw on (the item is dropped and counted);
+   * later throws are only counted, so a broken consumer cannot flood the log.
+   */
+  onSendError?: (err: unknown) => void;
 }
 
 export interface DeliveryCounts {
@@ -41,6 +46,7 @@ export class DeliveryQueue<T> {
   private sent = 0;
   private dropped = 0;
   private timedOut = 0;
+  private sendErrorReported = false;
   private readonly batch: number;
   private readonly now: () => number;
 
@@ -102,14 +108,34 @@ export class DeliveryQueue<T> {
       this.head = (this.head + 1) % this.ring.length;
       this.size--;
       n++;
+      let out: { id: string; acks: number };
+      try {
+        out = this.opts.send(item);
+      } catch (err) {
+        // pump runs in setImmediate: a throw here would be an uncaught
+        // exception that stops the whole process. Drop and count instead.
+        this.dropped++;
+        this.reportSendError(err);
+        continue;
+      }
       this.sent++;
-      const { id, acks } = this.opts.send(item);
+      const { id, acks } = out;
       if (acks > 0) {
         this.inFlight.set(id, { acks, at: this.now() });
         this.sweep();
       }
     }
     if (this.size > 0 && this.inFlight.size < this.opts.maxInFlight) this.schedule();
+  }
+
+  private reportSendError(err: unknown): void {
+    if (this.sendErrorReported) return;
+    this.sendErrorReported = true;
+    try {
+      this.opts.onSendError?.(err);
+    } catch {
+      // the reporter itself must not crash the process either
+    }
   }
 
   /** Releases items no receiver acknowledged in time; runs while anything is in flight. */

@@ -77,6 +77,8 @@ export = function register(RED: RED) {
         send.send({ _msgid: id, topic: event.event, payload: format(event) });
         return { id, acks: red.hooks ? ackingReceivers() : 0 };
       },
+      // Once per node: the stack only, never the decision (it names users and paths).
+      onSendError: (err) => node.error(`audit event could not be sent (dropped and counted): ${err instanceof Error ? err.stack : String(err)}`),
     });
 
     const listener = (d: AuthDecision) => {

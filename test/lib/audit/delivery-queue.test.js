@@ -92,4 +92,49 @@ describe('lib/audit: DeliveryQueue', () => {
     await tick();
     assert.deepEqual(sent, []);
   });
+
+  it('a send that throws never escapes pump (no uncaught exception): the item is dropped, counted, reported once', async () => {
+    const uncaught = [];
+    const onUncaught = (e) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    const reported = [];
+    const sent = [];
+    let n = 0;
+    const q = new DeliveryQueue({
+      capacity: 10, maxInFlight: 5, ackTimeoutMs: 10_000,
+      send(item) {
+        if (item % 2 === 0) throw new Error(`bad item ${item}`);
+        sent.push(item);
+        return { id: `m${n++}`, acks: 0 };
+      },
+      onSendError: (err) => reported.push(err),
+    });
+    try {
+      for (let i = 0; i < 6; i++) q.push(i);
+      await tick();
+      await tick();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      q.close();
+    }
+    assert.deepEqual(uncaught, []);
+    assert.deepEqual(sent, [1, 3, 5]);
+    assert.deepEqual(q.counts(), { queued: 0, inFlight: 0, sent: 3, dropped: 3, timedOut: 0 });
+    assert.equal(reported.length, 1);
+    assert.match(reported[0].message, /bad item 0/);
+  });
+
+  it('a throwing onSendError is contained too', async () => {
+    const q = new DeliveryQueue({
+      capacity: 2, maxInFlight: 1, ackTimeoutMs: 10_000,
+      send() { throw new Error('x'); },
+      onSendError() { throw new Error('reporter broke'); },
+    });
+    q.push(1);
+    q.push(2);
+    await tick();
+    await tick();
+    assert.equal(q.counts().dropped, 2);
+    q.close();
+  });
 });
