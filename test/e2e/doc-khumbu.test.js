@@ -1,6 +1,6 @@
 'use strict';
 // The Khumbu API authentication document, end to end: a REAL Node-RED process
-// runs examples/22 and the document's elements are performed in its order
+// runs examples/17 and the document's elements are performed in its order
 // with the example comment's curl commands: a partner key issued at
 // onboarding and sent as `x-api-key: {API_KEY}`; OAuth 2.0 client
 // credentials giving a short-lived JWT with roles, permissions and expiry;

@@ -1,6 +1,6 @@
 'use strict';
 // The Network International API security document, end to end: a REAL
-// Node-RED process runs examples/21 behind a TLS-terminating proxy (https on
+// Node-RED process runs examples/16 behind a TLS-terminating proxy (https on
 // a self-signed certificate the client verifies: one-way TLS), with the
 // example comment's trusted-proxy setting in settings.js. The document's
 // OAuth flow in order, with the comment's curl commands: the client gets an

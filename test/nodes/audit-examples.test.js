@@ -26,7 +26,7 @@ async function until(fn, what, ms = 10000) {
   }
 }
 
-describe('example 24: audit events to a file, a collector and an alert', function () {
+describe('example 14: audit events to a file, a collector and an alert', function () {
   this.timeout(30000);
   let dir, server;
   before(async () => {

@@ -7,7 +7,7 @@ const { helper, start, stop, loadSession } = require('./login-harness');
 const FILE = path.join(__dirname, '..', '..', 'examples', '13 API keys (Kindly).json');
 const extra = ['keys/authflow-key-store', 'keys/authflow-keys', 'token/authflow-token'].map((f) => require(`../../dist/nodes/${f}.js`));
 
-describe('example 16: API keys (Kindly)', function () {
+describe('example 13: API keys (Kindly)', function () {
   this.timeout(30000);
   let api;
   before(async () => {
