@@ -9,8 +9,7 @@ const assert = require('assert/strict');
 const fs = require('fs');
 const path = require('path');
 const bcrypt = require('bcryptjs');
-const { launchBrowser } = require('../support/browser');
-const { EDITOR_PASSWORDS: pw, editorAdminAuth, startEditorInstance, request, editorLogin, until } = require('../support/editor-admin');
+const { EDITOR_PASSWORDS: pw, editorAdminAuth, startEditorInstance, request, editorLogin, openSidebarEditor, until } = require('../support/editor-admin');
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const KEY_STORE_SECRET = 'ks-secret-0123456789abcdef0123456789abcdef';
@@ -106,12 +105,7 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
     before(async () => {
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       ({ red, port } = await instance());
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(`http://127.0.0.1:${port}/`);
-      // The plugin's tab is registered (Node-RED 4.1 and 5 draw sidebar tabs differently; both answer containsTab).
-      await page.waitForFunction(() => { try { return RED.sidebar.containsTab('authflow-auth'); } catch { return false; } }, null, { timeout: 60000 });
-      await page.waitForSelector('[id="basic"]', { timeout: 60000 }); // flows loaded: the editor has picked its first sidebar tab
+      ({ browser, page } = await openSidebarEditor(port, 'basic'));
     });
     afterEach(async function () {
       if (this.currentTest.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, `sidebar-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) });

@@ -9,8 +9,8 @@ const assert = require('assert/strict');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { launchBrowser, editNode, setTypedInput, deploy } = require('../support/browser');
-const { editorAdminAuth, startEditorInstance, request, editorLogin, until } = require('../support/editor-admin');
+const { editNode, setTypedInput, deploy } = require('../support/browser');
+const { editorAdminAuth, startEditorInstance, request, editorLogin, openSidebarEditor, until } = require('../support/editor-admin');
 
 const ARTIFACTS = path.join(__dirname, '../../test-artifacts');
 const SECRET_KEY = crypto.randomBytes(32).toString('base64url');
@@ -94,11 +94,7 @@ describe('OAuth clients in the store, from the "auth" sidebar', function () {
     before(async () => {
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       ({ red, port } = await instance());
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForFunction(() => { try { return RED.sidebar.containsTab('authflow-auth'); } catch { return false; } }, null, { timeout: 60000 });
-      await page.waitForSelector('[id="tok"]', { timeout: 60000 });
+      ({ browser, page } = await openSidebarEditor(port, 'tok'));
     });
     afterEach(async function () {
       if (this.currentTest.state === 'failed' && page) await page.screenshot({ path: path.join(ARTIFACTS, `oauth-clients-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) });

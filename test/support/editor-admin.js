@@ -10,6 +10,7 @@ const http = require('node:http');
 const bcrypt = require('bcryptjs');
 const { startNodeRed, freePort } = require('./node-red-process');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
+const { launchBrowser } = require('./browser');
 
 /** The editor users' passwords: admin holds every permission, reader only 'read'. */
 const EDITOR_PASSWORDS = { admin: 'admin-pw-1', reader: 'reader-pw-1' };
@@ -64,6 +65,22 @@ async function editorLogin(port, username) {
   return { Authorization: `Bearer ${res.body.access_token}` };
 }
 
+/** Chromium on the editor at `port`, once the "auth" sidebar tab is registered and node `nodeId` is drawn (flows loaded). */
+async function openSidebarEditor(port, nodeId) {
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    // Node-RED 4.1 and 5 draw sidebar tabs differently; both answer containsTab.
+    await page.waitForFunction(() => { try { return RED.sidebar.containsTab('authflow-auth'); } catch { return false; } }, null, { timeout: 60000 });
+    await page.waitForSelector(`[id="${nodeId}"]`, { timeout: 60000 }); // the editor has picked its first sidebar tab
+    return { browser, page };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}
+
 /** Polls fn every 100 ms until it returns something truthy; fails naming `what` after `ms`. */
 async function until(fn, what, ms = 15000) {
   const end = Date.now() + ms;
@@ -75,4 +92,4 @@ async function until(fn, what, ms = 15000) {
   }
 }
 
-module.exports = { EDITOR_PASSWORDS, editorAdminAuth, startEditorInstance, request, editorLogin, until };
+module.exports = { EDITOR_PASSWORDS, editorAdminAuth, startEditorInstance, request, editorLogin, openSidebarEditor, until };
