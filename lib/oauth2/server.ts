@@ -173,7 +173,7 @@ export class OAuthServer {
         default: throw new Error(`unknown operation ${String(op)}`);
       }
     } catch (e) {
-      return failure(e);
+      return oauthFailure(e);
     }
   }
 
@@ -310,7 +310,7 @@ function clientAuth(client: OAuthClient, scopes: readonly string[]): AuthInfo {
 }
 
 /** Any failure as an answer: §5.2 for the client's mistakes, 503 (AUTH_011) when we could not check. */
-function failure(e: unknown): OAuthResult {
+export function oauthFailure(e: unknown): OAuthResult {
   if (e instanceof OAuthError) {
     return {
       // §5.2 members, plus the package's stable code (DESIGN.md §3) — clients ignore members they do not know (§5.1).

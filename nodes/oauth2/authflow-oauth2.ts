@@ -1,11 +1,12 @@
 import { assertSupportedNode } from '../shared/supported-node';
 import {
-  AuthError, ClientDirectory, OAuthOperation, OAuthResult, OAuthServer, authCodeOf, emitDecision, oncePerValue, queryOf,
+  AuthError, ClientDirectory, OAuthOperation, OAuthRequest, OAuthResult, OAuthServer, authCodeOf, emitDecision, oauthFailure, oncePerValue, queryOf,
 } from '../../lib/internal';
 import type { KeyRing, KeyRingStatus } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { StatusReporter } from '../shared/status';
-import { answer, clientIp, nodeFacts, reportUnexpected, requestFacts } from '../shared/decision';
+import { answer, clientIp, nodeFacts, reportUnexpected, requestFacts, settle } from '../shared/decision';
+import { setupOrFailClosed } from '../shared/fail-closed-setup';
 import { createCredentialSource } from '../shared/credential-source';
 import { watchStoreStatus } from '../shared/store-ref';
 import { loadConfig, assertConfig } from '../shared/schema';
@@ -39,8 +40,8 @@ export = function register(RED: RED) {
     const status = new StatusReporter(node);
     const respond = config.respond !== false;
     const operation = config.operation ?? 'token';
-    let ready: { server: OAuthServer; clients: (msg: RedMsg) => unknown } | undefined;
-    try {
+    // A configuration error fails closed (shared rule): every request gets the 503 AUTH_011 answer below.
+    const handle = setupOrFailClosed(node, status, () => {
       assertConfig(schema, config);
       const provider = RED.nodes.getNode(config.server || '') as OAuthServerProvider | null;
       if (!provider || typeof provider.oauth !== 'function') throw new Error('select an oauth2 server (authflow-oauth2-server config node)');
@@ -59,35 +60,21 @@ export = function register(RED: RED) {
         const d = dir;
         for (const p of [...d.problems, ...d.warnings]) node.warn(`client list: ${p}`);
       });
-      ready = {
-        server,
-        clients: (msg) => {
-          const raw = read(msg);
-          return raw instanceof Promise ? raw.then((v) => (reportList(server, v, report), v)) : (reportList(server, raw, report), raw);
-        },
+      const clients = (msg: RedMsg) => {
+        const raw = read(msg);
+        return raw instanceof Promise ? raw.then((v) => (reportList(server, v, report), v)) : (reportList(server, raw, report), raw);
       };
       status.ready(operation);
       if (server.keyRing && (operation === 'jwks' || operation === 'rotate')) showKeys(node, status, server.keyRing);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      node.error(`configuration error: ${message}`);
-      status.configError(`config error: ${message}`);
-    }
-    node.on('input', (msg, send, done) => {
-      const request = {
-        method: msg.req?.method ?? 'GET',
-        rawHeaders: msg.req?.rawHeaders ?? [],
-        query: queryOf(msg.req?.originalUrl ?? msg.req?.url),
-        body: msg.req?.body,
-      };
-      const work = ready
-        ? ready.server.handle(operation, request, () => ready!.clients(msg))
-        : Promise.resolve(notConfigured());
-      work.then((result) => {
-        finish(node, status, msg, result, respond, send);
-        done();
-      }, (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+      return (msg: RedMsg) => server.handle(operation, requestOf(msg), () => clients(msg));
     });
+    node.on('input', (msg, send, done) => settle(
+      () => handle(msg),
+      (result) => finish(node, status, msg, result, respond, send),
+      // Only the fail-closed handler throws: the same RFC 6749 §5.2-shaped 503 AUTH_011 the server gives.
+      (e) => finish(node, status, msg, oauthFailure(e), respond, send),
+      done,
+    ));
   }
   RED.nodes.registerType('authflow-oauth2', AuthflowOAuth2);
 };
@@ -113,6 +100,16 @@ function reportList(server: OAuthServer, raw: unknown, report: (dir: unknown) =>
   } catch {
     // An unusable list is answered 503 by the server itself.
   }
+}
+
+/** What the OAuth endpoints read of the msg's HTTP request (an inject has none: a GET without parameters). */
+function requestOf(msg: RedMsg): OAuthRequest {
+  return {
+    method: msg.req?.method ?? 'GET',
+    rawHeaders: msg.req?.rawHeaders ?? [],
+    query: queryOf(msg.req?.originalUrl ?? msg.req?.url),
+    body: msg.req?.body,
+  };
 }
 
 function finish(node: RedNode, status: StatusReporter, msg: RedMsg, result: OAuthResult, respond: boolean, send: (m: Array<RedMsg | null>) => void): void {
@@ -142,12 +139,4 @@ function finish(node: RedNode, status: StatusReporter, msg: RedMsg, result: OAut
     return;
   }
   send(allowed ? [msg, null] : [null, msg]);
-}
-
-function notConfigured(): OAuthResult {
-  return {
-    status: 503, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-    body: { error: 'temporarily_unavailable', error_description: 'Credential store unavailable', code: 'AUTH_011' },
-    outcome: 'deny', reason: 'could not check: node configuration invalid', error: 'temporarily_unavailable',
-  };
 }

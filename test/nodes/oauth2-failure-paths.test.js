@@ -1,0 +1,57 @@
+'use strict';
+/**
+ * authflow-oauth2 when something around the answer goes wrong: a response
+ * that throws while being written (done(err), never an unhandled rejection),
+ * and the `rotate` operation reached over HTTP without an authenticating
+ * check node (403 AUTH_008) versus from an inject (rotates).
+ */
+const assert = require('node:assert/strict');
+const { start, stop, helper } = require('../support/flow-harness');
+const { loadOAuthFlow, freePort } = require('./oauth2-harness');
+
+describe('authflow-oauth2 failure paths', function () {
+  this.timeout(30000);
+  let request;
+
+  before(async () => {
+    await start();
+    ({ request } = await loadOAuthFlow({
+      port: await freePort(),
+      issuer: { keyMode: 'rotating', rotateDays: 30, alg: 'EdDSA' },
+      clients: [],
+      extraNodes: [
+        { id: 'rot-in', type: 'http in', url: '/admin/rotate', method: 'post', wires: [['rotate']] },
+        { id: 'rotate', type: 'authflow-oauth2', server: 'srv', operation: 'rotate', respond: true, wires: [['rotated'], []] },
+        { id: 'rotated', type: 'helper', wires: [] },
+      ],
+    }));
+  });
+  after(stop);
+
+  it('a response that throws while the answer is written ends the msg with done(err), not an unhandled rejection', async () => {
+    const node = helper.getNode('metadata');
+    const logged = new Promise((resolve) => {
+      const error = node.error.bind(node);
+      node.error = (e, msg) => {
+        node.error = error;
+        resolve(e);
+      };
+    });
+    const unhandled = [];
+    const onUnhandled = (e) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      node.receive({ req: { method: 'GET', rawHeaders: [] }, res: { _res: { headersSent: false, status() { throw new Error('socket gone'); } } } });
+      const e = await Promise.race([logged, new Promise((r) => setTimeout(() => r('no done(err)'), 2000))]);
+      assert.ok(e instanceof Error || typeof e === 'string', String(e));
+      assert.match(String(e instanceof Error ? e.message : e), /socket gone/);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+    assert.equal(msg.statusCode ?? 200, 200);
+    assert.ok(msg.auth === undefined || typeof msg.auth === 'object');
+  });
+});
