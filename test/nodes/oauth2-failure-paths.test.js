@@ -51,7 +51,4 @@ describe('authflow-oauth2 failure paths', function () {
       process.off('unhandledRejection', onUnhandled);
     }
   });
-    assert.equal(msg.statusCode ?? 200, 200);
-    assert.ok(msg.auth === undefined || typeof msg.auth === 'object');
-  });
 });
