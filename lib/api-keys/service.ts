@@ -212,13 +212,15 @@ export class ApiKeyService {
 
   /**
    * The key behind a signed request (the authflow-hmac node's "API key store"
-   * source): the same checks as verify() (checksum, keyed-hash lookup through
-   * the cache, revoked/expired, IP rules, quota), then its signing secret,
-   * unsealed once per cached entry. AUTH_004 when the key has none.
+   * source): the checks of verify() that write nothing (checksum, keyed-hash
+   * lookup through the cache, revoked/expired, IP rules), then its signing
+   * secret, unsealed once per cached entry. AUTH_004 when the key has none.
+   * Counts no use: call consume() once the signature matched and the nonce
+   * was claimed, so whoever merely saw the key cannot spend its quota.
    */
   async signingKey(presented: string, ip: string | undefined, envs: readonly KeyEnv[] = KEY_ENVS): Promise<SigningApiKey> {
-    const { verified, entry, digest } = await this.check(presented, ip, envs);
-    const r = verified.record;
+    const { entry, digest } = await this.find(presented, ip, envs);
+    const r = entry.record;
     if (!entry.signing) {
       if (r.signingSecret === undefined) throw new KeyRejectedError(`API key ${r.id} has no signing secret`);
       const plain = this.sealer.open(r.signingSecret, r.id);
@@ -229,7 +231,14 @@ export class ApiKeyService {
     return { record: r, digest, secret: entry.signing };
   }
 
+  /** verify() = find() then consume(). */
   private async check(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Promise<{ verified: VerifiedKey; entry: CachedKey; digest: string }> {
+    const found = await this.find(presented, ip, envs);
+    return { ...found, verified: await this.consume(found.entry.record) };
+  }
+
+  /** Everything verify() checks that needs no store write: a refusal here costs at most one store read. */
+  private async find(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Promise<{ entry: CachedKey; digest: string }> {
     const parsed = parseApiKey(presented, this.prefix);
     if (!parsed.ok) {
       if (parsed.why === 'malformed') throw new KeyRejectedError('not an API key of this key store (prefix, env or length)');
@@ -240,10 +249,18 @@ export class ApiKeyService {
     const entry = this.cache.get(digest) ?? (await this.load(digest));
     if (!entry) throw new KeyRejectedError('unknown API key');
     const r = entry.record;
-    const now = this.now();
     if (r.revokedAt !== undefined) throw new KeyRejectedError(`API key ${r.id} revoked`);
-    if (r.expiresAt !== undefined && r.expiresAt <= now) throw new KeyRejectedError(`API key ${r.id} ${r.rotatedTo ? 'rotated and past its grace period' : 'expired'}`);
+    if (r.expiresAt !== undefined && r.expiresAt <= this.now()) throw new KeyRejectedError(`API key ${r.id} ${r.rotatedTo ? 'rotated and past its grace period' : 'expired'}`);
     if (entry.access) entry.access.check(ip === undefined ? undefined : parseAddress(ip));
+    return { entry, digest };
+  }
+
+  /**
+   * Spends one use of a key that passed find() (and, for a signed request,
+   * its signature and nonce): the quota counter (AUTH_004 once spent) and
+   * the batched last-used time.
+   */
+  async consume(r: ApiKeyRecord): Promise<VerifiedKey> {
     let remainingUses: number | undefined;
     if (r.maxUses !== undefined) {
       // A quota is the one case that writes per request: an atomic counter in the store.
@@ -251,8 +268,8 @@ export class ApiKeyService {
       if (used > r.maxUses) throw new KeyRejectedError(`API key ${r.id} used up (${r.maxUses} uses)`);
       remainingUses = r.maxUses - used;
     }
-    this.lastUsed.touch(r.id, now);
-    return { verified: { record: r, sunset: r.rotatedTo ? r.expiresAt : undefined, remainingUses }, entry, digest };
+    this.lastUsed.touch(r.id, this.now());
+    return { record: r, sunset: r.rotatedTo ? r.expiresAt : undefined, remainingUses };
   }
 
   /** Writes pending last-used times now (tests, shutdown). */

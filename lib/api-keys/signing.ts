@@ -3,7 +3,9 @@
  * request (Kindly's X-API-Key; our strict scheme's X-Key-Id) carries the API
  * key, resolved through the key store like an X-API-Key check (checksum →
  * keyed-hash lookup through the verified-key cache → revoked/expired → IP
- * rules → quota), then its sealed signing secret.
+ * rules), then its sealed signing secret. The quota and last-used time are
+ * spent by `consume`, which the signed-request check calls only after the
+ * signature matched and the nonce was claimed.
  */
 import type { SigningKey, SigningKeyResolver } from '../signatures/signing-keys';
 import { KEY_ENVS } from './format';
@@ -14,7 +16,8 @@ export function apiKeySigningKeys(keys: ApiKeyService | (() => ApiKeyService)): 
   const service = typeof keys === 'function' ? keys : () => keys;
   return {
     async resolve(presented, ip): Promise<SigningKey> {
-      const { record: r, digest, secret } = await service().signingKey(presented, ip, KEY_ENVS);
+      const svc = service();
+      const { record: r, digest, secret } = await svc.signingKey(presented, ip, KEY_ENVS);
       return {
         id: r.id,
         subject: r.owner,
@@ -23,6 +26,7 @@ export function apiKeySigningKeys(keys: ApiKeyService | (() => ApiKeyService)): 
         // 32 random bytes behind a prefix: never short (RFC 2104 §3).
         secrets: { keys: [{ key: secret }], short: false },
         digest,
+        consume: () => svc.consume(r),
       };
     },
   };

@@ -82,7 +82,8 @@ export function positiveInteger(value: unknown, what: string, max: number): numb
  * The signed-request check of the `authflow-hmac` node. Order: header
  * syntax (400), body size (413), timestamp window (401), the signed string
  * (400 for a body the scheme cannot sign), key lookup (AUTH_004), signature
- * (AUTH_010), and only then the nonce claim — so requests without a valid
+ * (AUTH_010), and only then the nonce claim and, for an API key store key,
+ * the use it spends (quota, last used) — so requests without a valid
  * signature never write to the store, and a replay flood keeps it flat.
  */
 export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> | SigningKeyResolver, opts: SignedRequestOptions, report?: ListReport): Check<R> {
@@ -121,8 +122,9 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> 
       const presented = [Buffer.from(h.signature, 'hex')];
       return then(findKey(req, h.keyId, now), (key): Promise<AuthInfo> => {
         if (!anySignatureMatches(liveKeys(key.secrets, now), presented, [message])) throw new SignatureError(`signature mismatch for key ${key.id}`);
-        return store.setIfAbsent(signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs).then((fresh): AuthInfo => {
+        return store.setIfAbsent(signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs).then(async (fresh): Promise<AuthInfo> => {
           if (!fresh) throw new SignatureError(`nonce already used with key ${key.id} (replay)`);
+          await key.consume?.();
           return { method: 'hmac', subject: key.subject, keyId: key.id, scopes: key.scopes, expiresAt: key.expiresAt, ip: clientAddress(req) };
         });
       });

@@ -60,6 +60,8 @@ export interface SigningKey {
   secrets: SecretSet;
   /** The lookup digest: scopes nonces to this key. */
   digest: string;
+  /** Spends one use (quota, last used); run only after the signature matched and the nonce was claimed. Rejects once spent. */
+  consume?: () => Promise<unknown>;
 }
 
 const DIGEST = /^(?:sha256:)?([0-9a-fA-F]{64})$/;
