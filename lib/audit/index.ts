@@ -32,12 +32,40 @@ const holder = globalThis as unknown as Record<symbol, EventEmitter | undefined>
 
 export const auditEvents: EventEmitter = holder[KEY] ?? (holder[KEY] = new EventEmitter().setMaxListeners(0));
 
+type Listener = (...args: unknown[]) => unknown;
+
+// Listeners already logged: one broken listener logs once, not once per request.
+const reported = new WeakSet<Listener>();
+
+function reportListenerError(listener: Listener, err: unknown): void {
+  if (reported.has(listener)) return;
+  reported.add(listener);
+  // The stack only: never the decision (it names users, keys, paths).
+  console.error(`[authflow audit] a 'decision' listener threw; ignored, the decision stands: ${err instanceof Error ? err.stack : String(err)}`);
+}
+
 /**
  * Emits the decision `describe()` builds — only when someone listens: checks
  * run on every request, and an event nobody hears is not worth building.
+ * `auditEvents` is public, so listeners are user code: each one runs in its
+ * own try/catch (and a rejected promise is caught too) — a throwing listener
+ * must never turn an allow into an error, hang a request or crash Node-RED.
  */
 export function emitDecision(describe: () => AuthDecision): void {
-  if (auditEvents.listenerCount('decision') > 0) auditEvents.emit('decision', describe());
+  // rawListeners: calling a once() wrapper also removes it, as emit would.
+  const listeners = auditEvents.rawListeners('decision') as Listener[];
+  if (listeners.length === 0) return;
+  const decision = describe();
+  for (const listener of listeners) {
+    try {
+      const result = listener.call(auditEvents, decision);
+      if (result && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, (err: unknown) => reportListenerError(listener, err));
+      }
+    } catch (err) {
+      reportListenerError(listener, err);
+    }
+  }
 }
 
 export { AUDIT_EVENT_TYPES, AuditEventType, eventTypeOf } from './event-types';
