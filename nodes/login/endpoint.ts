@@ -1,4 +1,4 @@
-import { AuthInfo, emitDecision } from '../../lib/internal';
+import { AuthError, AuthInfo, emitDecision } from '../../lib/internal';
 import type { RedMsg, RedNode } from '../shared/red-types';
 import { DecisionOptions, reject, nodeFacts, clientIp, requestFacts, answer, settle, debugHeadersOf } from '../shared/decision';
 import { StatusReporter } from '../shared/status';
@@ -28,6 +28,17 @@ export interface EndpointSpec {
 export const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 
 /**
+ * RFC 9110 §15.5.2: a 401 MUST carry a challenge. These endpoints hand out or
+ * are guarded by Bearer tokens, so the challenge is Bearer, realm "api" (the
+ * bearer node's default). No error attribute: no token was presented or it is
+ * not the endpoint's to judge (RFC 6750 §3.1).
+ */
+const BEARER_CHALLENGE = Object.freeze({ 'WWW-Authenticate': 'Bearer realm="api"' });
+function endpointChallenge(err: AuthError): Record<string, string> {
+  return err.status === 401 ? BEARER_CHALLENGE : {};
+}
+
+/**
  * The glue of endpoints that answer with a body of their own (login, refresh,
  * logout, enrolment): output 1 carries the success response in msg.payload /
  * msg.statusCode / msg.headers, ready for `http response`; rejections keep
@@ -37,7 +48,7 @@ export const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no
  */
 export function initEndpointNode(node: RedNode, config: { respond?: boolean; debugHeaders?: boolean }, spec: EndpointSpec): void {
   const status = new StatusReporter(node);
-  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, debugHeaders: config.debugHeaders === true };
+  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge: endpointChallenge, debugHeaders: config.debugHeaders === true };
   if (opts.debugHeaders) status.standingWarning('debug headers on');
   const handle = setupOrFailClosed(node, status, (s) => spec.setup(s));
   node.on('input', (msg, send, done) => settle(

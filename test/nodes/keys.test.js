@@ -129,6 +129,14 @@ describe('authflow-keys + auth token (key store) nodes', function () {
     assert.ok(events.some((e) => e.method === 'api_key' && e.outcome === 'deny' && /revoked/.test(e.reason) && e.code === 'AUTH_004'));
   });
 
+  it('a keys node reached without a signed-in user answers 401 AUTH_001 with a Bearer challenge (RFC 9110 §15.5.2)', async () => {
+    const api = await kindly({ extra: route('open', '/api/open-keys', 'get', { type: 'authflow-keys', keyStore: 'ks', operation: 'list' }) });
+    const res = await api.get('/api/open-keys').expect(401);
+    assert.equal(res.body.error, 'AUTH_001');
+    // No error attribute: no token was presented (RFC 6750 §3.1).
+    assert.equal(res.headers['www-authenticate'], 'Bearer realm="api"');
+  });
+
   it('an API key cannot manage API keys: behind a key-store token check every operation is 403 AUTH_008, and nothing is minted', async () => {
     // The key API behind an X-API-Key check instead of a bearer node: a leaked key must not mint keys that outlive its revocation.
     const byKey = [['create', 'post', '/api/key/keys'], ['list', 'get', '/api/key/keys'], ['rotate', 'post', '/api/key/keys/:id/rotate'], ['revoke', 'delete', '/api/key/keys/:id']]

@@ -189,7 +189,9 @@ describe('authflow-login over real HTTP', function () {
       const res = await login(api, { username: 'alice', password: 'alice-pw' }).expect(200);
       assert.ok(res.body.access_token);
       assert.equal(res.headers['cache-control'], 'no-store');
-      await login(api, { username: 'alice', password: 'nope' }).expect(401);
+      const wrong = await login(api, { username: 'alice', password: 'nope' }).expect(401);
+      // RFC 9110 §15.5.2: a 401 carries a challenge; Bearer (what login hands out), no error attribute (RFC 6750 §3.1).
+      assert.equal(wrong.headers['www-authenticate'], 'Bearer realm="api"');
       await sleep(50);
       const seen = helper.getNode('seen').context().global.get('seen');
       assert.equal(seen.payload, null);
