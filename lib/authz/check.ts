@@ -5,7 +5,7 @@
  */
 import { AuthError, couldNotCheck } from '../errors';
 import type { Check, ListSource } from '../checks/check';
-import { isLive, readList } from '../checks/check';
+import { isLive, listMissing, readList } from '../checks/check';
 import type { CheckRequest } from '../checks/request';
 import { bearerChallenge } from '../bearer/authenticator';
 import { validateRealm } from '../basic/parse';
@@ -27,6 +27,11 @@ export function scopeCheck<R extends CheckRequest>(settings: ScopeCheckSettings<
   const scopeMatch = settings.scopeMatch ?? 'all';
   const roleMatch = settings.roleMatch ?? 'all';
   for (const m of [scopeMatch, roleMatch]) if (m !== 'all' && m !== 'any') throw new Error('match must be "all" or "any"');
+  // Nothing required would pass every authenticated caller: refuse it at build (fail closed).
+  if (!isLive(settings.scopes) && !isLive(settings.roles)
+    && requirementList(settings.scopes.fixed, 'scopes').length === 0 && requirementList(settings.roles.fixed, 'roles').length === 0) {
+    throw new Error(NOTHING_REQUIRED);
+  }
   const scopes = listOf(settings.scopes, 'scopes');
   const roles = listOf(settings.roles, 'roles');
   return {
@@ -41,7 +46,13 @@ export function scopeCheck<R extends CheckRequest>(settings: ScopeCheckSettings<
   };
 }
 
-/** A fixed list parsed once; a live one parsed once per distinct value (a bad value fails closed, 503 AUTH_011). */
+const NOTHING_REQUIRED = 'give scopes and/or roles: an empty requirement would let every authenticated caller through';
+
+/**
+ * A fixed list parsed once; a live one parsed once per distinct value. A bad
+ * live value fails closed (503 AUTH_011), and so does an empty one ("", []):
+ * like a missing list it cannot be told from one that failed to arrive.
+ */
 function listOf<R>(source: ListSource<R>, what: 'scopes' | 'roles'): (req: R) => string[] | Promise<string[]> {
   if (!isLive(source)) {
     const fixed = requirementList(source.fixed, what);
@@ -49,10 +60,13 @@ function listOf<R>(source: ListSource<R>, what: 'scopes' | 'roles'): (req: R) =>
   }
   const parse = memoByValue((raw) => requirementList(raw, what));
   return (req) => then(readList(source, req), (raw) => {
+    let list: string[];
     try {
-      return parse(raw);
+      list = parse(raw);
     } catch (e) {
       throw couldNotCheck(`${source.what}: ${(e as Error).message}`);
     }
+    if (list.length === 0) throw listMissing(source.what);
+    return list;
   }) as string[] | Promise<string[]>;
 }

@@ -7,7 +7,7 @@
  *    `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` (RFC 6750 §3.1).
  */
 import type { AuthInfo } from '../auth-info';
-import { InsufficientScopeError, InvalidCredentialsError } from '../errors';
+import { couldNotCheck, InsufficientScopeError, InvalidCredentialsError } from '../errors';
 
 export type Match = 'all' | 'any';
 
@@ -34,6 +34,8 @@ export function requirementList(value: unknown, what: 'scopes' | 'roles'): strin
 
 /** Passes `auth` through when it meets the requirement; throws AUTH_001 / AUTH_008 otherwise. */
 export function authorize(auth: AuthInfo | undefined, req: Requirement): AuthInfo {
+  // An empty requirement would pass every authenticated caller: never (fail closed, 503 AUTH_011).
+  if (req.scopes.length === 0 && req.roles.length === 0) throw couldNotCheck('no scopes or roles required');
   if (!auth) throw new InvalidCredentialsError('no msg.auth: put a check node (bearer, basic, …) before the scope check');
   const scopes = Array.isArray(auth.scopes) ? auth.scopes : [];
   const roles = Array.isArray(auth.roles) ? auth.roles : [];

@@ -152,6 +152,18 @@ export const rules = {
   percentOrBlank: (v) => number(v, (n) => n >= 1 && n <= 100, 'must be a number from 1 to 100'),
   /** Rate limits (lib/limits compilePolicies + gcraPolicy): 1-8 rows, each N per window, names unique sf-strings. */
   rateLimits: (v) => rateLimitsProblem(v),
+  /**
+   * authflow-scope: scopes and/or roles must be given (lib/authz scopeCheck), else
+   * every authenticated caller would pass. Typed in: at least one token; read
+   * per request (msg/flow/global/env): a key or name.
+   */
+  scopesOrRoles: (_v, get) => {
+    const given = (f: string) => {
+      const s = text(get(f)).trim();
+      return (get(`${f}Type`) || 'str') === 'str' ? s.split(/[\s,]+/).some(Boolean) : s !== '';
+    };
+    return given('scopes') || given('roles') ? undefined : 'give scopes and/or roles: an empty requirement would let every authenticated caller through';
+  },
   /** API key prefix (lib/api-keys/format.ts checkKeyPrefix). */
   apiKeyPrefix: (v) => (/^[a-z][a-z0-9]{0,15}$/.test(text(v).trim()) ? undefined : 'must be lowercase letters and digits, starting with a letter, at most 16'),
   pgTable: (v) => (/^([A-Za-z_][A-Za-z0-9_]{0,47})?$/.test(text(v).trim()) ? undefined : 'table name must be letters, digits and "_" (at most 48), not starting with a digit'),

@@ -102,7 +102,9 @@ export function configProblems(schema: NodeSchema, config: Record<string, unknow
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(schema.properties)) {
     const p = propertyProblem(spec, config[name], get);
-    if (p) problems.push(spec.message ? p : `${name}: ${p}`);
+    const line = p && (spec.message ? p : `${name}: ${p}`);
+    // A rule over two fields (marked red on both in the editor) is reported once.
+    if (line && !problems.includes(line)) problems.push(line);
   }
   return problems;
 }

@@ -9,6 +9,9 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { load, start, stop, helper } = require('../support/flow-harness');
+const { auditEvents } = require('../../dist/lib/internal');
+const { configProblems, loadConfig } = require('../../dist/nodes/shared/schema');
+const { schema } = require('../../dist/nodes/scope/authflow-scope.schema');
 
 const scopeModule = () => require('../../dist/nodes/scope/authflow-scope.js');
 const placed = (n) => ({ x: 100, y: 100, z: 'f1', ...n });
@@ -50,6 +53,8 @@ describe('authflow-scope over real HTTP', function () {
       route('roles', '/roles', { roles: 'admin ops', rolesType: 'str', roleMatch: 'any' }, { before: 'msg.auth = { method: "basic", subject: "a", scopes: [], roles: (msg.req.headers["x-roles"] || "").split(",") }; return msg;' }),
       route('none', '/none', { scopes: 'orders:read', scopesType: 'str' }, { before: 'delete msg.auth; return msg;' }),
       route('respond', '/respond', { scopes: 'orders:write', scopesType: 'str', respond: true }),
+      // Nothing required: would pass every authenticated caller, so it is a config error (fail closed).
+      route('empty', '/empty', { scopes: ' , ', scopesType: 'str', roles: '', rolesType: 'str' }),
     ];
     const flow = [{ id: 'f1', type: 'tab', label: 'scope' }, ...routes.flatMap((r) => r.nodes)];
     request = await load(['authflow-token'], flow, Object.assign({}, ...routes.map((r) => r.creds)), [scopeModule()]);
@@ -57,6 +62,30 @@ describe('authflow-scope over real HTTP', function () {
   after(stop);
 
   const get = (url, token, headers = {}) => request.get(url).set({ 'x-auth-token': token, ...headers });
+
+  it('no scopes and no roles typed in: refused at deploy (schema), node red, every request 503 AUTH_011', async () => {
+    const problems = configProblems(schema, loadConfig(schema, { scopes: '', scopesType: 'str', roles: '', rolesType: 'str' }));
+    assert.equal(problems.length, 1, problems.join('; '));
+    assert.match(problems[0], /scopes and\/or roles/);
+    assert.deepEqual(configProblems(schema, loadConfig(schema, { scopes: '', roles: 'admin' })), []);
+    assert.deepEqual(configProblems(schema, loadConfig(schema, { scopes: 'key', scopesType: 'msg' })), []);
+    const errors = helper.log().args.filter((a) => a[0].level === 20 && a[0].id === 'empty');
+    assert.ok(errors.some((a) => /configuration error.*scopes and\/or roles/.test(a[0].msg)), JSON.stringify(errors));
+    const res = await get('/empty', 'writer');
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error, 'AUTH_011');
+  });
+
+  it('a live list whose value is empty ("" or []) fails closed like a missing one: 503 AUTH_011', async () => {
+    const node = helper.getNode('flow');
+    for (const empty of ['', [], ' , ']) {
+      node.context().flow.set('requiredScopes', empty);
+      const res = await get('/flow', 'writer');
+      assert.equal(res.status, 503, JSON.stringify(empty));
+      assert.equal(res.body.error, 'AUTH_011');
+    }
+    node.context().flow.set('requiredScopes', undefined);
+  });
 
   it('all of: passes with every scope, 403 AUTH_008 with the insufficient_scope challenge naming the required scopes', async () => {
     const ok = await get('/all', 'writer');

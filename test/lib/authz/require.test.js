@@ -14,7 +14,21 @@ describe('authorize (lib/authz)', () => {
     assert.throws(() => authorize(auth(['c']), need({ scopes: ['a', 'b'], scopeMatch: 'any' })), (e) => e.code === 'AUTH_008');
     assert.ok(authorize(auth([], ['ops']), need({ roles: ['admin', 'ops'], roleMatch: 'any' })));
     assert.throws(() => authorize(auth(['a'], ['user']), need({ scopes: ['a'], roles: ['admin'] })), (e) => e.code === 'AUTH_008' && e.oauthError === undefined);
-    assert.ok(authorize(auth([]), need({})), 'nothing required');
+    // Nothing required would pass every authenticated caller: fail closed instead.
+    assert.throws(() => authorize(auth(['a']), need({})), (e) => e.code === 'AUTH_011' && e.status === 503);
+  });
+
+  it('an empty requirement fails closed: refused when built (typed in), 503 AUTH_011 per request (read live)', async () => {
+    for (const [scopes, roles] of [['', ''], [[], ' , '], [undefined, null]]) {
+      assert.throws(() => scopeCheck({ scopes: { fixed: scopes }, roles: { fixed: roles } }), /give scopes and\/or roles/);
+    }
+    const req = { rawHeaders: [], query: '', peer: undefined, previous: auth(['a']) };
+    for (const value of ['', [], ' , ']) {
+      const check = scopeCheck({ scopes: { read: () => value, what: 'k' }, roles: { fixed: '' } });
+      assert.throws(() => check.run(req), (e) => e.code === 'AUTH_011' && e.status === 503, JSON.stringify(value));
+      const async = scopeCheck({ scopes: { fixed: 'a' }, roles: { read: async () => value, what: 'k' } });
+      await assert.rejects(async.run(req), (e) => e.code === 'AUTH_011');
+    }
   });
 
   it('no earlier check: 401 AUTH_001; a malformed AuthInfo grants nothing', () => {

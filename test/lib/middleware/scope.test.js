@@ -132,8 +132,25 @@ describe('middleware requireScope()', function () {
     assert.equal((await api.get('/x').set('x-auth-token', 'k')).status, 503, 'a bad value is a server-side problem, never a pass');
   });
 
+  it('a function whose value is empty ("" or [] or " , ") fails closed like a missing one: 503 AUTH_011, never a pass', async () => {
+    let required;
+    const { api, state } = serve(chain([apiToken({ tokens: [{ token: 'k', scopes: ['a'] }], ...quiet }), requireScope({ scopes: () => required, ...quiet })]));
+    for (const empty of ['', [], ' , ']) {
+      required = empty;
+      assertRefused(await api.get('/x').set('x-auth-token', 'k'), state, 503, 'AUTH_011');
+    }
+    let roles;
+    const both = serve(chain([apiToken({ tokens: [{ token: 'k', scopes: ['a'] }], ...quiet }), requireScope({ scopes: 'a', roles: () => roles, ...quiet })]));
+    roles = [];
+    assertRefused(await both.api.get('/x').set('x-auth-token', 'k'), both.state, 503, 'AUTH_011');
+  });
+
   it('refuses bad options at startup', () => {
     assert.throws(() => requireScope({}), /scope: give "scopes" and\/or "roles"/);
+    // An empty requirement would pass every authenticated caller (fail open).
+    for (const opts of [{ scopes: '' }, { scopes: [] }, { roles: ' , ' }, { scopes: [], roles: '' }]) {
+      assert.throws(() => requireScope(opts), /scope: .*scopes and\/or roles/, JSON.stringify(opts));
+    }
     assert.throws(() => requireScope({ scope: 'a' }), /unknown option "scope"/);
     assert.throws(() => requireScope({ scopes: 'ok "bad' }), /scope tokens \(RFC 6749/);
     assert.throws(() => requireScope({ roles: 'a', roleMatch: 'some' }), /"all" or "any"/);
