@@ -9,7 +9,9 @@ import type { AuthCode } from '../errors';
 export type OAuthErrorCode =
   | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client'
   | 'unsupported_grant_type' | 'invalid_scope' | 'invalid_target' | 'unsupported_token_type'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // §4.1.2.1: the server denied the request (a refusal that is not about the client's credentials).
+  | 'access_denied';
 
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;

@@ -21,7 +21,7 @@ import { ClientDirectory, ClientAuthMethod, ClientLookup, CLIENT_AUTH_METHODS, O
 import { ClientRegistry } from './client-store';
 import { ClientAuthenticator } from './client-auth';
 import { AssertionVerifier, ASSERTION_ALGS } from './assertions';
-import { OAuthError, authCodeOf, invalidRequest } from './errors';
+import { OAuthError, authCodeOf, invalidClient, invalidRequest } from './errors';
 import { OAuthRequest, readForm } from './request';
 import { checkGrantType, decideGrant, issueToken } from './token-endpoint';
 import { JwkSet, issuerJwks, publishable } from './jwks';
@@ -92,6 +92,7 @@ export class OAuthServer {
   private readonly jwks: () => Promise<JwkSet>;
   private readonly audience: readonly string[];
   private readonly now?: () => number;
+  private readonly realm: string;
 
   constructor(opts: OAuthServerOptions) {
     this.tokens = opts.tokens;
@@ -103,6 +104,7 @@ export class OAuthServer {
     const methods = opts.authMethods?.length ? [...opts.authMethods] : [...CLIENT_AUTH_METHODS];
     for (const m of methods) if (!CLIENT_AUTH_METHODS.includes(m)) throw new Error(`unknown client authentication method "${String(m)}"`);
     const realm = opts.realm ?? 'oauth';
+    this.realm = realm;
     this.hasher = new ClientSecretHasher(opts.clientSecretKey);
     const assertions = methods.includes('private_key_jwt')
       ? new AssertionVerifier({ store: opts.tokens.store, issuerTag: opts.tokens.tags.tokens, audiences: [this.issuerId, tokenEndpoint], realm, now: opts.now })
@@ -173,7 +175,7 @@ export class OAuthServer {
         default: throw new Error(`unknown operation ${String(op)}`);
       }
     } catch (e) {
-      return oauthFailure(e);
+      return oauthFailure(e, this.realm);
     }
   }
 
@@ -309,25 +311,44 @@ function clientAuth(client: OAuthClient, scopes: readonly string[]): AuthInfo {
   return { method: 'oauth2', subject: client.id, clientId: client.id, scopes: [...scopes] };
 }
 
-/** Any failure as an answer: §5.2 for the client's mistakes, 503 (AUTH_011) when we could not check. */
-export function oauthFailure(e: unknown): OAuthResult {
-  if (e instanceof OAuthError) {
+/**
+ * Any failure as an answer: §5.2 for the client's mistakes, 503 (AUTH_011)
+ * when we could not check. `realm`: of the Basic challenge on a 401.
+ */
+export function oauthFailure(e: unknown, realm = 'oauth'): OAuthResult {
+  const mistake = e instanceof AuthError ? clientMistake(e, realm) : undefined;
+  if (e instanceof OAuthError || mistake) {
+    const err = (mistake ?? e) as OAuthError;
+    const code = e instanceof AuthError ? e.code : authCodeOf(err.error);
     return {
       // §5.2 members, plus the package's stable code (DESIGN.md §3) — clients ignore members they do not know (§5.1).
-      status: e.status, headers: { ...NO_STORE, ...e.headers }, body: { error: e.error, error_description: e.message, code: authCodeOf(e.error) },
-      outcome: 'deny', reason: e.reason, error: e.error,
+      status: err.status, headers: { ...NO_STORE, ...err.headers }, body: { error: err.error, error_description: err.message, code },
+      outcome: 'deny', reason: err.reason, error: err.error,
     };
   }
   const ours = e instanceof AuthError && e.code === 'AUTH_011';
   const err = ours ? e : couldNotCheck('internal ' + (e instanceof Error ? e.name : 'error'));
   const headers: Record<string, string> = { ...NO_STORE };
   if (err.retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfter)));
-  // Only AUTH_011 reaches here (every other AuthError of the endpoints is an OAuthError); RFC 6749 has
-  // temporarily_unavailable for this, the AUTH code is the package's stable one.
+  // AUTH_011 (or a bug): RFC 6749 has temporarily_unavailable for this, the AUTH code is the package's stable one.
   return {
     status: 503, headers, body: { error: 'temporarily_unavailable', error_description: err.publicMessage, code: err.code },
     outcome: 'deny', reason: err.reason, error: 'temporarily_unavailable', unexpected: ours ? undefined : e,
   };
+}
+
+/**
+ * An AuthError of the package's own checks that reaches an endpoint, in §5.2
+ * terms: 400 is the request's fault (invalid_request), 401 the client's
+ * credentials (invalid_client, with the Basic challenge RFC 9110 §15.5.2
+ * wants on a 401). Any other refusal keeps its status (403 is access_denied,
+ * as in §4.1.2.1); AUTH_011 is not a client mistake.
+ */
+function clientMistake(e: AuthError, realm: string): OAuthError | undefined {
+  if (e.code === 'AUTH_011') return undefined;
+  if (e.status === 401) return invalidClient(e.reason, realm);
+  const headers: Record<string, string> = e.retryAfter === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfter))) };
+  return new OAuthError(e.status === 403 ? 'access_denied' : 'invalid_request', e.publicMessage, { status: e.status, reason: e.reason, headers });
 }
 
 function urlOf(value: string, what: string): string {

@@ -10,7 +10,7 @@ const crypto = require('node:crypto');
 const fc = require('fast-check');
 const {
   OAuthServer, ClientSecretHasher, ClientAuthenticator, ClientDirectory, MemoryStore, createSessionTokens,
-  BearerAuthenticator, StoreUnavailableError,
+  BearerAuthenticator, StoreUnavailableError, MalformedCredentialsError, InvalidCredentialsError,
 } = require('../../../dist/lib/internal');
 
 const KEY = crypto.randomBytes(32).toString('base64url');
@@ -96,6 +96,26 @@ describe('OAuthServer (lib)', () => {
     assert.deepEqual(res.body, { error: 'temporarily_unavailable', error_description: 'Credential store unavailable', code: 'AUTH_011' });
     assert.equal(res.headers['Retry-After'], '5');
     assert.equal(res.unexpected, undefined, 'an outage is not a bug');
+  });
+
+  it('an AuthError that is not AUTH_011 is answered in RFC 6749 §5.2 terms (400 invalid_request, 401 invalid_client), not 503', async () => {
+    const { server } = serverOn(new MemoryStore());
+    const thrower = (e) => () => { throw e; };
+    const bad = await server.handle('token', req('grant_type=client_credentials'), thrower(new MalformedCredentialsError('bad list entry', { status: 400 })));
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { error: 'invalid_request', error_description: 'Malformed credentials', code: 'AUTH_003' });
+    assert.equal(bad.headers['Cache-Control'], 'no-store');
+    assert.equal(bad.unexpected, undefined, 'a client mistake is not logged as a bug');
+    const who = await server.handle('introspect', req('token=x'), thrower(new InvalidCredentialsError('unknown')));
+    assert.equal(who.status, 401);
+    assert.deepEqual(who.body, { error: 'invalid_client', error_description: 'Client authentication failed', code: 'AUTH_001' });
+    assert.match(who.headers['WWW-Authenticate'], /^Basic realm="oauth"/);
+    assert.equal(who.unexpected, undefined);
+    // Only AUTH_011 and errors that are not AuthErrors are "could not check".
+    const bug = await server.handle('token', req('grant_type=client_credentials'), thrower(new TypeError('oops')));
+    assert.equal(bug.status, 503);
+    assert.equal(bug.body.code, 'AUTH_011');
+    assert.ok(bug.unexpected instanceof TypeError);
   });
 
   it('never a 5xx for garbage, on any endpoint (property)', async () => {
