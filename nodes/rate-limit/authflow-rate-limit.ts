@@ -1,11 +1,13 @@
 import { assertSupportedNode } from '../shared/supported-node';
 import { rateLimitCheck, isScriptRunner, emitDecision, StoreUnavailableError } from '../../lib/internal';
-import type { AuthInfo, RateLimitCheck, RateLimitRequest, RateLimitResult, RateLimitWindow, ScriptRunner, StoreStatus } from '../../lib/internal';
+import type { AuthInfo, RateLimitCheck, RateLimitRequest, RateLimitResult, RateLimitWindow, ScriptRunner } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { StatusReporter } from '../shared/status';
 import { DecisionOptions, nodeFacts, reject, requestFacts, settle } from '../shared/decision';
 import { requestOf, MsgRequest } from '../shared/msg-request';
 import { loadConfig, assertConfig } from '../shared/schema';
+import { setupOrFailClosed } from '../shared/fail-closed-setup';
+import { watchStoreStatus } from '../shared/store-ref';
 import { schema } from './authflow-rate-limit.schema';
 
 /** What the dialog stores (nodes/rate-limit/authflow-rate-limit.schema.ts); loaded with every default filled. */
@@ -28,8 +30,6 @@ interface RateLimitConfig {
 interface StoreProviderLike {
   store?: unknown;
   backend?: string;
-  storeStatus?: StoreStatus;
-  onStatus?(listener: (s: StoreStatus) => void): () => void;
 }
 
 type Request = MsgRequest & RateLimitRequest;
@@ -55,23 +55,15 @@ export = function register(RED: RED) {
       status,
       challenge: (err) => check?.challenge(err) ?? {},
     };
-    let run: (msg: RedMsg) => RateLimitResult | Promise<RateLimitResult>;
-    const cleanups: Array<() => void> = [];
-    try {
-      run = setup();
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      node.error(`configuration error: ${message}`);
-      status.configError(`config error: ${message}`);
-      // Fail closed: a limiter that cannot be built lets nothing through.
-      run = () => { throw new StoreUnavailableError('rate limit node configuration invalid'); };
-    }
+    // A limiter that cannot be built lets nothing through (503 AUTH_011).
+    const run = setupOrFailClosed<RateLimitResult>(node, status, setup);
 
     function setup(): (msg: RedMsg) => RateLimitResult | Promise<RateLimitResult> {
       assertConfig(schema, config);
       const failOpen = config.onStoreError === 'open';
       const percent = config.fallbackPercent === '' ? 50 : Number(config.fallbackPercent);
-      const store = sharedStore(failOpen, percent);
+      const degraded = `store down · local limits ${percent}%`;
+      const store = sharedStore();
       const keyBy = config.keyBy === 'msg' ? 'custom' : config.keyBy;
       const built = rateLimitCheck<Request>({
         limits: config.limits,
@@ -87,13 +79,16 @@ export = function register(RED: RED) {
         onDegraded: (on, reason) => {
           if (on) node.warn(`store unavailable (${reason}): local fallback limits (${percent}%) decide`);
           else node.log('store available: shared limits decide again');
-          status.warn(on ? `store down · local limits ${percent}%` : undefined);
+          status.warn(on ? degraded : undefined);
         },
       });
       check = built;
       const limiter = built.limiter;
       let evicted = 0;
-      status.ready(`${limiter.policies.map((p) => `${p.limit}/${p.windowSec}s`).join(' + ')} per ${config.keyBy}${store ? ' (redis)' : ''}`);
+      const label = `${limiter.policies.map((p) => `${p.limit}/${p.windowSec}s`).join(' + ')} per ${config.keyBy}${store ? ' (redis)' : ''}`;
+      status.ready(label);
+      // Outages show at once (fail open: a warning, local limits decide); recovery brings the limits label back.
+      watchStoreStatus(RED, node, config.store, status, { ready: label, degraded: failOpen ? degraded : undefined });
       return (msg) => {
         const result = built.run({ ...requestOf(msg), method: msg.req?.method, path: msg.req?.path ?? msg.req?.url });
         if (limiter.evictedLive > evicted) {
@@ -105,25 +100,15 @@ export = function register(RED: RED) {
     }
 
     /** The Redis store of the selected authflow-store node; undefined = this process's memory. */
-    function sharedStore(failOpen: boolean, percent: number): ScriptRunner | undefined {
+    function sharedStore(): ScriptRunner | undefined {
       if (!config.store) return undefined;
       const provider = RED.nodes.getNode(config.store) as StoreProviderLike | null;
       if (!provider?.store) throw new Error('the selected authflow-store config node is missing or not deployed');
       if (provider.backend !== 'redis') throw new Error(`rate limits are shared through a Redis store (this store is ${provider.backend}); leave Store empty to count in this process`);
       // A Redis store whose configuration failed answers AUTH_011 to everything: the chosen outage policy applies.
-      const runner: ScriptRunner = isScriptRunner(provider.store)
+      return isScriptRunner(provider.store)
         ? provider.store
         : { evalScript: () => Promise.reject(new StoreUnavailableError('store configuration invalid')) };
-      if (provider.onStatus) {
-        const show = (s: StoreStatus) => {
-          if (s.state === 'ready') { status.warn(undefined); status.ready('store ready'); }
-          else if (failOpen) status.warn(`store down · local limits ${percent}%`);
-          else status.denied(new StoreUnavailableError(s.reason ?? 'store unavailable'));
-        };
-        if (provider.storeStatus?.state === 'unavailable') show(provider.storeStatus);
-        cleanups.push(provider.onStatus(show));
-      }
-      return runner;
     }
 
     const accept = (msg: RedMsg, result: RateLimitResult, send: (m: Array<RedMsg | null>) => void) => {
@@ -144,10 +129,6 @@ export = function register(RED: RED) {
 
     node.on('input', (msg, send, done) => {
       settle(() => run(msg), (result) => accept(msg, result, send), (err) => reject(node, opts, msg, err, send), done);
-    });
-    node.on('close', (_removed, done) => {
-      for (const c of cleanups.splice(0)) c();
-      done();
     });
   }
   RED.nodes.registerType('authflow-rate-limit', AuthflowRateLimit);

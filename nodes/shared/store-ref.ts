@@ -46,19 +46,35 @@ export function resolveStore(RED: RED, node: RedNode, storeNodeId: string | unde
 }
 
 /**
+ * How a node shows the store's health. `ready`: the text once the store is
+ * back, the node's normal label (default "store ready"). `degraded`: for a
+ * node that keeps answering during an outage (fail open): a yellow warning
+ * instead of the red AUTH_011 dot, cleared on recovery.
+ */
+export interface StoreStatusView {
+  ready?: string;
+  degraded?: string;
+}
+
+/**
  * Mirrors the selected store's outages and recoveries in `node`'s status:
  * red dot "AUTH_011 <reason>" while it cannot answer, grey ring "store ready"
- * when it is back. Unsubscribes on the node's close. Call it once in setup,
- * after resolveStore; a node on the embedded default store gets no watcher
- * (its failures still show per request). Returns the unsubscribe function.
+ * (or `view.ready`) when it is back. Unsubscribes on the node's close. Call it
+ * once in setup, after resolveStore; a node on the embedded default store gets
+ * no watcher (its failures still show per request). Returns the unsubscribe function.
  */
-export function watchStoreStatus(RED: RED, node: RedNode, storeNodeId: string | undefined, status: StatusReporter): () => void {
+export function watchStoreStatus(RED: RED, node: RedNode, storeNodeId: string | undefined, status: StatusReporter, view: StoreStatusView = {}): () => void {
   if (!storeNodeId) return () => undefined;
   const source = provider(RED, storeNodeId);
   if (!source.onStatus) return () => undefined;
   const show = (s: StoreStatus) => {
-    if (s.state === 'unavailable') status.denied(new StoreUnavailableError(s.reason ?? 'store unavailable'));
-    else status.ready('store ready');
+    if (s.state === 'unavailable') {
+      if (view.degraded) status.warn(view.degraded);
+      else status.denied(new StoreUnavailableError(s.reason ?? 'store unavailable'));
+      return;
+    }
+    if (view.degraded) status.warn(undefined);
+    status.ready(view.ready ?? 'store ready');
   };
   // A node (re)deployed during an outage shows it at once.
   if (source.storeStatus?.state === 'unavailable') show(source.storeStatus);

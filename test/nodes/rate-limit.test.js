@@ -242,6 +242,31 @@ describe('authflow-rate-limit with real Redis behind a TCP proxy we cut and rest
     assert.equal(back.headers['x-ratelimit-remaining'], '98', 'the count from before the outage is still there');
   });
 
+  it('after the store recovers the status is the limits label again, before any request (not "store ready")', async () => {
+    const api = await redisFlow({ group: `label-${Date.now()}` });
+    const statuses = watchStatus('check');
+    await eventually(() => api.get('/api').expect(200), 'first request through Redis');
+    await proxy.stop();
+    await eventually(() => api.get('/api').expect(503), 'refused while Redis is cut');
+    await eventually(() => assert.equal(statuses.at(-1).fill, 'red'), 'red status while cut');
+    const seenBefore = statuses.length;
+    await proxy.start(); // no request from here on: only the store's recovery changes the status
+    await eventually(() => assert.ok(statuses.length > seenBefore), 'a status change on recovery');
+    assert.deepEqual(statuses.at(-1), { fill: 'grey', shape: 'ring', text: '100/60s per ip (redis)' });
+  });
+
+  it('fail open: after the store recovers the warning is gone and the limits label is back', async () => {
+    const api = await redisFlow({ group: `label-open-${Date.now()}`, onStoreError: 'open', fallbackPercent: 30 });
+    const statuses = watchStatus('check');
+    await eventually(() => api.get('/api').expect(200), 'first request through Redis');
+    await proxy.stop();
+    await eventually(() => assert.match(statuses.at(-1).text, /store down · local limits 30%/), 'yellow warning while cut');
+    const seenBefore = statuses.length;
+    await proxy.start();
+    await eventually(() => assert.ok(statuses.length > seenBefore), 'a status change on recovery');
+    assert.deepEqual(statuses.at(-1), { fill: 'grey', shape: 'ring', text: '100/60s per ip (redis)' });
+  });
+
   it('fail open: cut → local limits (30 % of 10) decide, yellow status, audit and msg.rateLimit say so; restore → Redis again', async () => {
     const events = [];
     const listener = (e) => events.push(e);
