@@ -4,8 +4,8 @@
  * instance sharing the store), rotate (a new key with the old one's settings;
  * the old one keeps working for a grace period), and verification:
  *
- *   grammar + checksum (no store) → HMAC digest → cache or one store read →
- *   revoked / expired → the key's IP rules → quota → AuthInfo
+ *   grammar + checksum (no store) → HMAC digest → cache, "unknown" cache or
+ *   one store read → revoked / expired → the key's IP rules → quota → AuthInfo
  */
 import { KeyObject, createSecretKey, randomBytes, randomUUID } from 'crypto';
 import { DataKey } from '../crypto/data-key';
@@ -21,6 +21,7 @@ import { KvKeyRepository } from './kv-repository';
 import { PgKeyRepository } from './pg-repository';
 import { CachedKey, KeyCache, compileAccess } from './key-cache';
 import { LastUsedBatcher } from './last-used';
+import { LruCache } from '../util/lru';
 
 const DAY = 86_400_000;
 
@@ -44,7 +45,14 @@ export interface ApiKeyServiceOptions {
   maxKeysPerOwner?: number;
   /** PostgreSQL table name. Default authflow_api_keys. */
   table?: string;
-  cache?: { maxEntries?: number; maxAgeMs?: number };
+  /**
+   * Verified keys (maxEntries, maxAgeMs) and unknown ones: a digest the store
+   * does not hold is answered from memory for unknownMaxAgeMs (default 5 s;
+   * 0 = off), at most maxUnknown (default 10000) of them. A key created on this
+   * instance, or announced by another one, is forgotten as unknown at once; a
+   * creation not heard (channel down) is seen within unknownMaxAgeMs.
+   */
+  cache?: { maxEntries?: number; maxAgeMs?: number; maxUnknown?: number; unknownMaxAgeMs?: number };
   lastUsed?: { flushIntervalMs?: number; maxPending?: number };
   /** A background failure (last-used flush, lost channel): for a log line. Never holds a secret. */
   onError?: (err: unknown) => void;
@@ -94,6 +102,9 @@ export class ApiKeyService {
   private readonly policy: KeyPolicy;
   private readonly maxKeysPerOwner: number;
   private readonly cache: KeyCache;
+  /** Digests of well-formed keys the store did not hold (anyone can compute a checksum): one read per TTL, not per request. */
+  private readonly unknown: LruCache<string, true>;
+  private readonly unknownMaxAgeMs: number;
   private readonly lastUsed: LastUsedBatcher;
   private readonly inflight = new Map<string, { epoch: number; read: Promise<CachedKey | undefined> }>();
   private readonly now: () => number;
@@ -126,6 +137,8 @@ export class ApiKeyService {
     else if (opts.store) this.repo = new KvKeyRepository(opts.store, this.now);
     else throw new TypeError('ApiKeyService: a store or a repository is required');
     this.cache = new KeyCache({ ...opts.cache, now: this.now });
+    this.unknown = new LruCache(opts.cache?.maxUnknown ?? 10_000, this.now);
+    this.unknownMaxAgeMs = nonNegative(opts.cache?.unknownMaxAgeMs ?? 5_000, 'unknownMaxAgeMs');
     this.lastUsed = new LastUsedBatcher({ write: (t) => this.repo.writeLastUsed(t), onError: this.onError, ...opts.lastUsed });
     this.watch();
   }
@@ -133,6 +146,11 @@ export class ApiKeyService {
   /** Whether the invalidation channel is up (then warm checks are served from memory). */
   get cacheTrusted(): boolean {
     return this.trusted;
+  }
+
+  /** How many digests are remembered as unknown (bounded by maxUnknown). */
+  get unknownKeysCached(): number {
+    return this.unknown.size;
   }
 
   // --- management (the authflow-keys node, behind a bearer check) ---
@@ -246,7 +264,7 @@ export class ApiKeyService {
     }
     if (!envs.includes(parsed.env)) throw new KeyRejectedError(`${parsed.env} keys are not accepted here`);
     const digest = this.hasher.digest(presented);
-    const entry = this.cache.get(digest) ?? (await this.load(digest));
+    const entry = this.cache.get(digest) ?? (this.unknown.get(digest) ? undefined : await this.load(digest));
     if (!entry) throw new KeyRejectedError('unknown API key');
     const r = entry.record;
     if (r.revokedAt !== undefined) throw new KeyRejectedError(`API key ${r.id} revoked`);
@@ -297,7 +315,13 @@ export class ApiKeyService {
       signingSecret = SIGNING_SECRET_PREFIX + randomBytes(32).toString('base64url');
       record.signingSecret = this.sealer.seal(Buffer.from(signingSecret, 'utf8'), record.id);
     }
-    await this.repo.insert(record, this.hasher.digest(minted.key));
+    const digest = this.hasher.digest(minted.key);
+    await this.repo.insert(record, digest);
+    // Usable at once here (the epoch bump keeps an "unknown" read in flight from being cached);
+    // other instances forget their "unknown" on the announcement, or within unknownMaxAgeMs if it is lost.
+    this.cache.invalidate(record.id);
+    this.unknown.delete(digest);
+    await this.repo.announce(record.id).catch(this.onError);
     return signingSecret === undefined ? { key: minted.key, record } : { key: minted.key, record, signingSecret };
   }
 
@@ -314,7 +338,11 @@ export class ApiKeyService {
         read.finally(() => { if (this.inflight.get(digest) === mine) this.inflight.delete(digest); }).catch(() => undefined);
       }
       const entry = await flight.read;
-      if (!entry) return undefined;
+      if (!entry) {
+        // Not when anything was announced meanwhile: that may have been this key's creation.
+        if (this.unknownMaxAgeMs > 0 && this.cache.epoch === flight.epoch) this.unknown.set(digest, true, this.unknownMaxAgeMs);
+        return undefined;
+      }
       if (this.cache.changedSince(entry.record.id, flight.epoch)) continue; // announced meanwhile: read what the store says now
       this.cache.put(digest, entry, flight.epoch);
       return entry;
@@ -335,7 +363,10 @@ export class ApiKeyService {
   /** Listens for changes; until that works (and whenever it breaks) the cache is off. */
   private watch(): void {
     if (this.closed) return;
-    this.repo.watch((id) => this.cache.invalidate(id), (up) => {
+    this.repo.watch((id) => {
+      this.cache.invalidate(id);
+      this.unknown.clear(); // it may announce a creation, whose digest we cannot know: changes are rare, a clear is cheap
+    }, (up) => {
       this.setTrusted(up);
       if (!up) this.onError(new StoreUnavailableError('API key change channel lost: checks read the store until it is back'));
     }).then((stop) => {
