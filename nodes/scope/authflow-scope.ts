@@ -30,6 +30,7 @@ export = function register(RED: RED) {
     const node = this;
     initCheckNode(node, config, {
       method: 'scope',
+      authorizes: true,
       setup(status) {
         assertConfig(schema, config);
         const check = scopeCheck<MsgRequest>({

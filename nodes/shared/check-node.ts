@@ -22,6 +22,8 @@ export interface CheckNodeSpec {
    * with 503 AUTH_011 (fail closed).
    */
   setup(status: StatusReporter): Check<MsgRequest>;
+  /** Authorizes on an earlier check's msg.auth rather than authenticating (decision.ts audits it as its own decision). */
+  authorizes?: boolean;
   /** Called on close/redeploy (timers, connections). */
   close?: () => Promise<void> | void;
 }
@@ -35,7 +37,7 @@ export function initCheckNode(node: RedNode, config: CheckNodeConfig, spec: Chec
   const status = new StatusReporter(node);
   let check: Check<MsgRequest> | undefined;
   const challenge = (err: AuthError) => check?.challenge(err) ?? {};
-  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge, debugHeaders: config.debugHeaders === true };
+  const opts: DecisionOptions = { method: spec.method, respond: !!config.respond, status, challenge, debugHeaders: config.debugHeaders === true, authorizes: spec.authorizes };
   if (opts.debugHeaders) status.standingWarning('debug headers on');
   const run = setupOrFailClosed(node, status, (s) => {
     const built = spec.setup(s);

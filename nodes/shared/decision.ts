@@ -17,6 +17,8 @@ export interface DecisionOptions {
   challenge?: (err: AuthError) => Record<string, string>;
   /** Opt-in X-Auth-* debug headers (Kindly's guide) on success and rejection; off by default. */
   debugHeaders?: boolean;
+  /** The node authorizes on an earlier check's msg.auth (scope): its allow is audited as its own, reason "authorized". */
+  authorizes?: boolean;
 }
 
 /** The X-Auth-* debug headers of a decision: who the caller was taken for, never a secret. */
@@ -75,7 +77,8 @@ export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: 
     if (res && !res.headersSent) res.set(debugHeadersOf(opts.method, msg, info));
   }
   emitDecision(() => ({
-    time: new Date().toISOString(), outcome: 'allow', method: info.method, reason: 'authenticated',
+    // An authorization node decided, not the method that authenticated the caller (that one audited its own allow).
+    time: new Date().toISOString(), outcome: 'allow', ...(opts.authorizes ? { method: opts.method, reason: 'authorized' } : { method: info.method, reason: 'authenticated' }),
     subject: info.subject, keyId: info.keyId, clientId: info.clientId, ip: info.ip, ...requestFacts(msg), node: nodeFacts(node),
   }));
   send([msg, null]);

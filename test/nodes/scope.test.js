@@ -63,6 +63,21 @@ describe('authflow-scope over real HTTP', function () {
 
   const get = (url, token, headers = {}) => request.get(url).set({ 'x-auth-token': token, ...headers });
 
+  it('allowed: the audit event names the scope node\'s decision (method scope, reason authorized)', async () => {
+    const events = [];
+    const on = (e) => events.push(e);
+    auditEvents.on('decision', on);
+    try {
+      assert.equal((await get('/all', 'writer')).status, 200);
+    } finally {
+      auditEvents.off('decision', on);
+    }
+    const tok = events.find((e) => e.node.id === 'all-tok');
+    const scope = events.find((e) => e.node.id === 'all');
+    assert.deepEqual([tok.outcome, tok.method, tok.reason], ['allow', 'token', 'authenticated'], 'authentication nodes unchanged');
+    assert.deepEqual([scope.outcome, scope.method, scope.reason, scope.subject], ['allow', 'scope', 'authorized', 'writer']);
+  });
+
   it('no scopes and no roles typed in: refused at deploy (schema), node red, every request 503 AUTH_011', async () => {
     const problems = configProblems(schema, loadConfig(schema, { scopes: '', scopesType: 'str', roles: '', rolesType: 'str' }));
     assert.equal(problems.length, 1, problems.join('; '));
