@@ -8,6 +8,9 @@ import { schema } from './authflow-oauth2-server.schema';
 import type { OAuthServerProvider } from './server-provider';
 import { registerClientSecretEndpoint } from './client-secret-endpoint';
 
+/** How long a failed build is answered from memory before it is tried again. */
+const BUILD_RETRY_MS = 5000;
+
 interface ServerConfig {
   name?: string;
   issuer?: string;
@@ -38,22 +41,27 @@ export = function register(RED: RED) {
     RED.nodes.createNode(this, config);
     config = loadConfig(schema, config); // migrated, defaults filled
     const node = this;
-    let built: { server?: OAuthServer; error?: string } | undefined;
+    let built: OAuthServer | undefined;
+    let failed: { error: string; at: number } | undefined;
     node.issuerId = config.issuer || undefined;
     node.clientsType = config.clientsType || 'cred';
     node.clients = config.clients || '';
+    // Only a built server is kept: a failed build (an issuer not ready yet, a store still connecting) is
+    // retried after a short backoff instead of failing every endpoint until the next deploy.
     node.oauth = () => {
-      if (!built) {
+      if (built) return built;
+      if (!failed || Date.now() - failed.at >= BUILD_RETRY_MS) {
         try {
           assertConfig(schema, config);
-          built = { server: build(RED, node, config) };
+          built = build(RED, node, config);
+          failed = undefined;
+          return built;
         } catch (e) {
-          built = { error: e instanceof Error ? e.message : String(e) };
-          node.error(`oauth2 server configuration error: ${built.error}`);
+          failed = { error: e instanceof Error ? e.message : String(e), at: Date.now() };
+          node.error(`oauth2 server configuration error: ${failed.error}`);
         }
       }
-      if (!built.server) throw new Error(`oauth2 server "${config.name || node.id}": ${built.error}`);
-      return built.server;
+      throw new Error(`oauth2 server "${config.name || node.id}": ${failed!.error}`);
     };
   }
   RED.nodes.registerType('authflow-oauth2-server', AuthflowOAuth2Server, { credentials: schema.credentials });

@@ -1,6 +1,6 @@
 import { assertSupportedNode } from '../shared/supported-node';
 import {
-  AuthError, ClientDirectory, OAuthOperation, OAuthRequest, OAuthResult, OAuthServer, authCodeOf, emitDecision, oauthFailure, oncePerValue, queryOf,
+  AuthError, ClientDirectory, OAuthOperation, OAuthRequest, OAuthResult, OAuthServer, authCodeOf, couldNotCheck, emitDecision, oauthFailure, oncePerValue, queryOf,
 } from '../../lib/internal';
 import type { KeyRing, KeyRingStatus } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
@@ -45,28 +45,51 @@ export = function register(RED: RED) {
       assertConfig(schema, config);
       const provider = RED.nodes.getNode(config.server || '') as OAuthServerProvider | null;
       if (!provider || typeof provider.oauth !== 'function') throw new Error('select an oauth2 server (authflow-oauth2-server config node)');
-      const server = provider.oauth();
-      const issuer = RED.nodes.getNode(provider.issuerId || '') as IssuerProvider | null;
-      if (issuer?.storeId) watchStoreStatus(RED, node, issuer.storeId, status);
-      // The list from the server's own credentials, or read per request where this endpoint runs (its flow, its msg).
-      // `store`: the registry in the issuer's store, read per request (lib/oauth2/client-store.ts).
-      const read = provider.clientsType === 'store'
-        ? () => server.registry
-        : provider.clientsType === 'cred'
-          ? () => provider.credentials?.clientList
-          : createCredentialSource(RED, node, provider.clientsType, provider.clients, 'clientList');
-      const report = oncePerValue((dir) => {
-        if (!(dir instanceof ClientDirectory)) return; // the store registry refuses bad records when they are written
-        const d = dir;
-        for (const p of [...d.problems, ...d.warnings]) node.warn(`client list: ${p}`);
-      });
-      const clients = (msg: RedMsg) => {
-        const raw = read(msg);
-        return raw instanceof Promise ? raw.then((v) => (reportList(server, v, report), v)) : (reportList(server, raw, report), raw);
+      // The server is built on first use and a failed build is retried by the config node after a short
+      // backoff: until it builds, this endpoint fails closed (503 AUTH_011) and tries again on the next request.
+      let attached: ((msg: RedMsg) => Promise<OAuthResult>) | undefined;
+      const attach = () => {
+        if (attached) return attached;
+        const server = provider.oauth();
+        const issuer = RED.nodes.getNode(provider.issuerId || '') as IssuerProvider | null;
+        if (issuer?.storeId) watchStoreStatus(RED, node, issuer.storeId, status);
+        // The list from the server's own credentials, or read per request where this endpoint runs (its flow, its msg).
+        // `store`: the registry in the issuer's store, read per request (lib/oauth2/client-store.ts).
+        const read = provider.clientsType === 'store'
+          ? () => server.registry
+          : provider.clientsType === 'cred'
+            ? () => provider.credentials?.clientList
+            : createCredentialSource(RED, node, provider.clientsType, provider.clients, 'clientList');
+        const report = oncePerValue((dir) => {
+          if (!(dir instanceof ClientDirectory)) return; // the store registry refuses bad records when they are written
+          const d = dir;
+          for (const p of [...d.problems, ...d.warnings]) node.warn(`client list: ${p}`);
+        });
+        const clients = (msg: RedMsg) => {
+          const raw = read(msg);
+          return raw instanceof Promise ? raw.then((v) => (reportList(server, v, report), v)) : (reportList(server, raw, report), raw);
+        };
+        status.ready(operation);
+        if (server.keyRing && (operation === 'jwks' || operation === 'rotate')) showKeys(node, status, server.keyRing);
+        attached = (msg: RedMsg) => server.handle(operation, requestOf(msg), () => clients(msg));
+        return attached;
       };
-      status.ready(operation);
-      if (server.keyRing && (operation === 'jwks' || operation === 'rotate')) showKeys(node, status, server.keyRing);
-      return (msg: RedMsg) => server.handle(operation, requestOf(msg), () => clients(msg));
+      try {
+        attach();
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        node.error(`configuration error: ${message}`);
+        status.configError(`config error: ${message}`);
+      }
+      return (msg: RedMsg) => {
+        let run: (msg: RedMsg) => Promise<OAuthResult>;
+        try {
+          run = attach();
+        } catch {
+          throw couldNotCheck('oauth2 server configuration invalid');
+        }
+        return run(msg);
+      };
     });
     node.on('input', (msg, send, done) => settle(
       () => handle(msg),

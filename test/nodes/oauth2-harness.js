@@ -44,7 +44,7 @@ function endpoint(id, method, url, operation) {
  * `clients`: the client list (typed into the server's credentials unless
  * `server.clientsType` says otherwise).
  */
-async function loadOAuthFlow({ port, issuer = {}, issuerCreds = {}, server = {}, clients, extraNodes = [] } = {}) {
+async function loadOAuthFlow({ port, issuer = {}, issuerCreds = {}, server = {}, serverCreds = {}, clients, extraNodes = [] } = {}) {
   const iss = `http://127.0.0.1:${port}`;
   const flow = [
     { id: 'f1', type: 'tab', label: 'oauth2' },
@@ -67,7 +67,7 @@ async function loadOAuthFlow({ port, issuer = {}, issuerCreds = {}, server = {},
   const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const credentials = {
     iss1: { privateKey: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }), ...issuerCreds },
-    srv: { secretKey: SECRET_KEY, clientList: JSON.stringify(clients ?? []) },
+    srv: { secretKey: SECRET_KEY, clientList: JSON.stringify(clients ?? []), ...serverCreds },
   };
   const request = await load(['authflow-issuer', 'authflow-bearer'], flow, credentials, oauthModules());
   return { request, iss };
