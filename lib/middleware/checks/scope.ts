@@ -9,7 +9,7 @@ type Names = string | string[];
 
 export interface ScopeCheckOptions {
   type?: 'scope';
-  /** Scopes (RFC 6749 §3.3 tokens) req.auth must hold: a list or "a b" / "a, b". From a function, undefined/null fails closed (503 AUTH_011). */
+  /** Scopes (RFC 6749 §3.3 tokens) req.auth must hold: a list or "a b" / "a, b". From a function, undefined/null or an empty value ("", []) fails closed (503 AUTH_011); scopes and roles both empty are refused at startup. */
   scopes?: Source<Names | undefined>;
   /** 'all' (default): every scope; 'any': at least one. */
   scopeMatch?: Match;
