@@ -1,4 +1,4 @@
-import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError, activeBans, liftBan, ClientRegistry, ClientRegistryError } from '../../lib/internal';
+import { auditEvents, AuthDecision, DecisionMonitor, emitDecision, publicView, ApiKeyService, AuthError, activeBans, liftBan, ClientRegistry, ClientRegistryError, toAuthError, unexpectedErrorReporter } from '../../lib/internal';
 import type { StoreStatus } from '../../lib/internal';
 
 /** The slice of Node-RED's plugin API this plugin uses (types only). */
@@ -11,7 +11,7 @@ interface PluginRED {
   auth: { needsPermission(permission: string): unknown };
   comms: { publish(topic: string, data: unknown, retain: boolean): void };
   nodes: { eachNode(cb: (n: { id: string; type: string; name?: string }) => void): void; getNode(id: string): unknown };
-  log: { warn(msg: string): void };
+  log: { warn(msg: string): void; error(msg: string): void };
 }
 
 const BASE = '/authflow-api-auth/sidebar';
@@ -62,6 +62,9 @@ export = function register(RED: PluginRED) {
   }, PUBLISH_EVERY_MS);
   timer.unref?.();
 
+  // Unexpected errors: logged (class and stack frames, never the message or request data), answered 503 AUTH_011.
+  const reportUnexpected = unexpectedErrorReporter((text) => RED.log.error(`[authflow sidebar] ${text}`));
+  const fail = (res: Res, e: unknown) => answerError(res, e, reportUnexpected);
   const read = RED.auth.needsPermission('authflow.read');
   const write = RED.auth.needsPermission('authflow.write');
   const safe = (h: Handler): Handler => (req, res) => {
@@ -101,6 +104,7 @@ export = function register(RED: PluginRED) {
   RED.httpAdmin.post(`${BASE}/keys`, write, safe((req, res) => {
     const body = req.body ?? {};
     const { service, owner, store } = keyTarget(RED, body);
+    res.set?.({ 'Cache-Control': 'no-store' }); // the new key is in the answer
     service.create(owner, { name: body.name, scopes: body.scopes, env: body.env || undefined }).then(({ key, record }) => {
       audit('key.created', owner, record.id, store);
       res.json({ ...publicView(record, Date.now()), key }); // the only time the key leaves the runtime
@@ -111,6 +115,7 @@ export = function register(RED: PluginRED) {
     RED.httpAdmin.post(`${BASE}/keys/${action}`, write, safe((req, res) => {
       const body = req.body ?? {};
       const { service, owner, store } = keyTarget(RED, body);
+      res.set?.({ 'Cache-Control': 'no-store' }); // rotate answers with the new key
       if (action === 'revoke') {
         service.revoke(owner, body.id).then((record) => {
           audit('key.revoked', owner, record.id, store);
@@ -203,12 +208,16 @@ function keyTarget(RED: PluginRED, q: Record<string, unknown>): { service: ApiKe
 
 class BadRequest extends Error {}
 
-/** Errors as the sidebar shows them: a refusal's public code and reason (never a secret), 400 for bad input, 500 otherwise. */
-function fail(res: Res, e: unknown): void {
+/** Errors as the sidebar shows them: a refusal's public code and reason (never a secret), 400 for bad input, 503 AUTH_011 otherwise. */
+function answerError(res: Res, e: unknown, reportUnexpected: (e: unknown) => void): void {
   if (e instanceof AuthError) res.status(e.status === 401 ? 404 : e.status).json({ error: e.code, message: e.reason });
   else if (e instanceof ClientRegistryError) res.status(e.status).json({ error: e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'bad_request', message: e.message });
   else if (e instanceof BadRequest || (e instanceof Error && e.name === 'RequestFieldError')) res.status(400).json({ error: 'bad_request', message: e.message });
-  else res.status(500).json({ error: 'internal', message: e instanceof Error ? e.name : 'error' });
+  else {
+    reportUnexpected(e);
+    const err = toAuthError(e); // 503 AUTH_011: the runtime could not do it; never a 500
+    res.status(err.status).json({ error: err.code, message: err.publicMessage });
+  }
 }
 
 function storeHealth(RED: PluginRED) {

@@ -82,6 +82,7 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
       const created = await request(port, 'POST', '/authflow-api-auth/sidebar/keys', { headers: admin, body: { store: 'ks', owner: 'alice', name: 'ci' } });
       assert.equal(created.status, 200, created.text);
       assert.match(created.body.key, /^kapi_prod_/);
+      assert.equal(created.headers['cache-control'], 'no-store', 'an answer holding a new key is never cached');
       assert.equal((await request(port, 'GET', '/k', { headers: { 'X-API-Key': created.body.key } })).status, 200);
       assert.equal((await request(port, 'POST', '/authflow-api-auth/sidebar/keys/revoke', { headers: reader, body: { store: 'ks', owner: 'alice', id: created.body.id } })).status, 401);
       assert.equal((await request(port, 'GET', '/k', { headers: { 'X-API-Key': created.body.key } })).status, 200, 'still valid: the reader could not revoke it');
@@ -89,6 +90,10 @@ describe('"auth" sidebar: admin endpoints and the editor tab', function () {
       const after = await request(port, 'GET', '/authflow-api-auth/sidebar/state', { headers: reader });
       assertNoSecret(listed.text + after.text + state.text, [created.body.key, KEY_STORE_SECRET, USERS[0].password, 'wrong-pw-777', pw.admin, pw.reader]);
       assert.ok(after.body.events.some((e) => e.event === 'key.created' && e.keyId === created.body.id), 'creating a key from the sidebar is audited');
+      const rotated = await request(port, 'POST', '/authflow-api-auth/sidebar/keys/rotate', { headers: admin, body: { store: 'ks', owner: 'alice', id: created.body.id } });
+      assert.equal(rotated.status, 200, rotated.text);
+      assert.match(rotated.body.key, /^kapi_prod_/);
+      assert.equal(rotated.headers['cache-control'], 'no-store', 'an answer holding a rotated key is never cached');
     });
 
     it('bad input is a 400 with a reason, not a crash', async () => {
