@@ -42,7 +42,7 @@ export * from './accounts/index';
 export { ipCheck, IpCheckSources } from './ip/check';
 export { bearerCheck, requiredScopesOf, BearerCheckSettings } from './bearer/check';
 export { hmacAlg, hmacKey, keysFromText, keysFromSpecs, algList, oneAlg, DEFAULT_ASYMMETRIC_ALGS } from './bearer/keys';
-export { unexpectedErrorReporter } from './errors/unexpected';
+export { unexpectedErrorReporter, framesOf } from './errors/unexpected';
 export { RateLimiter, RateLimitExceededError, rateLimitKey, compilePolicies, RateLimiterOptions, RateLimitResult, RateLimitPolicyInput, RateLimitPolicyState } from './limits/rate-limit';
 export { rateLimitHeaders, RateLimitHeaderOptions } from './limits/rate-limit-headers';
 export { isScriptRunner, ScriptRunner } from './limits/rate-limit-redis';

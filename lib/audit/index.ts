@@ -1,6 +1,7 @@
 import { EventEmitter } from 'events';
 import type { AuthCode } from '../errors';
 import type { AuditEventType } from './event-types';
+import { framesOf } from '../errors/unexpected';
 
 /** One authentication/authorization decision. Never holds a secret. */
 export interface AuthDecision {
@@ -40,8 +41,10 @@ const reported = new WeakSet<Listener>();
 function reportListenerError(listener: Listener, err: unknown): void {
   if (reported.has(listener)) return;
   reported.add(listener);
-  // The stack only: never the decision (it names users, keys, paths).
-  console.error(`[authflow audit] a 'decision' listener threw; ignored, the decision stands: ${err instanceof Error ? err.stack : String(err)}`);
+  // Class and stack frames only: never the decision, nor the message (it may quote the decision: users, keys, paths).
+  const name = err instanceof Error ? err.name : typeof err;
+  const frames = err instanceof Error && typeof err.stack === 'string' ? framesOf(err.stack) : '';
+  console.error(`[authflow audit] a 'decision' listener threw ${name}; ignored, the decision stands${frames ? '\n' + frames : ''}`);
 }
 
 /**

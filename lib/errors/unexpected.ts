@@ -26,6 +26,6 @@ export function unexpectedErrorReporter(log: (text: string) => void): (err: unkn
 }
 
 /** The `    at …` lines of a V8 stack, without the first line (`Name: message`). */
-function framesOf(stack: string): string {
+export function framesOf(stack: string): string {
   return stack.split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
 }

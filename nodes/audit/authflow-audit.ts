@@ -1,5 +1,5 @@
 import { assertSupportedNode } from '../shared/supported-node';
-import { auditEvents, AuthDecision, AuditEvent, DeliveryQueue, toAuditEvent, toEcs, toOcsf } from '../../lib/internal';
+import { auditEvents, AuthDecision, AuditEvent, DeliveryQueue, framesOf, toAuditEvent, toEcs, toOcsf } from '../../lib/internal';
 import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { loadConfig, assertConfig } from '../shared/schema';
 import { schema } from './authflow-audit.schema';
@@ -77,8 +77,8 @@ export = function register(RED: RED) {
         send.send({ _msgid: id, topic: event.event, payload: format(event) });
         return { id, acks: red.hooks ? ackingReceivers() : 0 };
       },
-      // Once per node: the stack only, never the decision (it names users and paths).
-      onSendError: (err) => node.error(`audit event could not be sent (dropped and counted): ${err instanceof Error ? err.stack : String(err)}`),
+      // Once per node: class and stack frames only, never the decision nor the message (it may quote it).
+      onSendError: (err) => node.error(`audit event could not be sent (dropped and counted): ${err instanceof Error ? `${err.name}\n${framesOf(err.stack ?? '')}` : typeof err}`),
     });
 
     const listener = (d: AuthDecision) => {
