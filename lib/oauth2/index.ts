@@ -1,6 +1,6 @@
 /** OAuth 2.0 client-credentials authorization server: clients, client authentication, endpoints. */
 export { OAuthServer, OAUTH_OPERATIONS, PUBLIC_CACHE_SEC, oauthFailure } from './server';
-export type { OAuthServerOptions, OAuthOperation, OAuthResult, IssuerTokens } from './server';
+export type { OAuthServerOptions, OAuthOperation, OAuthResult, OAuthCaller, IssuerTokens } from './server';
 export type { OAuthRequest } from './request';
 export { ClientDirectory, CLIENT_AUTH_METHODS, scopeList } from './clients';
 export type { OAuthClient, ClientAuthMethod } from './clients';

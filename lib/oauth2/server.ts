@@ -7,7 +7,7 @@
  * these tokens with no extra configuration. Transport-neutral: it takes an
  * OAuthRequest and answers status, headers and body; adapters write them.
  */
-import { AuthError, StoreUnavailableError, couldNotCheck } from '../errors';
+import { AuthError, InsufficientScopeError, StoreUnavailableError, couldNotCheck } from '../errors';
 import type { AuthInfo } from '../auth-info';
 import type { Store } from '../store/store';
 import type { TokenIssuer } from '../tokens/issuer';
@@ -81,6 +81,12 @@ export interface OAuthResult {
 const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 /** Metadata and keys are public and change rarely; key rotation publishes keys longer than this ahead. */
 export const PUBLIC_CACHE_SEC = 300;
+
+/** How a request reached the server: an HTTP request (vs a flow's own msg), and whether a check authenticated it. */
+export interface OAuthCaller {
+  overHttp?: boolean;
+  authenticated?: boolean;
+}
 
 export class OAuthServer {
   readonly issuerId: string;
@@ -162,8 +168,11 @@ export class OAuthServer {
     return this.hasher.generate(clientId);
   }
 
-  /** Answers one request. Never throws: every failure is an answer (RFC 6749 §5.2, or 503). */
-  async handle(op: OAuthOperation, req: OAuthRequest, rawClients: () => unknown | Promise<unknown>): Promise<OAuthResult> {
+  /**
+   * Answers one request. Never throws: every failure is an answer (RFC 6749 §5.2, or 503).
+   * `caller`: how the request arrived, for the operations that are not public (rotate).
+   */
+  async handle(op: OAuthOperation, req: OAuthRequest, rawClients: () => unknown | Promise<unknown>, caller: OAuthCaller = {}): Promise<OAuthResult> {
     try {
       switch (op) {
         case 'token': return await this.token(req, rawClients);
@@ -171,7 +180,7 @@ export class OAuthServer {
         case 'introspect': return await this.introspect(req, rawClients);
         case 'metadata': return this.publicDocument(req, this.metadata, 'metadata');
         case 'jwks': return this.publicDocument(req, await this.jwks(), 'jwks');
-        case 'rotate': return await this.rotate();
+        case 'rotate': return await this.rotate(caller);
         default: throw new Error(`unknown operation ${String(op)}`);
       }
     } catch (e) {
@@ -232,7 +241,9 @@ export class OAuthServer {
   }
 
   /** Rotates the issuer's signing keys now (lib/tokens/key-ring.ts): for a flow (inject, schedule), never a public route. */
-  private async rotate(): Promise<OAuthResult> {
+  private async rotate(caller: OAuthCaller): Promise<OAuthResult> {
+    // Rotating keys is an admin action: over HTTP only behind a check that authenticated the caller.
+    if (caller.overHttp && !caller.authenticated) throw new InsufficientScopeError('rotate over HTTP without an authenticated caller');
     const ring = this.tokens.issuer.keyRing;
     if (!ring) {
       throw new OAuthError('invalid_request', 'This issuer signs with a configured key: choose rotating keys on the issuer', { status: 409, reason: 'rotate: the issuer has no rotating keys' });

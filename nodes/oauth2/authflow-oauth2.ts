@@ -71,7 +71,8 @@ export = function register(RED: RED) {
         };
         status.ready(operation);
         if (server.keyRing && (operation === 'jwks' || operation === 'rotate')) showKeys(node, status, server.keyRing);
-        attached = (msg: RedMsg) => server.handle(operation, requestOf(msg), () => clients(msg));
+        // msg.req: it came over HTTP; msg.auth: a check node before this one authenticated the caller.
+        attached = (msg: RedMsg) => server.handle(operation, requestOf(msg), () => clients(msg), { overHttp: msg.req !== undefined, authenticated: msg.auth !== undefined });
         return attached;
       };
       try {

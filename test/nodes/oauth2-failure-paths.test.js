@@ -18,10 +18,12 @@ describe('authflow-oauth2 failure paths', function () {
     ({ request } = await loadOAuthFlow({
       port: await freePort(),
       issuer: { keyMode: 'rotating', rotateDays: 30, alg: 'EdDSA' },
+      issuerCreds: { dataKey: 'a-data-key-of-at-least-thirty-two-bytes!' },
       clients: [],
       extraNodes: [
-        { id: 'rot-in', type: 'http in', url: '/admin/rotate', method: 'post', wires: [['rotate']] },
-        { id: 'rotate', type: 'authflow-oauth2', server: 'srv', operation: 'rotate', respond: true, wires: [['rotated'], []] },
+        { id: 'rot-in', type: 'http in', url: '/admin/rotate', method: 'post', wires: [['rotate-http']] },
+        { id: 'rotate-http', type: 'authflow-oauth2', server: 'srv', operation: 'rotate', respond: true, wires: [['rotated'], []] },
+        { id: 'rotate', type: 'authflow-oauth2', server: 'srv', operation: 'rotate', respond: false, wires: [['rotated'], ['rotated']] },
         { id: 'rotated', type: 'helper', wires: [] },
       ],
     }));
@@ -50,5 +52,25 @@ describe('authflow-oauth2 failure paths', function () {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('rotate over HTTP with no check node before it is refused 403 AUTH_008 and rotates nothing', async () => {
+    await request.get('/oauth/jwks'); // the key ring is loaded from the store on first use
+    const before = await request.get('/oauth/jwks');
+    assert.equal(before.status, 200);
+    const res = await request.post('/admin/rotate');
+    assert.equal(res.status, 403, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'AUTH_008');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    assert.deepEqual((await request.get('/oauth/jwks')).body, before.body, 'the published keys are unchanged');
+  });
+
+  it('rotate from an inject (no msg.req) still rotates', async () => {
+    const msg = await new Promise((resolve) => {
+      helper.getNode('rotated').once('input', resolve);
+      helper.getNode('rotate').receive({ payload: 'now' });
+    });
+    assert.equal(msg.statusCode, 200, JSON.stringify(msg.payload));
+    assert.ok(msg.payload.active, 'the key that signs now');
   });
 });
