@@ -23,6 +23,9 @@ describe('authflow-oauth2 failure paths', function () {
       extraNodes: [
         { id: 'rot-in', type: 'http in', url: '/admin/rotate', method: 'post', wires: [['rotate-http']] },
         { id: 'rotate-http', type: 'authflow-oauth2', server: 'srv', operation: 'rotate', respond: true, wires: [['rotated'], []] },
+        // Stands for any check node before it: what the guard reads is msg.auth set by an earlier node.
+        { id: 'admin-in', type: 'http in', url: '/admin/rotate-checked', method: 'post', wires: [['admin-check']] },
+        { id: 'admin-check', type: 'function', func: "msg.auth = { method: 'basic', subject: 'ops' }; return msg;", wires: [['rotate-http']] },
         { id: 'rotate', type: 'authflow-oauth2', server: 'srv', operation: 'rotate', respond: false, wires: [['rotated'], ['rotated']] },
         { id: 'rotated', type: 'helper', wires: [] },
       ],
@@ -63,6 +66,13 @@ describe('authflow-oauth2 failure paths', function () {
     assert.equal(res.body.code, 'AUTH_008');
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.deepEqual((await request.get('/oauth/jwks')).body, before.body, 'the published keys are unchanged');
+  });
+
+  it('rotate over HTTP after a node that set msg.auth rotates (200, the new key state)', async () => {
+    const res = await request.post('/admin/rotate-checked');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.active);
+    assert.equal(res.headers['cache-control'], 'no-store');
   });
 
   it('rotate from an inject (no msg.req) still rotates', async () => {
