@@ -58,9 +58,14 @@ describe('authflow-oauth2 failure paths', function () {
   });
 
   it('rotate over HTTP with no check node before it is refused 403 AUTH_008 and rotates nothing', async () => {
-    await request.get('/oauth/jwks'); // the key ring is loaded from the store on first use
-    const before = await request.get('/oauth/jwks');
-    assert.equal(before.status, 200);
+    // The key ring loads from the store after deploy: wait until it publishes its keys.
+    let before;
+    for (let i = 0; i < 50; i++) {
+      before = await request.get('/oauth/jwks');
+      if (before.body.keys?.length) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(before.body.keys.length, 'the key ring published its keys');
     const res = await request.post('/admin/rotate');
     assert.equal(res.status, 403, JSON.stringify(res.body));
     assert.equal(res.body.code, 'AUTH_008');
