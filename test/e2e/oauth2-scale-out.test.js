@@ -42,8 +42,12 @@ function oauthFlow() {
     ...route('token', '/oauth/token', 'post', op('token')),
     ...route('revoke', '/oauth/revoke', 'post', op('revoke')),
     ...route('jwks', '/oauth/jwks', 'get', op('jwks')),
-    // Test-only: a real flow would trigger this from an inject node or behind its own admin check.
-    ...route('rotate', '/test/rotate', 'post', op('rotate')),
+    // Test-only: over HTTP, rotate needs an authenticated caller (a real flow puts its own admin check
+    // in front, or triggers it from an inject node); this function node stands in for that check.
+    { id: 'rotate-in', type: 'http in', z: 'tab', url: '/test/rotate', method: 'post', x: 100, y: 300, wires: [['rotate-admin']] },
+    { id: 'rotate-admin', type: 'function', z: 'tab', x: 200, y: 300, func: "msg.auth = { method: 'test-admin', subject: 'ops', scopes: [] }; return msg;", wires: [['rotate']] },
+    { id: 'rotate', z: 'tab', x: 300, y: 300, ...op('rotate'), wires: [['rotate-out'], ['rotate-out']] },
+    { id: 'rotate-out', type: 'http response', z: 'tab', x: 500, y: 300, wires: [] },
     ...route('api', '/api', 'get', { type: 'authflow-bearer', keySource: 'issuer', issuer: 'iss' }, 'scope'),
     { id: 'scope', type: 'authflow-scope', z: 'tab', x: 400, y: 200, scopes: 'orders:read', scopesType: 'str', wires: [['api-ok'], ['api-out']] },
     { id: 'api-ok', type: 'function', z: 'tab', x: 500, y: 200, func: 'msg.payload = { ok: true, auth: msg.auth }; return msg;', wires: [['api-out']] },
