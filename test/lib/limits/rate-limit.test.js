@@ -162,29 +162,6 @@ describe('lib/limits rate limit: embedded memory', () => {
     assert.equal(store.size, 10_000);
   });
 
-  it('the decision takes at most 1 µs in-process (best of 5 runs over 10,000 keys, two policies, real clock)', function () {
-    const limiter = new RateLimiter({ policies: [{ limit: 1e9, windowSec: 1 }, { limit: 1e9, windowSec: 86400 }] });
-    const keys = Array.from({ length: 10_000 }, (_, i) => rateLimitKey('ip', `10.0.${i >> 8}.${i & 255}`));
-    const N = 200_000;
-    const runs = [];
-    for (let r = 0; r < 5; r++) {
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < N; i++) limiter.check(keys[i % keys.length]);
-      runs.push(Number(process.hrtime.bigint() - t0) / N);
-    }
-    runs.sort((a, b) => a - b);
-    // Best run: on a shared, loaded machine the others measure the neighbours.
-    console.log(`      decision: ${runs[0].toFixed(0)} ns best (runs ${runs.map((x) => x.toFixed(0)).join(', ')} ns)`);
-    const load = require('node:os').loadavg()[0];
-    const cores = require('node:os').cpus().length;
-    if (runs[0] > 1000 && load > cores) {
-      // Other processes hold every core: this measures them, not the decision. Say so instead of guessing.
-      console.log(`      note: load average ${load.toFixed(1)} on ${cores} cores; the timing is not meaningful now, skipping`);
-      this.skip();
-    }
-    assert.ok(runs[0] <= 1000, `${runs[0]} ns per decision`);
-  });
-
   it('keys: IPv6 counted per /64, IPv4 per address; long values hashed', () => {
     assert.equal(rateLimitKey('ip', '2001:db8:1:2:aaaa::1'), rateLimitKey('ip', '2001:db8:1:2:bbbb::2'));
     assert.notEqual(rateLimitKey('ip', '2001:db8:1:2::1'), rateLimitKey('ip', '2001:db8:1:3::1'));
