@@ -146,7 +146,8 @@ async function startSentinel({ downAfterMs = 1000, name = 'authflowtest' } = {})
   try {
     const master = await freePortPair(topo.ports);
     const replica = await freePortPair(topo.ports);
-    await topo.spawnServer(master, []);
+    // No diskless-sync delay (5 s by default): the replica holds the data from the start.
+    await topo.spawnServer(master, ['repl-diskless-sync-delay 0']);
     await topo.spawnServer(replica, [`replicaof 127.0.0.1 ${master}`]);
     const sentinelPorts = [];
     for (let i = 0; i < 3; i++) sentinelPorts.push(await freePortPair(topo.ports));
@@ -170,6 +171,16 @@ async function startSentinel({ downAfterMs = 1000, name = 'authflowtest' } = {})
       if (ok.every(Boolean)) break;
       if (Date.now() > end) throw new Error('sentinels did not discover each other and the replica');
       await sleep(200);
+    }
+    // …and the replica has finished its first sync (a failover before that would promote an empty server).
+    const linked = Date.now() + 20000;
+    for (;;) {
+      const c = new Redis({ port: replica, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on('error', () => {});
+      const info = await c.info('replication').catch(() => '').finally(() => c.disconnect());
+      if (/master_link_status:up/.test(info) && !/master_sync_in_progress:1/.test(info)) break;
+      if (Date.now() > linked) throw new Error('the replica did not finish its first sync');
+      await sleep(100);
     }
     Object.assign(topo, { name, master, replica, sentinelPorts, sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })) });
     return topo;
