@@ -233,9 +233,11 @@ export class ContextStore implements Store {
   /** Promise around a context callback, failing closed on error, throw or silence. */
   private call<T>(what: string, invoke: (cb: (err?: unknown, value?: unknown) => void) => void): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('context: store closed'));
+    let settled = false;
     const answer = new Promise<T>((resolve, reject) => {
       // A promise settles once, so a callback fired twice (or after a throw) is ignored.
       const finish = (err: unknown, value?: unknown) => {
+        settled = true;
         if (err) reject(new StoreUnavailableError(`context: ${what} failed: ${describe(err)}`));
         else resolve(value as T);
       };
@@ -245,7 +247,8 @@ export class ContextStore implements Store {
         finish(err ?? new Error('threw'));
       }
     });
-    return withTimeout(answer, this.timeoutMs, `context: ${what} failed`);
+    // The memory context answers at once: no timer for a call that is already over (the hot path).
+    return settled ? answer : withTimeout(answer, this.timeoutMs, `context: ${what} failed`);
   }
 
   /** Run fn after every earlier holder of this key's lock has finished. */

@@ -75,6 +75,7 @@ interface Waiter {
 
 export class RedisStore extends StatusEmitter implements Store {
   private readonly client: Client;
+  private readonly cluster: boolean;
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly waiters = new Set<Waiter>();
@@ -93,6 +94,7 @@ export class RedisStore extends StatusEmitter implements Store {
     // double-count); the connection keeps retrying with capped backoff.
     const perConnection = { maxRetriesPerRequest: 0, commandTimeout: this.timeoutMs };
     const retry = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
+    this.cluster = !!options.cluster;
     if (options.cluster) {
       const clusterOptions = options.cluster.options ?? {};
       this.client = new (ioredis().Cluster)(options.cluster.nodes, {
@@ -368,7 +370,18 @@ export class RedisStore extends StatusEmitter implements Store {
   }
 
   /** One command, answered or failed closed within the timeout. */
-  private async run<T>(command: () => Promise<T>): Promise<T> {
+  private run<T>(command: () => Promise<T>): Promise<T> {
+    // The hot path: a ready single-node link. ioredis's own commandTimeout (set
+    // on every connection above) already bounds the command, so no second timer
+    // and no extra await per request. Cluster commands may be redirected and
+    // retried, so they keep the whole-call deadline below.
+    if (!this.closed && !this.cluster && this.client.status === 'ready') {
+      return command().catch((err: unknown) => { throw mapError(err); });
+    }
+    return this.runWhenReady(command);
+  }
+
+  private async runWhenReady<T>(command: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('redis: store closed');
     const deadline = Date.now() + this.timeoutMs;
     await this.whenReady(deadline);
