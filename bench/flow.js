@@ -67,4 +67,20 @@ function buildFlow(entries, fx) {
   return { flows, creds };
 }
 
-module.exports = { buildFlow, registeredTypes, unavailable };
+/**
+ * settings.js text for functionGlobalContext: `base` (source of an object
+ * literal) plus the top-level keys that entries' setup hooks write before
+ * Node-RED starts (`globals(fx, dir)` returns a JSON file; e.g. 100,000
+ * seeded API key store entries, which the context store reads by key name).
+ * Node-RED's global context answers those keys from functionGlobalContext
+ * (a read-only layer under the context store: writes and deletes go to the
+ * store and a deleted seed key would reappear — fine for keys only read).
+ * JSON.parse rather than require: the module cache would keep a second copy.
+ */
+function functionGlobalContext(entries, fx, dir, base) {
+  const reads = entries.filter((e) => e.globals)
+    .map((e) => `JSON.parse(require('fs').readFileSync(${JSON.stringify(e.globals(fx, dir))}, 'utf8'))`);
+  return `functionGlobalContext: ${reads.length ? `Object.assign(${reads.join(', ')}, ${base})` : base},`;
+}
+
+module.exports = { buildFlow, functionGlobalContext, registeredTypes, unavailable };

@@ -8,7 +8,7 @@ const path = require('path');
 const { root } = require('../scripts/node-red-instance');
 const { benchData } = require('./fixtures');
 const { scenarios, extraRoutes } = require('./scenarios');
-const { buildFlow, unavailable } = require('./flow');
+const { buildFlow, functionGlobalContext, unavailable } = require('./flow');
 const { startNodeRed, waitForRoute } = require('./node-red');
 
 const probeModule = JSON.stringify(path.join(__dirname, 'instrument.js'));
@@ -30,7 +30,8 @@ async function startInstances(fx, available, types, { port, dataDir, log }) {
   log(`starting Node-RED (main) on 127.0.0.1:${port} with ${routes.length} routes`);
   out.main = await startNodeRed({
     name: 'main', port, ...buildFlow(routes, fx), nodeArgs: ['--expose-gc'],
-    settings: `functionGlobalContext: { benchData: require(${JSON.stringify(dataFile)}), jwt: require(${jwtModule}), benchProbe: require(${probeModule}) },`,
+    // Only the main instance runs setup hooks (scenario `globals`: seeded keys); the others hold no such route.
+    settings: functionGlobalContext(routes, fx, dataDir, `{ benchData: require(${JSON.stringify(dataFile)}), jwt: require(${jwtModule}), benchProbe: require(${probeModule}) }`),
   });
   const smallFlow = () => buildFlow([scenarios.find((s) => s.id === 'bare'), ...extraRoutes.filter((r) => r.id === 'lag' || r.id === 'gc')], fx);
   const probe = `functionGlobalContext: { benchProbe: require(${probeModule}) },`;

@@ -10,7 +10,7 @@ const path = require('path');
 const { root } = require('../scripts/node-red-instance');
 const { buildFixtures, benchData } = require('./fixtures');
 const { scenarios } = require('./scenarios');
-const { buildFlow, unavailable } = require('./flow');
+const { buildFlow, functionGlobalContext, unavailable } = require('./flow');
 const { startNodeRed, stopAll, killAllSync, waitForRoute } = require('./node-red');
 const { runLoad } = require('./load');
 
@@ -61,7 +61,7 @@ async function main() {
     const jwtModule = require.resolve('jsonwebtoken', { paths: [root] });
     const instance = await startNodeRed({
       name: 'profile', port: 18890, flows, creds, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-      settings: `functionGlobalContext: { benchData: require(${JSON.stringify(path.join(dir, 'bench-data.json'))}), jwt: require(${JSON.stringify(jwtModule)}) },`,
+      settings: functionGlobalContext([scenario], fx, dir, `{ benchData: require(${JSON.stringify(path.join(dir, 'bench-data.json'))}), jwt: require(${JSON.stringify(jwtModule)}) }`),
     });
     const headers = scenario.headers ? scenario.headers(fx) : {};
     await waitForRoute(instance.port, `/bench/${id}`, headers, 200);

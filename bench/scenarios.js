@@ -22,6 +22,8 @@
 //   configNodes(fx)  global config nodes the chain refers to (with their credentials)
 //   body(fx)         request body (exact text); rawBody: the route does not parse it ("Don't parse body")
 //   perRequest(fx)   autocannon setupRequest: headers made afresh for every request (signatures, nonces)
+//   globals(fx, dir) setup hook run before the main instance starts: writes a JSON file in dir of top-level
+//                    global context entries (e.g. seeded keys) and returns its path (bench/flow.js functionGlobalContext)
 
 const crypto = require('crypto');
 const { sha256 } = require('./fixtures');
@@ -318,29 +320,55 @@ const scenarios = [
   },
   {
     id: 'apikey-store-embedded-100k', label: 'authflow-token, keys from an API key store in global context, 100,000 keys stored', group: 'check', requires: 'authflow-key-store',
-    todo: 'seeding 100,000 keys into the Node-RED global context needs a setup hook in the bench; measured at the library level by `node --expose-gc bench/api-keys.js` (see docs/BENCHMARKS.md)',
-    nodes: () => [],
+    globals: seedEmbeddedKeys,
+    configNodes: (fx) => apiKeyStoreNodes(fx, 'context'),
+    nodes: () => [{ type: 'authflow-token', keySource: 'keystore', keyStore: 'bench-keys-context', header: 'X-API-Key' }],
+    headers: (fx) => ({ 'x-api-key': embeddedKey(fx) }),
   },
 ];
 
-/** One hashing secret and 100,000 keys seeded into Redis once per bench run (bench/api-keys-seed.js). */
+const API_KEY_COUNT = process.env.AUTHFLOW_BENCH_API_KEYS || '100000';
+const apiKeySeed = (args) => require('child_process').execFileSync(process.execPath, [require('path').join(__dirname, 'api-keys-seed.js'), ...args], { encoding: 'utf8', timeout: 300000 });
+/** One hashing secret for both API key stores (Redis and embedded). */
+const apiKeySecret = (fx) => (fx.apiKeySecret = fx.apiKeySecret || crypto.randomBytes(32).toString('base64url'));
+
+/** 100,000 keys seeded into Redis once per bench run (bench/api-keys-seed.js). */
 function apiKeyFixture(fx) {
   if (!fx.apiKeys) {
-    const secret = crypto.randomBytes(32).toString('base64url');
+    const secret = apiKeySecret(fx);
     const prefix = `authflow_bench_keys_${process.pid}:`;
     const url = process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
-    const count = process.env.AUTHFLOW_BENCH_API_KEYS || '100000';
-    const redisKey = require('child_process').execFileSync(process.execPath, [require('path').join(__dirname, 'api-keys-seed.js'), url, prefix, secret, count], { encoding: 'utf8', timeout: 300000 });
+    const redisKey = apiKeySeed([url, prefix, secret, API_KEY_COUNT]);
     fx.apiKeys = { secret, prefix, url, redisKey };
   }
   return fx.apiKeys;
 }
 
+/**
+ * Setup hook (globals) of the embedded row: 100,000 keys as the exact entries the context store keeps
+ * (default prefix, as the store node below uses), written to <dir>/api-keys-context.json for the main
+ * instance's global context. A child process builds them, so the bench process keeps only the key it sends.
+ */
+function seedEmbeddedKeys(fx, dir) {
+  const file = require('path').join(dir, 'api-keys-context.json');
+  fx.embeddedApiKey = apiKeySeed([`context:${file}`, '', apiKeySecret(fx), API_KEY_COUNT]);
+  return file;
+}
+
+function embeddedKey(fx) {
+  if (!fx.embeddedApiKey) throw new Error('apikey-store-embedded-100k: its globals hook (seedEmbeddedKeys) has not run');
+  return fx.embeddedApiKey;
+}
+
+/** authflow-store + authflow-key-store ids bench-keys-<backend>-store / bench-keys-<backend>. */
 function apiKeyStoreNodes(fx, backend) {
-  const k = apiKeyFixture(fx);
+  const store = backend === 'redis'
+    ? { name: 'bench redis (api keys)', keyPrefix: apiKeyFixture(fx).prefix, timeout: 1000, credentials: { redisUrl: apiKeyFixture(fx).url } }
+    // Global context, default context store and key prefix: where seedEmbeddedKeys put the keys.
+    : { name: 'bench context (api keys)', contextStore: '', keyPrefix: '' };
   return [
-    { id: 'bench-keys-redis-store', type: 'authflow-store', name: 'bench redis (api keys)', backend, keyPrefix: k.prefix, timeout: 1000, credentials: { redisUrl: k.url } },
-    { id: 'bench-keys-redis', type: 'authflow-key-store', name: 'bench keys', store: 'bench-keys-redis-store', credentials: { secret: k.secret } },
+    { id: `bench-keys-${backend}-store`, type: 'authflow-store', backend, ...store },
+    { id: `bench-keys-${backend}`, type: 'authflow-key-store', name: 'bench keys', store: `bench-keys-${backend}-store`, credentials: { secret: apiKeySecret(fx) } },
   ];
 }
 
