@@ -33,8 +33,9 @@ if (!binary) {
   process.exit(0);
 }
 const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
-// test/lib is pure library code with no Node-RED in it: the Node-RED 4 run covers it;
-// this run repeats what Node-RED itself can change (nodes, editor, processes).
+// This run repeats what Node-RED itself can change (nodes in the runtime, the editor,
+// the packed tarball); test/lib and the process tests that only exercise this package
+// against Redis/PostgreSQL run once, under Node-RED 4.1 (.mocharc.node-red-5.json).
 const args = process.argv.length > 2 ? process.argv.slice(2) : ['--config', path.join(root, '.mocharc.node-red-5.json')];
 const run = spawnSync(binary, [mocha, ...args], {
   cwd: root, stdio: 'inherit', env: { ...process.env, AUTHFLOW_NODE_RED: '5' },
