@@ -26,6 +26,12 @@ const table = (head, rows) => [
   ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
 ].join('\n');
 
+/** The issue's target of a check row: a ratio (0.95 unless the scenario names another) or a req/s floor. */
+function targetText(s) {
+  if (s.group !== 'check') return '—';
+  return s.targetRps ? `≥ ${f0(s.targetRps)} req/s` : `≥ ${s.target ?? TARGET_RATIO}`;
+}
+
 function throughputSection(r) {
   const { scenarios, summary, bare, opts } = r;
   const rows = [];
@@ -34,15 +40,15 @@ function throughputSection(r) {
     if (s.id === 'bare') continue;
     const m = summary[s.id];
     if (!m) {
-      rows.push([s.label, '—', '—', '—', '—', '—', s.group === 'check' ? `≥ ${TARGET_RATIO}` : '—', `not measured: ${s.skipped}`]);
+      rows.push([s.label, '—', '—', '—', '—', '—', targetText(s), `not measured: ${s.skipped}`]);
       continue;
     }
     const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})`;
     let verdict = '';
     if (m.non2xx || m.errors) verdict = `**invalid: ${m.non2xx} non-2xx, ${m.errors} errors**`;
-    else if (s.group === 'check') verdict = m.ratio >= TARGET_RATIO ? 'met' : '**missed**';
+    else if (s.group === 'check') verdict = (s.targetRps ? m.rps >= s.targetRps : m.ratio >= (s.target ?? TARGET_RATIO)) ? 'met' : '**missed**';
     if (m.noisy) verdict += ` (${m.noisy}/${m.rounds} rounds noisy)`;
-    rows.push([s.label, f0(m.rps), ms(m.p50), ms(m.p99), f0(m.cpuUs), ratio, s.group === 'check' ? `≥ ${TARGET_RATIO}` : '—', verdict.trim()]);
+    rows.push([s.label, f0(m.rps), ms(m.p50), ms(m.p99), f0(m.cpuUs), ratio, targetText(s), verdict.trim()]);
   }
   const vs = [];
   for (const s of scenarios.filter((x) => x.fasterThan)) {
