@@ -11,9 +11,12 @@
  * issuer's key refuses the token (checking could only ever let one through).
  *
  * Revocations written before that binding (unbound keys) must not lapse at
- * an upgrade: for access tokens issued before this issuer was deployed, the
- * unbound entries are read too. Those tokens expire within one access-token
- * lifetime, and with them the extra reads.
+ * an upgrade: for access tokens issued before bound keys were first used on
+ * this store, the unbound entries are read too. That moment is kept in the
+ * store (the first issuer to run writes it), so a redeploy does not send
+ * every live token through the extra reads again; until it is read, this
+ * issuer's own deploy time stands in, which is later (the safe side). Those
+ * tokens expire within one access-token lifetime, and with them the extra reads.
  */
 import type { Store } from '../store/store';
 import { keys, tokenKeys, TokenKeys } from '../store/keys';
@@ -32,7 +35,7 @@ export class Revocations {
   private readonly marginMs: number;
   private readonly now: () => number;
   private readonly keys: TokenKeys;
-  private readonly legacyBeforeSec: number;
+  private legacyBeforeSec: number;
 
   /** Bound to the issuer of `families`. */
   constructor(private readonly store: Store, private readonly families: Families, opts: RevocationsOptions = {}) {
@@ -40,6 +43,19 @@ export class Revocations {
     this.marginMs = (opts.marginSec ?? 300) * 1000;
     this.now = opts.now ?? Date.now;
     this.legacyBeforeSec = opts.legacyBeforeSec ?? Math.floor(this.now() / 1000);
+    if (opts.legacyBeforeSec === undefined) this.learnBoundSince();
+  }
+
+  /** Lowers the cut-off to when bound keys were first used on this store; a store that cannot tell leaves it as it is. */
+  private learnBoundSince(): void {
+    const mine = this.legacyBeforeSec;
+    this.store.setIfAbsent(keys.boundSince, String(mine))
+      .then(() => this.store.get(keys.boundSince))
+      .then((value) => {
+        const since = Number(value);
+        if (Number.isSafeInteger(since) && since > 0 && since < this.legacyBeforeSec) this.legacyBeforeSec = since;
+      })
+      .catch(() => undefined);
   }
 
   /** Refuse this jti until `expSec` (NumericDate). A token already past it needs no entry. */

@@ -128,6 +128,25 @@ describe('lib/session', () => {
   });
 
   describe('revocation', () => {
+    it('unbound (pre-binding) revocations are read only for tokens issued before bound keys were first used on the store', async () => {
+      const now = clock();
+      const store = new MemoryStore({ now, sweepIntervalMs: 0 });
+      const families = () => new Families(store, { issuerTag: TAGS.tokens, accessTtlSec: 60, now });
+      const first = new Revocations(store, families(), { now });
+      await new Promise((r) => setImmediate(r));
+      const deployedAt = Math.floor(now() / 1000);
+      assert.equal(await store.get('af:bound-since'), String(deployedAt));
+      await store.set('af:rv:old-jti', '1'); // written by a version before the binding
+      await store.set('af:rv:new-jti', '1'); // cannot exist in practice: shows whether it is read
+      now.advance(3_600_000);
+      // A redeploy an hour later: the cut-off stays at the first deploy, not this one.
+      const later = new Revocations(store, families(), { now });
+      await new Promise((r) => setImmediate(r));
+      assert.equal(await later.isRevoked('old-jti', undefined, deployedAt - 10), true, 'issued before: unbound entry honoured');
+      assert.equal(await later.isRevoked('new-jti', undefined, deployedAt + 60), false, 'issued after: no unbound read');
+      assert.equal(await first.isRevoked('old-jti', undefined, deployedAt), true);
+    });
+
     it('a revoked jti is remembered until its exp plus the margin, then forgotten', async () => {
       const now = clock();
       const store = new MemoryStore({ now, sweepIntervalMs: 0 });
@@ -140,7 +159,8 @@ describe('lib/session', () => {
       now.advance(2_000);
       assert.equal(await revocations.isRevoked('jti-1'), false);
       await revocations.revokeJti('old', Math.floor(now() / 1000) - 3600);
-      assert.equal(store.size, 0, 'a long-expired token needs no entry');
+      // The one entry left says when bound keys were first used on this store (Revocations: legacy cut-off).
+      assert.equal(store.size, 1, 'a long-expired token needs no entry');
     });
 
     it('a revoked session outlives its access tokens even when the family itself expires first', async () => {
