@@ -73,9 +73,9 @@ export const keys = {
   /** Written before state was bound to an issuer; read only (see TotpEnrolment and Revocations). */
   legacyTotpSecret: (user: string) => `af:ts:${digest(user)}`,
   legacyRevokedJti: (jti: string) => `af:rv:${idPart(jti)}`,
+  legacyFamily: (familyId: string) => `af:rf:${idPart(familyId)}`,
   /** Epoch seconds when issuer-bound keys were first written to this store: older tokens may have unbound revocations. */
   boundSince: 'af:bound-since',
-  legacyFamily: (familyId: string) => `af:rf:${idPart(familyId)}`,
 };
 
 /**
