@@ -22,6 +22,7 @@ import { PgKeyRepository } from './pg-repository';
 import { CachedKey, KeyCache, compileAccess } from './key-cache';
 import { LastUsedBatcher } from './last-used';
 import { LruCache } from '../util/lru';
+import { Maybe, then } from '../util/maybe';
 
 const DAY = 86_400_000;
 
@@ -225,7 +226,15 @@ export class ApiKeyService {
    * refused address, AUTH_011 store unavailable.
    */
   async verify(presented: string, ip: string | undefined, envs: readonly KeyEnv[] = KEY_ENVS): Promise<VerifiedKey> {
-    return (await this.check(presented, ip, envs)).verified;
+    return this.verifyNow(presented, ip, envs);
+  }
+
+  /**
+   * verify(), answered at once when it can be: a cached key with no quota
+   * needs no store and no promise (the check nodes' hot path, lib/util/maybe.ts).
+   */
+  verifyNow(presented: string, ip: string | undefined, envs: readonly KeyEnv[] = KEY_ENVS): Maybe<VerifiedKey> {
+    return then(this.lookup(presented, ip, envs), (found) => this.spend(found.entry.record));
   }
 
   /**
@@ -249,14 +258,12 @@ export class ApiKeyService {
     return { record: r, digest, secret: entry.signing };
   }
 
-  /** verify() = find() then consume(). */
-  private async check(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Promise<{ verified: VerifiedKey; entry: CachedKey; digest: string }> {
-    const found = await this.find(presented, ip, envs);
-    return { ...found, verified: await this.consume(found.entry.record) };
+  private async find(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Promise<{ entry: CachedKey; digest: string }> {
+    return this.lookup(presented, ip, envs);
   }
 
-  /** Everything verify() checks that needs no store write: a refusal here costs at most one store read. */
-  private async find(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Promise<{ entry: CachedKey; digest: string }> {
+  /** Everything verify() checks that needs no store write: a refusal here costs at most one store read, a cached key none. */
+  private lookup(presented: string, ip: string | undefined, envs: readonly KeyEnv[]): Maybe<{ entry: CachedKey; digest: string }> {
     const parsed = parseApiKey(presented, this.prefix);
     if (!parsed.ok) {
       if (parsed.why === 'malformed') throw new KeyRejectedError('not an API key of this key store (prefix, env or length)');
@@ -264,7 +271,14 @@ export class ApiKeyService {
     }
     if (!envs.includes(parsed.env)) throw new KeyRejectedError(`${parsed.env} keys are not accepted here`);
     const digest = this.hasher.digest(presented);
-    const entry = this.cache.get(digest) ?? (this.unknown.get(digest) ? undefined : await this.load(digest));
+    const cached = this.cache.get(digest);
+    if (cached) return this.admit(cached, digest, ip);
+    if (this.unknown.get(digest)) throw new KeyRejectedError('unknown API key');
+    return this.load(digest).then((entry) => this.admit(entry, digest, ip));
+  }
+
+  /** The per-request rules on a found key: revoked, expired, IP lists. */
+  private admit(entry: CachedKey | undefined, digest: string, ip: string | undefined): { entry: CachedKey; digest: string } {
     if (!entry) throw new KeyRejectedError('unknown API key');
     const r = entry.record;
     if (r.revokedAt !== undefined) throw new KeyRejectedError(`API key ${r.id} revoked`);
@@ -279,15 +293,21 @@ export class ApiKeyService {
    * the batched last-used time.
    */
   async consume(r: ApiKeyRecord): Promise<VerifiedKey> {
-    let remainingUses: number | undefined;
-    if (r.maxUses !== undefined) {
-      // A quota is the one case that writes per request: an atomic counter in the store.
-      const used = await this.repo.countUse(r.id, r.expiresAt);
-      if (used > r.maxUses) throw new KeyRejectedError(`API key ${r.id} used up (${r.maxUses} uses)`);
-      remainingUses = r.maxUses - used;
-    }
-    this.lastUsed.touch(r.id, this.now());
-    return { record: r, sunset: r.rotatedTo ? r.expiresAt : undefined, remainingUses };
+    return this.spend(r);
+  }
+
+  private spend(r: ApiKeyRecord): Maybe<VerifiedKey> {
+    const verified = (remainingUses?: number): VerifiedKey => {
+      this.lastUsed.touch(r.id, this.now());
+      return { record: r, sunset: r.rotatedTo ? r.expiresAt : undefined, remainingUses };
+    };
+    if (r.maxUses === undefined) return verified();
+    const max = r.maxUses;
+    // A quota is the one case that writes per request: an atomic counter in the store.
+    return this.repo.countUse(r.id, r.expiresAt).then((used) => {
+      if (used > max) throw new KeyRejectedError(`API key ${r.id} used up (${max} uses)`);
+      return verified(max - used);
+    });
   }
 
   /** Writes pending last-used times now (tests, shutdown). */

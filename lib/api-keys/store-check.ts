@@ -18,6 +18,7 @@ import { apiKeyChallenge, apiKeySettings, ApiKeyCheckOptions } from './check';
 import { extractApiToken } from './extract';
 import { KEY_ENVS, KeyEnv } from './format';
 import type { ApiKeyService } from './service';
+import { then } from '../util/maybe';
 
 export interface KeyStoreCheckOptions extends ApiKeyCheckOptions {
   /** Key envs this check accepts (a test route may refuse prod keys). Default all. */
@@ -34,28 +35,30 @@ export function apiKeyStoreCheck<R extends CheckRequest>(keys: ApiKeyService | (
   return {
     method: 'api_key',
     challenge: (err) => (err.status === 401 ? challenge : {}),
-    async run(req) {
+    run(req) {
       const presented = extractApiToken({
         header: headerLines(req, s.header),
         authorization: s.allowBearer ? headerLines(req, 'authorization') : undefined,
         query: s.queryParam ? queryValues(req, s.queryParam) : undefined,
       });
       const ip = clientAddress(req);
-      const { record: r, sunset, remainingUses } = await service().verify(presented, ip, envs);
-      const claims: Record<string, unknown> = { key_name: r.name, env: r.env };
-      if (sunset !== undefined) {
-        claims.sunset = new Date(sunset).toISOString();
-        claims.rotated_to = r.rotatedTo;
-        // Using a rotated key is worth an operator's attention (the client should have switched).
-        emitDecision(() => ({
-          time: new Date().toISOString(), outcome: 'allow', method: 'api_key', subject: r.owner, keyId: r.id, ip,
-          reason: `rotated API key used during its grace period (works until ${claims.sunset})`,
-        }));
-      }
-      if (remainingUses !== undefined) claims.remaining_uses = remainingUses;
-      const info: AuthInfo = { method: 'api_key', subject: r.owner, keyId: r.id, scopes: [...r.scopes], ip, claims };
-      if (r.expiresAt !== undefined) info.expiresAt = r.expiresAt;
-      return info;
+      // At once for a cached key without a quota: no promise per request (lib/util/maybe.ts).
+      return then(service().verifyNow(presented, ip, envs), ({ record: r, sunset, remainingUses }) => {
+        const claims: Record<string, unknown> = { key_name: r.name, env: r.env };
+        if (sunset !== undefined) {
+          claims.sunset = new Date(sunset).toISOString();
+          claims.rotated_to = r.rotatedTo;
+          // Using a rotated key is worth an operator's attention (the client should have switched).
+          emitDecision(() => ({
+            time: new Date().toISOString(), outcome: 'allow', method: 'api_key', subject: r.owner, keyId: r.id, ip,
+            reason: `rotated API key used during its grace period (works until ${claims.sunset})`,
+          }));
+        }
+        if (remainingUses !== undefined) claims.remaining_uses = remainingUses;
+        const info: AuthInfo = { method: 'api_key', subject: r.owner, keyId: r.id, scopes: [...r.scopes], ip, claims };
+        if (r.expiresAt !== undefined) info.expiresAt = r.expiresAt;
+        return info;
+      });
     },
   };
 }

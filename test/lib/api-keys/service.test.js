@@ -192,6 +192,20 @@ for (const backend of backends) {
       assert.equal(publicView(await keys.get('carol', record.id), Date.now()).status, 'revoked');
     });
 
+    it('a cached key without a quota is answered at once (no promise); a quota needs the store, so it waits', async () => {
+      const { key, record } = await keys.create('erin', { name: 'hot' });
+      await keys.verify(key, '203.0.113.9'); // caches it
+      const check = apiKeyStoreCheck(keys);
+      const now = check.run({ rawHeaders: ['X-API-Key', key], query: '', peer: '203.0.113.9', previous: undefined });
+      assert.ok(!(now instanceof Promise), 'answered synchronously');
+      assert.equal(now.keyId, record.id);
+      const quota = await keys.create('erin', { name: 'metered', max_uses: 5 });
+      await keys.verify(quota.key, '203.0.113.9');
+      const metered = keys.verifyNow(quota.key, '203.0.113.9');
+      assert.ok(metered instanceof Promise, 'the quota counter is a store write');
+      assert.equal((await metered).remainingUses, 3);
+    });
+
     it('expiry: a key past expires_at is AUTH_004', async () => {
       let now = Date.now();
       const clocked = service({ now: () => now });
