@@ -63,11 +63,16 @@ async function main() {
       name: 'profile', port: 18890, flows, creds, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
       settings: functionGlobalContext([scenario], fx, dir, `{ benchData: require(${JSON.stringify(path.join(dir, 'bench-data.json'))}), jwt: require(${JSON.stringify(jwtModule)}) }`),
     });
+    // The request as the throughput phase sends it (instances.js target): method, body, per-request signing.
     const headers = scenario.headers ? scenario.headers(fx) : {};
-    await waitForRoute(instance.port, `/bench/${id}`, headers, 200);
-    await runLoad({ port: instance.port, path: `/bench/${id}`, headers, seconds: 2 }); // warm-up: first-request work stays out
+    const method = scenario.method ? scenario.method.toUpperCase() : undefined;
+    const body = scenario.body ? scenario.body(fx) : undefined;
+    const setupRequest = scenario.perRequest ? scenario.perRequest(fx) : undefined;
+    const load = { port: instance.port, path: `/bench/${id}`, headers, method, body, setupRequest };
+    await waitForRoute(instance.port, load.path, setupRequest ? setupRequest({ headers }).headers : headers, 200, { method, body });
+    await runLoad({ ...load, seconds: 2 }); // warm-up: first-request work stays out
     const from = Date.now();
-    const r = await runLoad({ port: instance.port, path: `/bench/${id}`, headers, seconds });
+    const r = await runLoad({ ...load, seconds });
     const to = Date.now();
     await stopAll();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
