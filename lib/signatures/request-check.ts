@@ -122,10 +122,11 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> 
       const presented = [Buffer.from(h.signature, 'hex')];
       return then(findKey(req, h.keyId, now), (key): Promise<AuthInfo> => {
         if (!anySignatureMatches(liveKeys(key.secrets, now), presented, [message])) throw new SignatureError(`signature mismatch for key ${key.id}`);
-        return store.setIfAbsent(signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs).then(async (fresh): Promise<AuthInfo> => {
+        return store.setIfAbsent(signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs).then((fresh): AuthInfo | Promise<AuthInfo> => {
           if (!fresh) throw new SignatureError(`nonce already used with key ${key.id} (replay)`);
-          await key.consume?.();
-          return { method: 'hmac', subject: key.subject, keyId: key.id, scopes: key.scopes, expiresAt: key.expiresAt, ip: clientAddress(req) };
+          const info: AuthInfo = { method: 'hmac', subject: key.subject, keyId: key.id, scopes: key.scopes, expiresAt: key.expiresAt, ip: clientAddress(req) };
+          // A key from the key store spends one use now (its quota); a key from a list has nothing to spend.
+          return key.consume ? key.consume().then(() => info) : info;
         });
       });
     },

@@ -8,7 +8,9 @@ export function headerValues(rawHeaders: readonly string[] | undefined, name: st
   const out: string[] = [];
   if (!rawHeaders) return out;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].toLowerCase() === wanted) out.push(rawHeaders[i + 1]);
+    // Length first: most lines are other headers, and lower-casing each would allocate per line per request.
+    const line = rawHeaders[i];
+    if (line.length === wanted.length && line.toLowerCase() === wanted) out.push(rawHeaders[i + 1]);
   }
   return out;
 }
