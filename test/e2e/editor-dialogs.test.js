@@ -19,7 +19,7 @@ const Redis = require('ioredis');
 const { Client } = require('pg');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser, editNode, deploy: deployFlows, routeReady, ARTIFACTS } = require('../support/browser');
+const { launchBrowser, editNode, pickTypedInputType, deploy: deployFlows, routeReady, ARTIFACTS } = require('../support/browser');
 const { serviceMissing, REDIS_URL, probeRedis, IS_CI } = require('../support/services');
 const { hashPasswordScrypt } = require('../../dist/lib/internal');
 
@@ -148,18 +148,7 @@ describe('every node and credential source through its dialog (chromium + playwr
   /** Picks a type in a typedInput's menu, as a user does, and types the key. */
   async function typedInput(field, type, value) {
     const container = typed(field);
-    const option = page.locator(`.red-ui-typedInput-options:visible a[value="${type}"]`);
-    // A click that lands while the edit tray is still sliding in can miss the menu: open it again, as a user would.
-    for (let attempt = 1; ; attempt++) {
-      await container.locator('button.red-ui-typedInput-type-select').click();
-      try {
-        await option.waitFor({ state: 'visible', timeout: 3000 });
-        break;
-      } catch (err) {
-        if (attempt === 3) throw err;
-      }
-    }
-    await option.click();
+    await pickTypedInputType(page, container.locator('button.red-ui-typedInput-type-select'), type);
     if (value !== undefined) await container.locator('input.red-ui-typedInput-input').fill(value);
   }
 

@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { editNode, deploy, ARTIFACTS } = require('../support/browser');
+const { editNode, pickTypedInputType, deploy, ARTIFACTS } = require('../support/browser');
 const { keyDialogsSetup, keysChain, loginAlice, Z } = require('../support/key-dialogs');
 
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
@@ -50,8 +50,7 @@ describe('API key signing secret options in a real browser, proven over HTTP', f
     await editNode(page, 'sig', async () => {
       assert.equal(await page.locator('#node-input-keyStore').isVisible(), false, 'the key store row hides for other sources');
       const container = page.locator('#node-input-secrets + .red-ui-typedInput-container');
-      await container.locator('button.red-ui-typedInput-type-select').click();
-      await page.locator('.red-ui-typedInput-options:visible a[value="keystore"]').click();
+      await pickTypedInputType(page, container.locator('button.red-ui-typedInput-type-select'), 'keystore');
       await page.locator('#node-input-keyStore').selectOption('ks');
       assert.equal(await page.locator('#node-input-secretList').isVisible(), false, 'no secret list for the key store');
       fs.mkdirSync(ARTIFACTS, { recursive: true });

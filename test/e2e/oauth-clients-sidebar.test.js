@@ -157,7 +157,8 @@ describe('OAuth clients in the store, from the "auth" sidebar', function () {
       // Back to the store through the menu: the client gets tokens again.
       await editNode(page, 'srv', async () => {
         await setTypedInput(page, 'node-config-input-clients', 'store');
-        assert.equal(await page.locator('#node-config-input-clients-cred-row').isVisible(), false);
+        // The dialog hides the typed-in list when the type changes (waited for: the change handler runs after the click).
+        await page.locator('#node-config-input-clients-cred-row').waitFor({ state: 'hidden', timeout: 5000 });
       });
       assert.equal(await page.evaluate(() => RED.nodes.node('srv').clientsType), 'store');
       await deploy(page);

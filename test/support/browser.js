@@ -62,9 +62,27 @@ async function editNode(page, id, fill) {
  */
 async function setTypedInput(page, field, type, value) {
   const container = page.locator(field.startsWith('node-') ? `#${field}` : `#node-input-${field}`).locator('xpath=..');
-  await container.locator('.red-ui-typedInput-type-select').click();
-  await page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).first().click();
+  await pickTypedInputType(page, container.locator('.red-ui-typedInput-type-select'), type);
   if (value !== undefined) await container.locator('input.red-ui-typedInput-input').fill(value);
+}
+
+/**
+ * Opens a typedInput's type menu with its button and picks `type`. A click
+ * that lands while the edit tray is still sliding in can miss the menu: it is
+ * opened again (up to three times), as a user would.
+ */
+async function pickTypedInputType(page, button, type) {
+  const option = page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).first();
+  for (let attempt = 1; ; attempt++) {
+    await button.click();
+    try {
+      await option.waitFor({ state: 'visible', timeout: 3000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+  await option.click();
 }
 
 /** Clicks Deploy and waits until the runtime accepted the flows and the editor is idle again. */
@@ -94,4 +112,4 @@ async function recordFailure(ctx, page, name, red) {
   if (red) console.log(red.log().slice(-3000));
 }
 
-module.exports = { launchBrowser, openEditor, clearNotifications, openNode, editNode, setTypedInput, deploy, routeReady, recordFailure, ARTIFACTS };
+module.exports = { launchBrowser, openEditor, clearNotifications, openNode, editNode, setTypedInput, pickTypedInputType, deploy, routeReady, recordFailure, ARTIFACTS };
