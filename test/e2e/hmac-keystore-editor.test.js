@@ -52,7 +52,8 @@ describe('API key signing secret options in a real browser, proven over HTTP', f
       const container = page.locator('#node-input-secrets + .red-ui-typedInput-container');
       await pickTypedInputType(page, container.locator('button.red-ui-typedInput-type-select'), 'keystore');
       await page.locator('#node-input-keyStore').selectOption('ks');
-      assert.equal(await page.locator('#node-input-secretList').isVisible(), false, 'no secret list for the key store');
+      // No secret list for the key store (waited for: the typedInput's change handler may run after the click).
+      await page.locator('#node-input-secretList').waitFor({ state: 'hidden', timeout: 5000 });
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: path.join(ARTIFACTS, 'dialog-hmac-keystore.png') });
     });
