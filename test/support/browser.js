@@ -67,22 +67,32 @@ async function setTypedInput(page, field, type, value) {
 }
 
 /**
- * Opens a typedInput's type menu with its button and picks `type`. A click
- * that lands while the edit tray is still sliding in can miss the menu: it is
- * opened again (up to three times), as a user would.
+ * Opens a typedInput's type menu with its button and picks `type`, as a user
+ * would when the editor is slow: a click that lands while the edit tray is
+ * still sliding in can miss the menu, and one that lands while the menu is
+ * still opening can leave it open with the type unchanged (seen on a loaded
+ * machine); either is simply done again, up to three times.
  */
 async function pickTypedInputType(page, button, type) {
   const option = page.locator(`.red-ui-typedInput-options a[value="${type}"]`).filter({ visible: true }).first();
-  for (let attempt = 1; ; attempt++) {
-    await button.click();
+  const retry = async (what, attempt) => {
     try {
-      await option.waitFor({ state: 'visible', timeout: 3000 });
-      break;
+      await what();
+      return true;
     } catch (err) {
       if (attempt === 3) throw err;
+      return false;
     }
+  };
+  for (let attempt = 1; ; attempt++) {
+    await button.click();
+    if (await retry(() => option.waitFor({ state: 'visible', timeout: 3000 }), attempt)) break;
   }
-  await option.click();
+  for (let attempt = 1; ; attempt++) {
+    await option.click();
+    // The menu closes once the pick took.
+    if (await retry(() => page.waitForFunction((t) => ![...document.querySelectorAll(`.red-ui-typedInput-options a[value="${t}"]`)].some((a) => a.offsetParent !== null), type, { timeout: 2000 }), attempt)) break;
+  }
 }
 
 /** Clicks Deploy and waits until the runtime accepted the flows and the editor is idle again. */
