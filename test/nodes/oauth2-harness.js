@@ -5,7 +5,7 @@
 // independent clients (openid-client, jose) can discover and call it.
 const crypto = require('node:crypto');
 const http = require('node:http');
-const net = require('node:net');
+const { freePort } = require('../support/node-red-process');
 const { load, getRED } = require('../support/flow-harness');
 const { ClientSecretHasher } = require('../../dist/lib/internal');
 
@@ -19,15 +19,6 @@ const SECRET_KEY = crypto.randomBytes(32).toString('base64url');
 const hasher = new ClientSecretHasher(SECRET_KEY);
 const AUD = ['https://api.example.com/orders', 'https://api.example.com/billing'];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const placed = (n) => ({ x: 100, y: 100, z: 'f1', ...n });
 

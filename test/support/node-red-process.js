@@ -14,14 +14,25 @@ function nodeBinary() {
   return process.execPath;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+/**
+ * A port for a server that a test starts later (a Node-RED process reads it
+ * from its settings). Never one the OS hands out (32768–60999 on Linux): an
+ * outgoing connection could take it before the server binds. The Node-RED 4.1
+ * and 5 suites, which run side by side, draw from separate ranges
+ * (10000–14999 and 15000–19999; Redis topologies use 20000–29999).
+ */
+async function freePort() {
+  const base = process.env.AUTHFLOW_NODE_RED === '5' ? 15000 : 10000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = base + Math.floor(Math.random() * 5000);
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-    srv.on('error', reject);
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in the test range');
 }
 
 function getText(port, path, accept = 'text/plain') {
