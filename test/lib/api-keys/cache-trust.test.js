@@ -6,18 +6,10 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { ApiKeyService, MemoryStore, AuthError } = require('../../../dist/lib/internal');
+const { ApiKeyService, MemoryStore } = require('../../../dist/lib/internal');
 const { KvKeyRepository } = require('../../../dist/lib/api-keys/kv-repository');
 
-async function outcome(p) {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof AuthError)) throw e;
-    return `${e.status} ${e.code}`;
-  }
-}
+const { settled: outcome } = require('../../support/outcome');
 
 describe('API key cache across a lost change channel (security review)', () => {
   it('a read in flight during a channel outage is not cached: a revoke missed meanwhile takes effect on the next check', async () => {

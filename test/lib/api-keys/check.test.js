@@ -2,10 +2,10 @@
 /** lib/api-keys/check.ts: the one API key check of the token node and the apiToken middleware. */
 const assert = require('assert');
 const crypto = require('crypto');
-const { apiKeyCheck, apiKeySettings, extractApiToken, AuthError } = require('../../../dist/lib/internal');
+const { apiKeyCheck, apiKeySettings, extractApiToken } = require('../../../dist/lib/internal');
 
 const req = (headers = [], query = '', previous) => ({ rawHeaders: headers, query, peer: '::ffff:10.0.0.9', previous });
-const outcome = (fn) => { try { return fn(); } catch (e) { assert.ok(e instanceof AuthError, String(e)); return `${e.status} ${e.code}`; } };
+const { outcome } = require('../../support/outcome');
 
 describe('lib/api-keys: apiKeyCheck', () => {
   it('answers synchronously for a fixed list; msg.auth carries id, subject, scopes and the client address', () => {

@@ -13,7 +13,7 @@ const pg = require('pg');
 const Redis = require('ioredis');
 const { requireService, requireRedis, probeRedis, REDIS_URL } = require('../../support/services');
 const {
-  ApiKeyService, MemoryStore, ContextStore, RedisStore, PostgresStore, AuthError, publicView, apiKeyStoreCheck, apiKeyResponseHeaders,
+  ApiKeyService, MemoryStore, ContextStore, RedisStore, PostgresStore, publicView, apiKeyStoreCheck, apiKeyResponseHeaders,
 } = require('../../../dist/lib/internal');
 
 const PG_URL = process.env.AUTHFLOW_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,15 +21,7 @@ const RUN = `${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`
 const SECRET = crypto.randomBytes(32).toString('base64url');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function outcome(p) {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof AuthError)) throw e;
-    return `${e.status} ${e.code}`;
-  }
-}
+const { settled: outcome } = require('../../support/outcome');
 
 function fakeContext() {
   const data = Object.create(null);

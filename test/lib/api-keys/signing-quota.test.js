@@ -23,14 +23,7 @@ function signed(keyId, secret, { n = crypto.randomBytes(16).toString('hex'), sig
   return { rawHeaders, query: '', peer: '127.0.0.1', previous: undefined, method: 'POST', path: '/orders', body: requestBody(undefined, Buffer.alloc(0), false) };
 }
 
-async function code(p) {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return `${e.status} ${e.code}`;
-  }
-}
+const { settled: code } = require('../../support/outcome');
 
 describe('API key store as signing source: quota and last-used only after a valid signature', () => {
   let store, repo, keys, check, writes, nonceStore;

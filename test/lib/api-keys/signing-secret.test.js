@@ -7,18 +7,10 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { ApiKeyService, MemoryStore, AuthError, publicView, apiKeySigningKeys } = require('../../../dist/lib/internal');
+const { ApiKeyService, MemoryStore, publicView, apiKeySigningKeys } = require('../../../dist/lib/internal');
 const { KvKeyRepository } = require('../../../dist/lib/api-keys/kv-repository');
 
-async function outcome(p) {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    if (!(e instanceof AuthError)) throw e;
-    return `${e.status} ${e.code}`;
-  }
-}
+const { settled: outcome } = require('../../support/outcome');
 
 /** Every key and value the memory store holds, as one text (a "dump"). */
 function dump(store) {

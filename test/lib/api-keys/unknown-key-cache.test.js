@@ -12,14 +12,7 @@ const { ApiKeyService, MemoryStore } = require('../../../dist/lib/internal');
 const { KvKeyRepository } = require('../../../dist/lib/api-keys/kv-repository');
 const format = require('../../../dist/lib/api-keys/format');
 
-async function code(p) {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return `${e.status} ${e.code}`;
-  }
-}
+const { settled: code } = require('../../support/outcome');
 
 /** A repository that counts byDigest reads. */
 function counted(real, reads) {

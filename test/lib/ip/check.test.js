@@ -4,7 +4,7 @@ const assert = require('assert');
 const { ipCheck, AuthError } = require('../../../dist/lib/internal');
 
 const req = (peer, xff, previous) => ({ rawHeaders: xff ? ['X-Forwarded-For', xff] : [], query: '', peer, previous });
-const outcome = (fn) => { try { return fn(); } catch (e) { assert.ok(e instanceof AuthError, String(e)); return `${e.status} ${e.code}`; } };
+const { outcome } = require('../../support/outcome');
 const settle = async (fn) => { try { return await fn(); } catch (e) { assert.ok(e instanceof AuthError, String(e)); return `${e.status} ${e.code}`; } };
 
 describe('lib/ip: ipCheck', () => {
