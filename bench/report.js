@@ -43,7 +43,7 @@ function throughputSection(r) {
       rows.push([s.label, '—', '—', '—', '—', '—', targetText(s), `not measured: ${s.skipped}`]);
       continue;
     }
-    const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})`;
+    const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})${m.reference ? ` to \`${m.reference}\`` : ''}`;
     let verdict = '';
     if (m.non2xx || m.errors) verdict = `**invalid: ${m.non2xx} non-2xx, ${m.errors} errors**`;
     else if (s.group === 'check') verdict = (s.targetRps ? m.rps >= s.targetRps : m.ratio >= (s.target ?? TARGET_RATIO)) ? 'met' : '**missed**';
@@ -69,7 +69,8 @@ function throughputSection(r) {
       'req/s is the mean over rounds, p50/p99 the median over rounds (autocannon, 1 ms resolution). ' +
       '"ratio" is the median over rounds of req/s divided by the mean of the bare runs just before and after it (min–max in brackets). ' +
       '"CPU µs/req" is the Node-RED process\'s user+system CPU time per request (/proc/<pid>/stat), median over rounds. ' +
-      'The "bare again" row is a second, identical bare route measured like any scenario: how far its ratio strays from 1.00 is the noise of this run.',
+      'The "bare again" row is a second, identical bare route measured like any scenario: how far its ratio strays from 1.00 is the noise of this run. ' +
+      'A row whose ratio names a route (e.g. "to `bare-post-1k`") is measured against that route instead, the same request without the check: round by round, its ratio to bare divided by that route\'s.',
     '',
     table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio to bare', 'target', 'result'], rows),
     '',

@@ -94,7 +94,9 @@ async function main(opts) {
     results.jose = await runJose({ ms: opts.microMs, seconds: opts.quick ? 2 : 5, scryptHash: fx.scryptHash });
   }
   const all = scenarios.map((s) => ({ ...s, skipped: unavailable(s, types) }));
-  results.scenarios = all.filter((s) => !opts.only || s.id === 'bare' || opts.only.has(s.id));
+  // A selected scenario brings its reference route along (its ratio is measured against it).
+  const wanted = (s) => !opts.only || s.id === 'bare' || opts.only.has(s.id) || all.some((o) => o.reference === s.id && opts.only.has(o.id));
+  results.scenarios = all.filter(wanted);
   if (!['throughput', 'storm', 'memory'].some((p) => opts.phases.has(p))) return results;
 
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authflow-bench-data-'));

@@ -3,7 +3,7 @@
 // scenario against the bare route (see interleave.js).
 const { runLoad } = require('./load');
 const { getJson } = require('./node-red');
-const { interleave, summarise } = require('./interleave');
+const { interleave, summarise, median } = require('./interleave');
 const { processJiffies, backgroundMeter } = require('./machine');
 
 async function runThroughput(inst, live, opts, log) {
@@ -45,7 +45,23 @@ async function runThroughput(inst, live, opts, log) {
   });
   const summary = {};
   for (const [id, v] of Object.entries(res.byId)) summary[id] = { ...summarise(v.runs, v.ratios), noisy: v.noisy, retried: v.retried };
+  for (const s of others) relativeToReference(s, res.byId, summary);
   return { background: meter.stop(), bare: summarise(res.bare), summary };
+}
+
+/**
+ * A scenario with its own reference route (the signed POST against the same
+ * POST through a bare route): its ratio is, round by round, its ratio to bare
+ * divided by the reference's ratio to bare in the same round.
+ */
+function relativeToReference(s, byId, summary) {
+  const m = summary[s.id];
+  const ref = s.reference && byId[s.reference];
+  if (!m || !ref) return;
+  const own = byId[s.id].ratios;
+  const q = own.map((x, i) => x / ref.ratios[i]).filter((x) => Number.isFinite(x));
+  if (q.length === 0) return;
+  Object.assign(m, { ratio: median(q), ratioMin: Math.min(...q), ratioMax: Math.max(...q), reference: s.reference });
 }
 
 module.exports = { runThroughput };

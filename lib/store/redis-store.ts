@@ -83,6 +83,7 @@ export class RedisStore extends StatusEmitter implements Store {
   private readonly cache?: InvalidationCache;
   private heartbeat?: NodeJS.Timeout;
   private closed = false;
+  private corked = false;
 
   constructor(options: RedisStoreOptions = {}) {
     super({ state: 'unavailable', reason: 'connecting' });
@@ -376,9 +377,27 @@ export class RedisStore extends StatusEmitter implements Store {
     // and no extra await per request. Cluster commands may be redirected and
     // retried, so they keep the whole-call deadline below.
     if (!this.closed && !this.cluster && this.client.status === 'ready') {
+      this.coalesceWrites();
       return command().catch((err: unknown) => { throw mapError(err); });
     }
     return this.runWhenReady(command);
+  }
+
+  /**
+   * Commands sent while Node-RED works through one batch of messages go out
+   * in one write: the socket is corked until the next turn of the event loop.
+   * On 127.0.0.1 the write itself (the kernel's loopback delivery) is most of
+   * what a round trip costs the event loop (docs/BENCHMARKS.md).
+   */
+  private coalesceWrites(): void {
+    const stream = (this.client as Redis).stream;
+    if (this.corked || !stream) return;
+    this.corked = true;
+    stream.cork();
+    setImmediate(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   private async runWhenReady<T>(command: () => Promise<T>): Promise<T> {
