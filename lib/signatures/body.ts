@@ -23,20 +23,22 @@ const NONE: RequestBody = { kind: 'none' };
  * is no body at all.
  */
 export function requestBody(rawBody: unknown, body: unknown, hadBody: boolean): RequestBody {
-  for (const v of [rawBody, body]) {
-    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return v.length || hadBody ? { kind: 'raw', bytes: v } : NONE;
-    if (typeof v === 'string') return { kind: 'raw', bytes: Buffer.from(v, 'utf8') };
-  }
-  if (!hadBody) return NONE;
-  return body === undefined ? NONE : { kind: 'parsed', value: body };
+  return bytesOf(rawBody, hadBody) ?? bytesOf(body, hadBody) ?? (!hadBody || body === undefined ? NONE : { kind: 'parsed', value: body });
+}
+
+function bytesOf(v: unknown, hadBody: boolean): RequestBody | undefined {
+  if (v instanceof Uint8Array) return v.length || hadBody ? { kind: 'raw', bytes: v } : NONE; // a Buffer is one too
+  if (typeof v === 'string') return { kind: 'raw', bytes: Buffer.from(v, 'utf8') };
+  return undefined;
 }
 
 /** Whether the header lines announce a body (RFC 9112 §6.3): a Transfer-Encoding, or a Content-Length other than 0. */
 export function announcesBody(rawHeaders: readonly string[]): boolean {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
-    if (name === 'transfer-encoding') return true;
-    if (name === 'content-length' && rawHeaders[i + 1].trim() !== '0') return true;
+    const line = rawHeaders[i];
+    // Length first: lower-casing every line would allocate per line per request.
+    if (line.length === 17 && line.toLowerCase() === 'transfer-encoding') return true;
+    if (line.length === 14 && line.toLowerCase() === 'content-length' && rawHeaders[i + 1].trim() !== '0') return true;
   }
   return false;
 }

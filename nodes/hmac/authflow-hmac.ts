@@ -67,13 +67,17 @@ function withBody(check: Check<SignedMsg>): Check<MsgRequest> {
     method: check.method,
     challenge: (err) => check.challenge(err),
     run(req) {
-      const r = req.msg.req;
-      const raw = r as unknown as { rawBody?: unknown } | undefined;
+      const r = req.msg.req as (NonNullable<MsgRequest['msg']['req']> & { rawBody?: unknown }) | undefined;
+      // Listed rather than spread: one object of a fixed shape per request.
       return check.run({
-        ...req,
+        msg: req.msg,
+        rawHeaders: req.rawHeaders,
+        query: req.query,
+        peer: req.peer,
+        previous: req.previous,
         method: r?.method ?? '',
         path: splitTarget(r?.originalUrl ?? r?.url ?? '').path,
-        body: requestBody(raw?.rawBody, r?.body, announcesBody(req.rawHeaders)),
+        body: requestBody(r?.rawBody, r?.body, announcesBody(req.rawHeaders)),
       });
     },
   };
