@@ -7,7 +7,7 @@
  */
 import type { AuthInfo } from '../auth-info';
 import { MalformedCredentialsError } from '../errors';
-import { headerValues } from '../util/http-headers';
+import { headerValues, headerValuesOf } from '../util/http-headers';
 import { peerAddressText } from '../ip/address';
 
 export interface CheckRequest {
@@ -24,6 +24,11 @@ export interface CheckRequest {
 /** Every value of one header, one per line the client sent. */
 export function headerLines(req: CheckRequest, name: string): string[] {
   return headerValues(req.rawHeaders, name);
+}
+
+/** headerLines of several headers at once (names in lower case), one pass over the lines. */
+export function headerLinesOf(req: CheckRequest, lowerNames: readonly string[]): string[][] {
+  return headerValuesOf(req.rawHeaders, lowerNames);
 }
 
 /**

@@ -4,7 +4,7 @@ import { InvalidCredentialsError, MalformedCredentialsError, SignatureError } fr
 import { validateRealm } from '../basic/parse';
 import { then } from '../util/maybe';
 import { Check, ListSource, ListReport, readList, reportOncePerValue } from '../checks/check';
-import { CheckRequest, headerLines, clientAddress } from '../checks/request';
+import { CheckRequest, headerLinesOf, clientAddress } from '../checks/request';
 import { RequestBody, checkBodySize, rawBytes } from './body';
 import { kindlyMessage, strictMessage } from './canonical';
 import { canonicalJsonText, pythonDumpsSorted, JsonSyntaxError, PythonJson } from './python-json';
@@ -91,6 +91,7 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> 
   const { store } = opts;
   const clock = opts.now ?? Date.now;
   const names = SCHEME_HEADERS[s.scheme];
+  const headers = headerNames(names);
   const directory = new SigningKeyDirectory(clock);
   const seen = reportOncePerValue(directory, report);
   if ('fixed' in keys) seen(keys.fixed);
@@ -112,7 +113,7 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> 
     challenge: (err) => (err.status === 401 ? challenge : {}),
     run(req) {
       const now = req.now ?? clock();
-      const h = signatureHeaders(req, names);
+      const h = signatureHeaders(req, headers);
       checkBodySize(req.body, req.rawHeaders, s.maxBodyBytes);
       // §: both directions (a clock far ahead is as suspect as one behind); Kong and APISIX check only one.
       if (Math.abs(now - Number(h.timestamp) * 1000) > windowMs) {
@@ -135,25 +136,25 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> 
 
 interface SignatureHeaderValues { keyId: string; timestamp: string; nonce: string; signature: string }
 
-function signatureHeaders(req: CheckRequest, names: (typeof SCHEME_HEADERS)[SignatureScheme]): SignatureHeaderValues {
-  const lines = {
-    keyId: headerLines(req, names.key),
-    timestamp: headerLines(req, names.timestamp),
-    nonce: headerLines(req, names.nonce),
-    signature: headerLines(req, names.signature),
-  };
-  const all = Object.values(lines);
-  if (all.every((l) => l.length === 0)) throw new InvalidCredentialsError('no request signature');
-  for (const [field, l] of Object.entries(lines)) {
-    const name = names[field === 'keyId' ? 'key' : (field as 'timestamp' | 'nonce' | 'signature')];
-    if (l.length === 0) throw malformed(`${name} header missing`);
-    if (l.length > 1) throw malformed(`${name} header sent ${l.length} times`);
-  }
-  const v: SignatureHeaderValues = { keyId: lines.keyId[0].trim(), timestamp: lines.timestamp[0].trim(), nonce: lines.nonce[0].trim(), signature: lines.signature[0].trim() };
-  if (!KEY_ID.test(v.keyId)) throw malformed(`${names.key} is not a key id`);
-  if (!TIMESTAMP.test(v.timestamp)) throw malformed(`${names.timestamp} must be Unix seconds`);
-  if (!NONCE.test(v.nonce)) throw malformed(`${names.nonce} must be 16-128 characters of A-Z a-z 0-9 _ -`);
-  if (!HEX_SIGNATURE.test(v.signature)) throw malformed(`${names.signature} must be 64 hex digits (HMAC-SHA-256)`);
+/** The four header names of a scheme (key id, timestamp, nonce, signature), as sent and lower-cased (built once per check). */
+function headerNames(names: (typeof SCHEME_HEADERS)[SignatureScheme]): { shown: string[]; lower: string[] } {
+  const shown = [names.key, names.timestamp, names.nonce, names.signature];
+  return { shown, lower: shown.map((n) => n.toLowerCase()) };
+}
+
+/** The four headers, read in one pass over the header lines; each must be sent exactly once. */
+function signatureHeaders(req: CheckRequest, names: { shown: string[]; lower: string[] }): SignatureHeaderValues {
+  const lines = headerLinesOf(req, names.lower);
+  if (lines.every((l) => l.length === 0)) throw new InvalidCredentialsError('no request signature');
+  lines.forEach((l, f) => {
+    if (l.length === 0) throw malformed(`${names.shown[f]} header missing`);
+    if (l.length > 1) throw malformed(`${names.shown[f]} header sent ${l.length} times`);
+  });
+  const v: SignatureHeaderValues = { keyId: lines[0][0].trim(), timestamp: lines[1][0].trim(), nonce: lines[2][0].trim(), signature: lines[3][0].trim() };
+  if (!KEY_ID.test(v.keyId)) throw malformed(`${names.shown[0]} is not a key id`);
+  if (!TIMESTAMP.test(v.timestamp)) throw malformed(`${names.shown[1]} must be Unix seconds`);
+  if (!NONCE.test(v.nonce)) throw malformed(`${names.shown[2]} must be 16-128 characters of A-Z a-z 0-9 _ -`);
+  if (!HEX_SIGNATURE.test(v.signature)) throw malformed(`${names.shown[3]} must be 64 hex digits (HMAC-SHA-256)`);
   return v;
 }
 

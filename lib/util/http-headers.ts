@@ -15,6 +15,22 @@ export function headerValues(rawHeaders: readonly string[] | undefined, name: st
   return out;
 }
 
+/** headerValues for several headers (names in lower case) in one pass over the lines: one list per name. */
+export function headerValuesOf(rawHeaders: readonly string[] | undefined, lowerNames: readonly string[]): string[][] {
+  const out = lowerNames.map((): string[] => []);
+  if (!rawHeaders) return out;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const line = rawHeaders[i];
+    let lower: string | undefined;
+    for (let n = 0; n < lowerNames.length; n++) {
+      if (line.length !== lowerNames[n].length) continue;
+      lower ??= line.toLowerCase();
+      if (lower === lowerNames[n]) out[n].push(rawHeaders[i + 1]);
+    }
+  }
+  return out;
+}
+
 /** A quoted-string parameter value is safe when it has no `"`, `\`, CR, LF or other control characters. */
 export function isSafeQuotedValue(value: string): boolean {
   return !/["\\\u0000-\u001f\u007f]/.test(value);

@@ -77,7 +77,8 @@ function withBody(check: Check<SignedMsg>): Check<MsgRequest> {
         previous: req.previous,
         method: r?.method ?? '',
         path: splitTarget(r?.originalUrl ?? r?.url ?? '').path,
-        body: requestBody(r?.rawBody, r?.body, announcesBody(req.rawHeaders)),
+        // rawBody is set by a body-parser hook on the request itself: an own-property test spares a walk up Express's prototypes.
+        body: requestBody(r && Object.hasOwn(r, 'rawBody') ? r.rawBody : undefined, r?.body, announcesBody(req.rawHeaders)),
       });
     },
   };
