@@ -85,7 +85,7 @@ export class BearerAuthenticator {
     const token = extractBearer({ authorization: req.authorization, queryToken: req.queryToken, allowQuery: this.allowQuery, bodyToken: req.bodyToken });
     return then(this.verified(token), (info) => {
       if (!this.source.isRevoked) return info;
-      return this.source.isRevoked(info.claims as JwtClaims).then((revoked) => {
+      return then(this.source.isRevoked(info.claims as JwtClaims), (revoked) => {
         if (revoked) throw new InvalidCredentialsError('token revoked', { oauthError: 'invalid_token' });
         return info;
       });

@@ -6,7 +6,8 @@
  * longest-lived access token of the family.
  */
 import { randomBytes } from 'crypto';
-import type { Store } from '../store/store';
+import { Store, readNow } from '../store/store';
+import { Maybe, then } from '../util/maybe';
 import { tokenKeys, TokenKeys } from '../store/keys';
 import { SessionSubject, isSessionSubject, parseRecord } from './session-subject';
 
@@ -78,10 +79,12 @@ export class Families {
    * the record is present but unreadable or not this issuer's (fail closed).
    * An absent record is not revoked: the session simply ran its course.
    */
-  async isRevoked(id: string): Promise<boolean> {
-    const raw = await this.store.get(this.keys.family(id));
-    if (raw === undefined) return false;
-    const record = parseRecord<FamilyRecord>(raw, (v) => v.state === 'active' && v.isr === this.issuerTag);
-    return record === undefined;
+  /** Synchronous when the store answers at once (the request path of every Bearer check with sessions). */
+  isRevoked(id: string): Maybe<boolean> {
+    return then(readNow(this.store, this.keys.family(id)), (raw) => {
+      if (raw === undefined) return false;
+      const record = parseRecord<FamilyRecord>(raw, (v) => v.state === 'active' && v.isr === this.issuerTag);
+      return record === undefined;
+    });
   }
 }

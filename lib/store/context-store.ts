@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '../errors';
 import type { Store } from './store';
+import type { Maybe } from '../util/maybe';
 import { checkKey, checkValue, optionalTtl, parseCounter, requiredTtl } from './validate';
 import { withTimeout } from './with-timeout';
 
@@ -86,11 +87,46 @@ export class ContextStore implements Store {
   async get(key: string): Promise<string | undefined> {
     const ck = this.contextKey(key);
     // Lock-free read for the hot path; only the lazy removal takes the lock.
-    const entry = decode(await this.read(ck));
+    const entry = decode(await this.readRaw(ck));
     if (!entry) return undefined;
     if (!this.expired(entry)) return entry.v;
     await this.withLock(ck, () => this.removeIfExpired(ck));
     return undefined;
+  }
+
+  /**
+   * get without a promise when the context answers at once (the memory
+   * context, the localfilesystem cache) and the entry is live; anything else
+   * (an asynchronous context, an error, an expired entry to remove) takes get().
+   */
+  read(key: string): Maybe<string | undefined> {
+    if (this.closed) return this.get(key);
+    let ck: string;
+    try {
+      ck = this.contextKey(key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let answered = false;
+    let failed = false;
+    let raw: unknown;
+    try {
+      this.context.get(ck, this.storeName, (err, value) => {
+        if (answered) return;
+        answered = true;
+        failed = !!err;
+        raw = value;
+      });
+    } catch {
+      failed = true;
+    }
+    if (!answered || failed) {
+      answered = true; // a late answer to the call above is ignored: get() asks again
+      return this.get(key);
+    }
+    if (raw === undefined || raw === null) return undefined;
+    const entry = decodeLoose(raw);
+    return entry && !this.expired(entry) ? entry.v : this.get(key);
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -114,7 +150,7 @@ export class ContextStore implements Store {
   async delete(key: string): Promise<boolean> {
     const ck = this.contextKey(key);
     return this.withLock(ck, async () => {
-      const raw = await this.read(ck);
+      const raw = await this.readRaw(ck);
       if (raw === undefined || raw === null) return false;
       const entry = decodeLoose(raw);
       await this.write(ck, undefined);
@@ -205,7 +241,7 @@ export class ContextStore implements Store {
 
   /** The unexpired entry or undefined; removes an expired one. Call under the key's lock. */
   private async live(ck: string): Promise<Entry | undefined> {
-    const entry = decode(await this.read(ck));
+    const entry = decode(await this.readRaw(ck));
     if (!entry) return undefined;
     if (this.expired(entry)) {
       await this.write(ck, undefined);
@@ -215,13 +251,13 @@ export class ContextStore implements Store {
   }
 
   private async removeIfExpired(ck: string): Promise<boolean> {
-    const entry = decodeLoose(await this.read(ck));
+    const entry = decodeLoose(await this.readRaw(ck));
     if (!entry || !this.expired(entry)) return false;
     await this.write(ck, undefined);
     return true;
   }
 
-  private read(ck: string): Promise<unknown> {
+  private readRaw(ck: string): Promise<unknown> {
     return this.call<unknown>('get', (cb) => this.context.get(ck, this.storeName, cb));
   }
 

@@ -1,4 +1,5 @@
 import type { Store } from './store';
+import type { Maybe } from '../util/maybe';
 import { checkKey, checkValue, optionalTtl, parseCounter, requiredTtl } from './validate';
 
 /**
@@ -52,6 +53,16 @@ export class MemoryStore implements Store {
 
   async get(key: string): Promise<string | undefined> {
     checkKey(key);
+    return this.live(key)?.v;
+  }
+
+  /** get without a promise (Store.read): the value is in this process. */
+  read(key: string): Maybe<string | undefined> {
+    try {
+      checkKey(key);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.live(key)?.v;
   }
 

@@ -1,3 +1,5 @@
+import type { Maybe } from '../util/maybe';
+
 /**
  * Where token state lives (DESIGN.md §5): refresh tokens, revocations,
  * lockout counters, used TOTP codes, nonces, API keys. Values are strings
@@ -8,6 +10,12 @@
 export interface Store {
   /** The value, or undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
+  /**
+   * Optional: get, answering without a promise when the value is at hand (an
+   * in-process store: the request path then needs no microtask turn). Never
+   * throws: a failure is a rejected promise, as from get.
+   */
+  read?(key: string): Maybe<string | undefined>;
   /** Set unconditionally; ttlMs undefined = no expiry. */
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Set only when absent (nonces, single-use TOTP codes). true = it was set. */
@@ -43,4 +51,9 @@ export interface Store {
 export interface StoreStatus {
   state: 'ready' | 'unavailable';
   reason?: string;
+}
+
+/** store.read where the store has it, else store.get. */
+export function readNow(store: Store, key: string): Maybe<string | undefined> {
+  return store.read ? store.read(key) : store.get(key);
 }

@@ -8,6 +8,7 @@ import { JwtClaims, JwtVerifier, JwtVerifierOptions } from '../jwt/verify';
 import { ACCESS_TOKEN_TYP, TokenIssuer } from './issuer';
 import { Revocations } from './revocation';
 import { looksOpaque } from './opaque-tokens';
+import type { Maybe } from '../util/maybe';
 
 export interface AccessTokenSource {
   /** Signature / lookup and time checks. Throws an AuthError with oauthError 'invalid_token'. */
@@ -15,7 +16,7 @@ export interface AccessTokenSource {
   /** Whether a verify result may be reused until its exp (pure signature checks: yes; store lookups: no). */
   cacheable(token: string): boolean;
   /** Consulted on every request, cached verification or not. */
-  isRevoked?(claims: JwtClaims): Promise<boolean>;
+  isRevoked?(claims: JwtClaims): Maybe<boolean>;
 }
 
 const invalidToken = (reason: string) => new InvalidCredentialsError(reason, { oauthError: 'invalid_token' });
@@ -84,7 +85,7 @@ export class OwnTokenSource implements AccessTokenSource {
     return token.includes('.');
   }
 
-  async isRevoked(claims: JwtClaims): Promise<boolean> {
+  isRevoked(claims: JwtClaims): Maybe<boolean> {
     const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
     return this.revocations.isRevoked(claims.jti, sid, typeof claims.iat === 'number' ? claims.iat : undefined);
   }

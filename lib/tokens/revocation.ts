@@ -18,7 +18,8 @@
  * issuer's own deploy time stands in, which is later (the safe side). Those
  * tokens expire within one access-token lifetime, and with them the extra reads.
  */
-import type { Store } from '../store/store';
+import { Store, readNow } from '../store/store';
+import { Maybe, allOf, then } from '../util/maybe';
 import { keys, tokenKeys, TokenKeys } from '../store/keys';
 import { Families } from '../session/families';
 import { parseRecord } from '../session/session-subject';
@@ -65,13 +66,13 @@ export class Revocations {
   }
 
   /** The lookups at once; any store failure propagates (fail closed, AUTH_011). `iat`: the token's, in seconds. */
-  async isRevoked(jti: string | undefined, sid: string | undefined, iat?: number): Promise<boolean> {
-    const [byJti, bySession, byLegacy] = await Promise.all([
-      jti === undefined ? undefined : this.store.get(this.keys.revokedJti(jti)),
+  /** Synchronous when the store answers at once (Store.read), so a warm Bearer check needs no microtask turn. */
+  isRevoked(jti: string | undefined, sid: string | undefined, iat?: number): Maybe<boolean> {
+    return then(allOf<[string | undefined, boolean, boolean]>([
+      jti === undefined ? undefined : readNow(this.store, this.keys.revokedJti(jti)),
       sid === undefined ? false : this.families.isRevoked(sid),
       iat !== undefined && iat <= this.legacyBeforeSec ? this.legacyRevoked(jti, sid) : false,
-    ]);
-    return byJti !== undefined || bySession || byLegacy;
+    ]), ([byJti, bySession, byLegacy]) => byJti !== undefined || bySession || byLegacy);
   }
 
   /** A pre-binding deny entry for the jti, or a pre-binding session marker that is not plainly active. */

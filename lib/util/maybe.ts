@@ -10,3 +10,8 @@ export type Maybe<T> = T | Promise<T>;
 export function then<T, R>(value: Maybe<T>, next: (value: T) => Maybe<R>): Maybe<R> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
+
+/** Promise.all that stays synchronous when every value is already here. */
+export function allOf<T extends readonly unknown[]>(values: { [K in keyof T]: Maybe<T[K]> }): Maybe<T> {
+  return values.some((v) => v instanceof Promise) ? (Promise.all(values) as Promise<unknown> as Promise<T>) : (values as unknown as T);
+}

@@ -7,6 +7,7 @@
  */
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const { readNow } = require('../../../dist/lib/store/store');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,6 +36,18 @@ function runStoreContract(name, makeStore) {
         assert.equal(await store.get(k), 'one');
         await store.set(k, 'two');
         assert.equal(await store.get(k), 'two');
+      });
+
+      it('readNow (read where the adapter has it, else get) answers like get: a value, absent, expired', async function () {
+        const k = key('read');
+        assert.equal(await readNow(store, k), undefined);
+        await store.set(k, 'v');
+        assert.equal(await readNow(store, k), 'v');
+        const short = key('read-exp');
+        await store.set(short, 'x', 30);
+        await sleep(80);
+        assert.equal(await readNow(store, short), undefined);
+        assert.equal(await store.get(short), undefined);
       });
 
       it('delete is true when something was removed, false otherwise', async function () {

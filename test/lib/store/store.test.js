@@ -285,6 +285,39 @@ describe('ContextStore', function () {
     await store.close();
   });
 
+  it('read answers without a promise when the context answers at once, and fails closed like get otherwise', async function () {
+    const data = Object.create(null);
+    const sync = {
+      get: (k, s, cb) => cb(undefined, data[k]),
+      set: (k, v, s, cb) => { if (v === undefined) delete data[k]; else data[k] = v; cb(); },
+    };
+    const store = new ContextStore(sync, { sweepIntervalMs: 0 });
+    await store.set('k', 'v', 60_000);
+    assert.equal(store.read('k'), 'v', 'a value, not a promise');
+    assert.equal(store.read('absent'), undefined);
+    // An expired entry is removed by get(): a promise, and gone afterwards.
+    await store.set('gone', 'x', 1);
+    await sleep(5);
+    const expired = store.read('gone');
+    assert.ok(expired instanceof Promise);
+    assert.equal(await expired, undefined);
+    assert.equal(Object.keys(data).some((k) => k.endsWith('gone')), false);
+    // A malformed entry fails closed, as from get().
+    data.authflow_bad = { v: 42 };
+    await assertUnavailable(Promise.resolve(store.read('bad')));
+    // An asynchronous context, an error or a throw: the promise of get().
+    const later = new ContextStore(fakeContext(), { sweepIntervalMs: 0 });
+    await later.set('k', 'v');
+    const answer = later.read('k');
+    assert.ok(answer instanceof Promise);
+    assert.equal(await answer, 'v');
+    const failing = new ContextStore({ get: (k, s, cb) => cb(new Error('disk')), set: (k, v, s, cb) => cb() }, { sweepIntervalMs: 0 });
+    await assertUnavailable(failing.read('k'));
+    const thrower = new ContextStore({ get() { throw new Error('boom'); }, set() {} }, { sweepIntervalMs: 0 });
+    await assertUnavailable(thrower.read('k'));
+    await Promise.all([store.close(), later.close(), failing.close(), thrower.close()]);
+  });
+
   it('fails closed when the context store throws or never calls back', async function () {
     const thrower = new ContextStore({
       get() { throw new Error('boom'); },
