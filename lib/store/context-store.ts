@@ -44,6 +44,9 @@ interface Entry {
  * it still serialise their read-modify-write cycles. Atomic within one
  * Node-RED process only — several processes sharing state need Redis.
  */
+const NEEDS_ESCAPE = /[^A-Za-z0-9_:-]/;
+const NEEDS_ESCAPE_ALL = /[^A-Za-z0-9_:-]/g;
+
 const lockTables = new WeakMap<object, Map<string, Promise<void>>>();
 
 export class ContextStore implements Store {
@@ -227,7 +230,9 @@ export class ContextStore implements Store {
   /** Prefix + an injective escape of everything but [A-Za-z0-9_:-], so a key never reads as a Node-RED property path. */
   private contextKey(key: string): string {
     checkKey(key);
-    return this.prefix + key.replace(/[^A-Za-z0-9_:-]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    // Most keys need no escape: test first, as the replace with a callback costs on every request.
+    if (!NEEDS_ESCAPE.test(key)) return this.prefix + key;
+    return this.prefix + key.replace(NEEDS_ESCAPE_ALL, (c) => '%' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   }
 
   /** ms: a TTL already checked and rounded by optionalTtl. */

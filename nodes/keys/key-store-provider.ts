@@ -30,8 +30,10 @@ export function keyStoreCheck(RED: RED, keyStoreId: string | undefined, opts: Ke
     run(req) {
       return then(check.run(req), (info) => {
         const headers = apiKeyResponseHeaders(info);
+        // Most keys earn no header: then the response object is not touched at all.
+        if (Object.keys(headers).length === 0) return info;
         const res = req.msg.res?._res;
-        if (res && !res.headersSent && Object.keys(headers).length) res.set(headers);
+        if (res && !res.headersSent) res.set(headers);
         return info;
       });
     },
