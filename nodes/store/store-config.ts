@@ -96,7 +96,8 @@ function redisConfig(config: StoreNodeConfig, credentials: StoreNodeCredentials,
       cluster: { nodes: cluster.nodes, options: { ...options, redisOptions: { ...options.redisOptions, ...redisOptions, ...tls, ...secrets } } },
     };
   }
-  return { type: 'redis', url, keyPrefix, commandTimeoutMs: timeout, redisOptions: { ...redisOptions, ...tls, ...secrets } };
+  // Nodes read in a later event-loop turn than the request's I/O (Node-RED's asynchronous delivery): see answerAtOnce.
+  return { type: 'redis', url, keyPrefix, commandTimeoutMs: timeout, redisOptions: { ...redisOptions, ...tls, ...secrets }, localCache: { answerAtOnce: true } };
 }
 
 /** The URL without user info, and its user name; a URL that also holds a password is ambiguous. */

@@ -122,6 +122,34 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
     await until('expired entry gone', async () => (await b.get(RF('exp'))) === undefined, 2000);
   });
 
+  it('answerAtOnce (Node-RED nodes): read() answers a warm key without a promise, and a write that returned is seen by a read in a later turn (500 rounds)', async function () {
+    const a = await newStore();
+    const b = await newStore({ localCache: { answerAtOnce: true } });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await a.set(RV('now'), '1', 60000);
+    await b.get(RV('now'));
+    await sleep(20);
+    assert.equal(b.read(RV('now')), '1', 'a warm key: the value itself, not a promise');
+    assert.ok(b.read('af:lm:other') instanceof Promise, 'keys outside the cached prefixes go to Redis');
+    let stale = 0;
+    for (let i = 0; i < 500; i++) {
+      const k = RV(`t${i % 5}`);
+      await b.get(k); // warm
+      if (i % 3 === 0) await a.set(k, `v${i}`, 60000);
+      else if (i % 3 === 1) await raw.set(P + k, `v${i}`);
+      else await a.delete(k);
+      // Node-RED hands a message to the next node with setImmediate: the request that follows a revoke is read a turn later.
+      await turn();
+      const want = i % 3 === 2 ? undefined : `v${i}`;
+      if (await b.read(k) !== want) stale++;
+    }
+    assert.equal(stale, 0, 'stale answers after a write returned');
+    // Without answerAtOnce, read() is get(): a promise even for a warm key.
+    const c = await newStore();
+    await c.get(RV('now'));
+    assert.ok(c.read(RV('now')) instanceof Promise);
+  });
+
   it('reads racing writes never keep an answer older than the last write (reply and notice on different connections)', async function () {
     const a = await newStore();
     const b = await newStore();
