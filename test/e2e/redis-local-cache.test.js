@@ -79,6 +79,21 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
     if (server) await server.stop();
   });
 
+  /** 500 rounds: b warms a key, a (or a raw client) writes or deletes it, then `readBack` reads it on b; how many answers were stale. */
+  const staleAfterWrites = async (a, b, label, readBack) => {
+    let stale = 0;
+    for (let i = 0; i < 500; i++) {
+      const k = RV(`${label}${i % 5}`);
+      await b.get(k); // warm
+      if (i % 3 === 0) await a.set(k, `v${i}`, 60000);
+      else if (i % 3 === 1) await raw.set(P + k, `v${i}`);
+      else await a.delete(k);
+      const want = i % 3 === 2 ? undefined : `v${i}`;
+      if (await readBack(k) !== want) stale++;
+    }
+    return stale;
+  };
+
   it('warm reads of revocation, session and opaque-token keys never reach Redis; other keys always do', async function () {
     const s = await newStore();
     await s.set(RV('a'), '1');
@@ -105,17 +120,7 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
   it('a write by another instance, a raw client or an expiry is seen by the next read after it returned (500 rounds)', async function () {
     const a = await newStore();
     const b = await newStore();
-    let stale = 0;
-    for (let i = 0; i < 500; i++) {
-      const k = RV(`w${i % 5}`);
-      await b.get(k); // warm
-      if (i % 3 === 0) await a.set(k, `v${i}`, 60000);
-      else if (i % 3 === 1) await raw.set(P + k, `v${i}`);
-      else await a.delete(k);
-      const want = i % 3 === 2 ? undefined : `v${i}`;
-      if (await b.get(k) !== want) stale++;
-    }
-    assert.equal(stale, 0, 'stale reads after a write returned');
+    assert.equal(await staleAfterWrites(a, b, 'w', (k) => b.get(k)), 0, 'stale reads after a write returned');
     // Expiry: Redis announces it too.
     await a.set(RF('exp'), 'active', 150);
     assert.equal(await b.get(RF('exp')), 'active');
@@ -131,19 +136,8 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
     await sleep(20);
     assert.equal(b.read(RV('now')), '1', 'a warm key: the value itself, not a promise');
     assert.ok(b.read('af:lm:other') instanceof Promise, 'keys outside the cached prefixes go to Redis');
-    let stale = 0;
-    for (let i = 0; i < 500; i++) {
-      const k = RV(`t${i % 5}`);
-      await b.get(k); // warm
-      if (i % 3 === 0) await a.set(k, `v${i}`, 60000);
-      else if (i % 3 === 1) await raw.set(P + k, `v${i}`);
-      else await a.delete(k);
-      // Node-RED hands a message to the next node with setImmediate: the request that follows a revoke is read a turn later.
-      await turn();
-      const want = i % 3 === 2 ? undefined : `v${i}`;
-      if (await b.read(k) !== want) stale++;
-    }
-    assert.equal(stale, 0, 'stale answers after a write returned');
+    // Node-RED hands a message to the next node with setImmediate: the request that follows a revoke is read a turn later.
+    assert.equal(await staleAfterWrites(a, b, 't', async (k) => { await turn(); return b.read(k); }), 0, 'stale answers after a write returned');
     // Without answerAtOnce, read() is get(): a promise even for a warm key.
     const c = await newStore();
     await c.get(RV('now'));

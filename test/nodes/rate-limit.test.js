@@ -251,8 +251,9 @@ describe('authflow-rate-limit with real Redis behind a TCP proxy we cut and rest
     await eventually(() => assert.equal(statuses.at(-1).fill, 'red'), 'red status while cut');
     const seenBefore = statuses.length;
     await proxy.start(); // no request from here on: only the store's recovery changes the status
-    await eventually(() => assert.ok(statuses.length > seenBefore), 'a status change on recovery');
-    assert.deepEqual(statuses.at(-1), { fill: 'grey', shape: 'ring', text: '100/60s per ip (redis)' });
+    // On a loaded machine a reconnect's ready check can itself time out (a red "Command timed out") before a later one succeeds.
+    await eventually(() => assert.deepEqual(statuses.at(-1), { fill: 'grey', shape: 'ring', text: '100/60s per ip (redis)' }), 'the limits label back on recovery');
+    assert.ok(statuses.length > seenBefore);
   });
 
   it('fail open: after the store recovers the warning is gone and the limits label is back', async () => {
@@ -263,8 +264,8 @@ describe('authflow-rate-limit with real Redis behind a TCP proxy we cut and rest
     await eventually(() => assert.match(statuses.at(-1).text, /store down · local limits 30%/), 'yellow warning while cut');
     const seenBefore = statuses.length;
     await proxy.start();
-    await eventually(() => assert.ok(statuses.length > seenBefore), 'a status change on recovery');
-    assert.deepEqual(statuses.at(-1), { fill: 'grey', shape: 'ring', text: '100/60s per ip (redis)' });
+    await eventually(() => assert.deepEqual(statuses.at(-1), { fill: 'grey', shape: 'ring', text: '100/60s per ip (redis)' }), 'the limits label back on recovery');
+    assert.ok(statuses.length > seenBefore);
   });
 
   it('fail open: cut → local limits (30 % of 10) decide, yellow status, audit and msg.rateLimit say so; restore → Redis again', async () => {
