@@ -7,6 +7,7 @@
 //  - create: keys per second through ApiKeyService.create.
 const crypto = require('crypto');
 const { ApiKeyService, MemoryStore, ContextStore, RedisStore, mintApiKey } = require('../dist/lib/internal');
+const { unlinkPrefix } = require('./scenarios');
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 const N = arg('keys', 100_000);
@@ -74,14 +75,6 @@ async function measure(label, store) {
   if (process.argv.includes('--redis')) {
     const prefix = `authflow_bench_keys_${process.pid}:`;
     await measure('Redis', new RedisStore({ url: process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379', keyPrefix: prefix }));
-    const Redis = require('ioredis');
-    const r = new Redis(process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379');
-    let cursor = '0';
-    do {
-      const [next, batch] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (batch.length) await r.del(...batch);
-    } while (cursor !== '0');
-    r.disconnect();
+    await unlinkPrefix(process.env.AUTHFLOW_TEST_REDIS_URL || 'redis://127.0.0.1:6379', prefix);
   }
 })().catch((e) => { console.error(e); process.exit(1); });

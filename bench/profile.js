@@ -9,7 +9,7 @@ const os = require('os');
 const path = require('path');
 const { root } = require('../scripts/node-red-instance');
 const { buildFixtures, benchData } = require('./fixtures');
-const { scenarios } = require('./scenarios');
+const { scenarios, dropApiKeyFixture } = require('./scenarios');
 const { buildFlow, functionGlobalContext, unavailable } = require('./flow');
 const { startNodeRed, stopAll, killAllSync, waitForRoute } = require('./node-red');
 const { runLoad } = require('./load');
@@ -86,6 +86,7 @@ async function main() {
   } finally {
     await stopAll();
     fs.rmSync(dir, { recursive: true, force: true });
+    await dropApiKeyFixture(fx);
   }
 }
 

@@ -8,7 +8,7 @@ const os = require('os');
 const path = require('path');
 const { options, selected } = require('./options');
 const { buildFixtures } = require('./fixtures');
-const { scenarios } = require('./scenarios');
+const { scenarios, dropApiKeyFixture } = require('./scenarios');
 const { registeredTypes, unavailable } = require('./flow');
 const { stopAll, killAllSync } = require('./node-red');
 const { stopAllLoad } = require('./load');
@@ -109,6 +109,7 @@ async function main(opts) {
     if (opts.phases.has('memory')) await memoryPhase(inst, fx, types, opts, results);
   } finally {
     await cleanup();
+    await dropApiKeyFixture(fx);
   }
   return results;
 }

@@ -369,6 +369,27 @@ function apiKeyFixture(fx) {
   return fx.apiKeys;
 }
 
+/** Deletes every Redis key under `prefix` (SCAN + UNLINK, in batches). */
+async function unlinkPrefix(url, prefix) {
+  const Redis = require('ioredis');
+  const r = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, batch] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+      cursor = next;
+      if (batch.length) await r.unlink(...batch);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Removes what apiKeyFixture seeded, so runs do not pile up in Redis for the three hours until the keys expire. */
+async function dropApiKeyFixture(fx) {
+  if (fx.apiKeys) await unlinkPrefix(fx.apiKeys.url, fx.apiKeys.prefix).catch(() => undefined);
+}
+
 /**
  * Setup hook (globals) of the embedded row: 100,000 keys as the exact entries the context store keeps
  * (default prefix, as the store node below uses), written to <dir>/api-keys-context.json for the main
@@ -424,4 +445,4 @@ const extraRoutes = [
   { id: 'lag', label: 'event-loop delay since the last call', nodes: () => [fn('lag', "msg.payload = global.get('benchProbe').loopDelay(); return msg;", 1)] },
 ];
 
-module.exports = { scenarios, extraRoutes };
+module.exports = { scenarios, extraRoutes, dropApiKeyFixture, unlinkPrefix };
