@@ -31,6 +31,10 @@ export interface ContextStoreOptions {
   now?: () => number;
 }
 
+/** A key character outside these is escaped (contextKey). */
+const NEEDS_ESCAPE = /[^A-Za-z0-9_:-]/;
+const NEEDS_ESCAPE_ALL = /[^A-Za-z0-9_:-]/g;
+
 /** What is stored under each context key. Plain JSON, so localfilesystem can persist it. */
 interface Entry {
   v: string;
@@ -44,9 +48,6 @@ interface Entry {
  * it still serialise their read-modify-write cycles. Atomic within one
  * Node-RED process only — several processes sharing state need Redis.
  */
-const NEEDS_ESCAPE = /[^A-Za-z0-9_:-]/;
-const NEEDS_ESCAPE_ALL = /[^A-Za-z0-9_:-]/g;
-
 const lockTables = new WeakMap<object, Map<string, Promise<void>>>();
 
 export class ContextStore implements Store {

@@ -453,6 +453,28 @@ describe('RedisStore failure behaviour', function () {
       await requireRedis(this);
     });
 
+    it('commands issued in separate callbacks of one event-loop turn (how Node-RED delivers messages) leave in one write', async function () {
+      const store = new RedisStore({ url: REDIS_URL, keyPrefix: `authflow-test-cork:${RUN_ID}:`, localCache: false });
+      try {
+        await store.set('warm', '1', 60_000);
+        const stream = store.client.stream;
+        let writes = 0;
+        for (const name of ['_write', '_writev']) {
+          const original = stream[name].bind(stream);
+          stream[name] = (...args) => { writes++; return original(...args); };
+        }
+        // Each in its own setImmediate callback, as Node-RED hands each message to a node: process.nextTick runs
+        // between them, so without coalescing every command would be a write (a system call) of its own.
+        const answers = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+          new Promise((resolve, reject) => setImmediate(() => store.setIfAbsent(`n${i}`, 'x', 60_000).then(resolve, reject)))));
+        assert.deepEqual(answers, Array(20).fill(true));
+        assert.ok(writes <= 2, `${writes} writes for 20 commands`);
+        assert.equal(await store.get('n7'), 'x');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('fails closed during an outage and recovers by itself, reporting both through onStatus', async function () {
       const proxy = tcpProxy(Number(new URL(REDIS_URL).port || 6379));
       const port = await proxy.start();
