@@ -147,7 +147,8 @@ describe('OAuth clients in the store, from the "auth" sidebar', function () {
       assert.equal((await tokenFor(port, id, secret)).status, 200);
       // The list typed into the dialog (empty): the store's client is unknown there.
       await editNode(page, 'srv', async () => {
-        assert.equal(await page.evaluate(() => $('#node-config-input-clients').typedInput('type')), 'store', 'the saved source is shown');
+        // The dialog builds its typedInputs after the tray shows (read too early on a loaded machine: not one yet).
+        await until(async () => (await page.evaluate(() => $('#node-config-input-clients').typedInput('type'))) === 'store', 'the saved source is shown');
         assert.equal(await page.locator('#node-config-input-clients-cred-row').isVisible(), false, 'no typed-in list for the store');
         await setTypedInput(page, 'node-config-input-clients', 'cred');
         await page.fill('#node-config-input-clientList', '[]');
