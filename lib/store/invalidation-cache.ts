@@ -49,17 +49,6 @@ export class InvalidationCache {
     return this.armed ? this.entries.get(key) : undefined;
   }
 
-  /**
-   * lookup() without the turn: only for callers that always run in a later
-   * turn of the event loop than the I/O that carried their request, so every
-   * notice that reached the socket before the request has been processed
-   * (Node-RED nodes: RedisStore's localCache.answerAtOnce).
-   */
-  peek(key: string): string | null | undefined {
-    if (!this.armed || !this.live()) return undefined;
-    return this.entries.get(key);
-  }
-
   /** Keeps a server answer, unless anything happened since `ticket`. */
   remember(key: string, value: string | null, ticket: number): void {
     if (!this.armed || ticket !== this.generation) return;

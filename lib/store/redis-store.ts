@@ -3,7 +3,6 @@ import { StoreUnavailableError } from '../errors';
 import { InvalidationCache } from './invalidation-cache';
 import { LOCALLY_CACHED_PREFIXES } from './keys';
 import type { Store } from './store';
-import type { Maybe } from '../util/maybe';
 import { StatusEmitter } from './status-emitter';
 import { checkKey, checkValue, notACounter, optionalTtl, requiredTtl } from './validate';
 import { withTimeout } from './with-timeout';
@@ -32,12 +31,8 @@ export interface RedisStoreOptions {
    * `maxSilenceMs` (default 1000): the view answers only while a heartbeat on
    * the invalidation connection was answered within this, so a connection
    * that hangs without closing (a partition) bounds how long it may be stale.
-   * `answerAtOnce` (default false): read() answers a hit without waiting a
-   * turn of the event loop (InvalidationCache.peek) — only when every read
-   * comes from code that runs in a later turn than the I/O of its request, as
-   * Node-RED nodes do (Node-RED delivers each message with setImmediate).
    */
-  localCache?: boolean | { maxEntries?: number; maxSilenceMs?: number; answerAtOnce?: boolean };
+  localCache?: boolean | { maxEntries?: number; maxSilenceMs?: number };
 }
 
 type Client = Redis | Cluster;
@@ -89,7 +84,6 @@ export class RedisStore extends StatusEmitter implements Store {
   private heartbeat?: NodeJS.Timeout;
   private closed = false;
   private corked = false;
-  private answerAtOnce = false;
 
   constructor(options: RedisStoreOptions = {}) {
     super({ state: 'unavailable', reason: 'connecting' });
@@ -143,7 +137,6 @@ export class RedisStore extends StatusEmitter implements Store {
       const maxSilenceMs = settings.maxSilenceMs ?? 1000;
       if (!(maxSilenceMs > 0)) throw new RangeError('RedisStore: localCache.maxSilenceMs must be positive');
       const prefixes = LOCALLY_CACHED_PREFIXES.map((p) => this.prefix + p);
-      this.answerAtOnce = settings.answerAtOnce === true;
       this.cache = new InvalidationCache(settings.maxEntries ?? 10_000, (k) => prefixes.some((p) => k.startsWith(p)),
         () => Date.now() - this.channelAliveAt <= maxSilenceMs);
       this.trackInvalidations(this.client as Redis, prefixes, maxSilenceMs);
@@ -246,21 +239,6 @@ export class RedisStore extends StatusEmitter implements Store {
     const v = await this.run(() => this.client.get(k));
     cache?.remember(k, v ?? null, ticket);
     return v ?? undefined;
-  }
-
-  /** get, answered from the local view without a promise when localCache.answerAtOnce allows it. */
-  read(key: string): Maybe<string | undefined> {
-    if (this.answerAtOnce && this.cache) {
-      let k: string;
-      try {
-        k = this.key(key);
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      const hit = this.cache.cacheable(k) ? this.cache.peek(k) : undefined;
-      if (hit !== undefined) return hit ?? undefined;
-    }
-    return this.get(key);
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {

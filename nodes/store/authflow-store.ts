@@ -9,7 +9,7 @@ import { loadConfig, assertConfig } from '../shared/schema';
 import { schema } from './authflow-store.schema';
 
 type StoreNode = RedNode & StoreProvider & { backend: string };
-type REDWithSettings = RED & { settings?: { contextStorage?: Record<string, unknown>; runtimeSyncDelivery?: boolean } };
+type REDWithSettings = RED & { settings?: { contextStorage?: Record<string, unknown> } };
 
 /**
  * authflow-store (config node): where stateful nodes keep token state —
@@ -38,7 +38,6 @@ export = function register(RED: REDWithSettings) {
       store = createStore(buildStoreConfig(config, credentials, {
         context: node.context().global,
         contextStorage: RED.settings?.contextStorage,
-        syncDelivery: RED.settings?.runtimeSyncDelivery === true,
       }));
     } catch (e) {
       // Fail closed: users get AUTH_011 until the configuration is fixed.

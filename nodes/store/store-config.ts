@@ -30,8 +30,6 @@ export interface Environment {
   context: ContextLike;
   /** settings.js contextStorage, to refuse a store name Node-RED would silently replace by the default. */
   contextStorage?: Record<string, unknown>;
-  /** settings.js runtimeSyncDelivery: nodes may then run inside the request's I/O turn (see answerAtOnce). */
-  syncDelivery?: boolean;
 }
 
 // Keys that would put a secret into the flow file; they have credential fields instead.
@@ -57,7 +55,7 @@ export function buildStoreConfig(config: StoreNodeConfig, credentials: StoreNode
       return { type: 'context', context: env.context, store, prefix, timeoutMs: timeout };
     }
     case 'redis':
-      return redisConfig(config, credentials, prefix, timeout, env.syncDelivery === true);
+      return redisConfig(config, credentials, prefix, timeout);
     case 'postgres': {
       const connectionString = (credentials.pgConnectionString ?? '').trim();
       if (!connectionString) throw new Error('a PostgreSQL connection string is required');
@@ -73,7 +71,7 @@ export function buildStoreConfig(config: StoreNodeConfig, credentials: StoreNode
   }
 }
 
-function redisConfig(config: StoreNodeConfig, credentials: StoreNodeCredentials, keyPrefix: string | undefined, timeout: number | undefined, syncDelivery: boolean): StoreConfig {
+function redisConfig(config: StoreNodeConfig, credentials: StoreNodeCredentials, keyPrefix: string | undefined, timeout: number | undefined): StoreConfig {
   let url = (credentials.redisUrl ?? '').trim() || undefined;
   if (url !== undefined && !/^rediss?:\/\/[^\s]+$/i.test(url)) throw new Error('the Redis URL must start with redis:// or rediss://');
   if (keyPrefix !== undefined && /[\s\u0000-\u001f]/.test(keyPrefix)) throw new Error('Redis key prefix must not contain spaces or control characters');
@@ -98,9 +96,7 @@ function redisConfig(config: StoreNodeConfig, credentials: StoreNodeCredentials,
       cluster: { nodes: cluster.nodes, options: { ...options, redisOptions: { ...options.redisOptions, ...redisOptions, ...tls, ...secrets } } },
     };
   }
-  // Nodes read in a later event-loop turn than the request's I/O (Node-RED's asynchronous delivery, unless
-  // runtimeSyncDelivery is set): the local view may then answer at once (RedisStore localCache.answerAtOnce).
-  return { type: 'redis', url, keyPrefix, commandTimeoutMs: timeout, redisOptions: { ...redisOptions, ...tls, ...secrets }, localCache: { answerAtOnce: !syncDelivery } };
+  return { type: 'redis', url, keyPrefix, commandTimeoutMs: timeout, redisOptions: { ...redisOptions, ...tls, ...secrets } };
 }
 
 /** The URL without user info, and its user name; a URL that also holds a password is ambiguous. */

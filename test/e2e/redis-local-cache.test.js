@@ -127,23 +127,6 @@ describe('RedisStore local view invalidated by Redis (client tracking)', functio
     await until('expired entry gone', async () => (await b.get(RF('exp'))) === undefined, 2000);
   });
 
-  it('answerAtOnce (Node-RED nodes): read() answers a warm key without a promise, and a write that returned is seen by a read in a later turn (500 rounds)', async function () {
-    const a = await newStore();
-    const b = await newStore({ localCache: { answerAtOnce: true } });
-    const turn = () => new Promise((resolve) => setImmediate(resolve));
-    await a.set(RV('now'), '1', 60000);
-    await b.get(RV('now'));
-    await sleep(20);
-    assert.equal(b.read(RV('now')), '1', 'a warm key: the value itself, not a promise');
-    assert.ok(b.read('af:lm:other') instanceof Promise, 'keys outside the cached prefixes go to Redis');
-    // Node-RED hands a message to the next node with setImmediate: the request that follows a revoke is read a turn later.
-    assert.equal(await staleAfterWrites(a, b, 't', async (k) => { await turn(); return b.read(k); }), 0, 'stale answers after a write returned');
-    // Without answerAtOnce, read() is get(): a promise even for a warm key.
-    const c = await newStore();
-    await c.get(RV('now'));
-    assert.ok(c.read(RV('now')) instanceof Promise);
-  });
-
   it('reads racing writes never keep an answer older than the last write (reply and notice on different connections)', async function () {
     const a = await newStore();
     const b = await newStore();
