@@ -1,4 +1,5 @@
 import { MalformedCredentialsError, AuthError } from '../errors';
+import { headerValuesOf } from '../util/http-headers';
 
 /**
  * The request body as a signature check sees it. A signature is made over
@@ -34,13 +35,8 @@ function bytesOf(v: unknown, hadBody: boolean): RequestBody | undefined {
 
 /** Whether the header lines announce a body (RFC 9112 §6.3): a Transfer-Encoding, or a Content-Length other than 0. */
 export function announcesBody(rawHeaders: readonly string[]): boolean {
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const line = rawHeaders[i];
-    // Length first: lower-casing every line would allocate per line per request.
-    if (line.length === 17 && line.toLowerCase() === 'transfer-encoding') return true;
-    if (line.length === 14 && line.toLowerCase() === 'content-length' && rawHeaders[i + 1].trim() !== '0') return true;
-  }
-  return false;
+  const [transferEncoding, contentLength] = headerValuesOf(rawHeaders, ['transfer-encoding', 'content-length']);
+  return transferEncoding.length > 0 || contentLength.some((v) => v.trim() !== '0');
 }
 
 /** 413 when the body is over the limit (checked before any hashing). */
@@ -52,10 +48,7 @@ export function checkBodySize(body: RequestBody, rawHeaders: readonly string[], 
 }
 
 function declaredLength(rawHeaders: readonly string[]): number {
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].toLowerCase() === 'content-length') return Number(rawHeaders[i + 1]) || 0;
-  }
-  return 0;
+  return Number(headerValuesOf(rawHeaders, ['content-length'])[0][0]) || 0;
 }
 
 /** The exact bytes, or a 400 that tells the operator to stop the route parsing the body. */

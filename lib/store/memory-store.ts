@@ -52,8 +52,7 @@ export class MemoryStore implements Store {
   }
 
   async get(key: string): Promise<string | undefined> {
-    checkKey(key);
-    return this.live(key)?.v;
+    return this.read(key);
   }
 
   /** get without a promise (Store.read): the value is in this process. */

@@ -4,15 +4,7 @@
  * other repeated headers with ", " — so duplicate detection must read rawHeaders.
  */
 export function headerValues(rawHeaders: readonly string[] | undefined, name: string): string[] {
-  const wanted = name.toLowerCase();
-  const out: string[] = [];
-  if (!rawHeaders) return out;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    // Length first: most lines are other headers, and lower-casing each would allocate per line per request.
-    const line = rawHeaders[i];
-    if (line.length === wanted.length && line.toLowerCase() === wanted) out.push(rawHeaders[i + 1]);
-  }
-  return out;
+  return headerValuesOf(rawHeaders, [name.toLowerCase()])[0];
 }
 
 /** headerValues for several headers (names in lower case) in one pass over the lines: one list per name. */
@@ -23,6 +15,7 @@ export function headerValuesOf(rawHeaders: readonly string[] | undefined, lowerN
     const line = rawHeaders[i];
     let lower: string | undefined;
     for (let n = 0; n < lowerNames.length; n++) {
+      // Length first: most lines are other headers, and lower-casing each would allocate per line per request.
       if (line.length !== lowerNames[n].length) continue;
       lower ??= line.toLowerCase();
       if (lower === lowerNames[n]) out[n].push(rawHeaders[i + 1]);
