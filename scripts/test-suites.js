@@ -7,8 +7,9 @@
 // test names its own ports, keys, tables and temp dirs, so the runs never share
 // state. Each run's output is printed whole when it ends, so the two never
 // interleave; the exit code is the first failure's. The last lines are one
-// mocha summary of both runs (passing / pending / failing), the form a reader
-// or a CI log parser looks for at the end of a mocha run.
+// mocha summary of both runs (passing / pending / failing) and, alone on the
+// last line, the plain "tests: N passed, N failed, N skipped" that CI log
+// parsers read when they do not know mocha's summary.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
@@ -48,21 +49,21 @@ async function main() {
   let exit = 0;
   for (const done of pending) {
     const r = await done;
-    process.stdout.write(`\n# ${r.name} suite (mocha)\n`);
+    process.stdout.write(`\n--- ${r.name} suite (mocha)\n`);
     process.stdout.write(r.output);
     const how = r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
-    process.stdout.write(`# ${r.name} suite ended: ${how}, ${Math.round(r.seconds)} s\n`);
+    process.stdout.write(`--- ${r.name} suite ended: ${how}, ${Math.round(r.seconds)} s\n`);
     const c = counts(r.output);
     if (r.code !== 0 && c.failing === 0) c.failing = 1;
     for (const k of Object.keys(total)) total[k] += c[k];
     if (r.code !== 0 && exit === 0) exit = r.code || 1;
   }
   const minutes = Math.round((Date.now() - started) / 60000);
-  process.stdout.write(`\n# both suites (Node-RED 4.1 and Node-RED 5)\n\n`);
+  process.stdout.write(`\n--- both suites (Node-RED 4.1 and Node-RED 5)\n\n`);
   process.stdout.write(`  ${total.passing} passing (${minutes}m)\n`);
   if (total.pending) process.stdout.write(`  ${total.pending} pending\n`);
   if (total.failing) process.stdout.write(`  ${total.failing} failing\n`);
-  process.stdout.write('\n');
+  process.stdout.write(`\ntests: ${total.passing} passed, ${total.failing} failed, ${total.pending} skipped\n`);
   process.exit(exit);
 }
 
