@@ -1,8 +1,8 @@
 import type { AuthInfo } from '../auth-info';
-import type { Store } from '../store/store';
+import { Store, claimNow } from '../store/store';
 import { InvalidCredentialsError, MalformedCredentialsError, SignatureError } from '../errors';
 import { validateRealm } from '../basic/parse';
-import { then } from '../util/maybe';
+import { then, type Maybe } from '../util/maybe';
 import { Check, ListSource, ListReport, readList, reportOncePerValue } from '../checks/check';
 import { CheckRequest, headerLinesOf, clientAddress } from '../checks/request';
 import { RequestBody, checkBodySize, rawBytes } from './body';
@@ -121,9 +121,10 @@ export function signedRequestCheck<R extends SignedRequest>(keys: ListSource<R> 
       }
       const message = s.scheme === 'kindly' ? kindlyRequestMessage(req, h) : strictRequestMessage(req, h);
       const presented = [Buffer.from(h.signature, 'hex')];
-      return then(findKey(req, h.keyId, now), (key): Promise<AuthInfo> => {
+      return then(findKey(req, h.keyId, now), (key): Maybe<AuthInfo> => {
         if (!anySignatureMatches(liveKeys(key.secrets, now), presented, [message])) throw new SignatureError(`signature mismatch for key ${key.id}`);
-        return store.setIfAbsent(signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs).then((fresh): AuthInfo | Promise<AuthInfo> => {
+        // Synchronous when the nonces live in this process (MemoryStore.claim): no promise on the embedded path.
+        return then(claimNow(store, signatureKeys.nonce(key.digest, h.nonce), '1', nonceTtlMs), (fresh): Maybe<AuthInfo> => {
           if (!fresh) throw new SignatureError(`nonce already used with key ${key.id} (replay)`);
           const info: AuthInfo = { method: 'hmac', subject: key.subject, keyId: key.id, scopes: key.scopes, expiresAt: key.expiresAt, ip: clientAddress(req) };
           // A key from the key store spends one use now (its quota); a key from a list has nothing to spend.

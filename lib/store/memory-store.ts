@@ -72,12 +72,21 @@ export class MemoryStore implements Store {
   }
 
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
-    checkKey(key);
-    checkValue(value);
-    const exp = this.expiry(ttlMs);
-    if (this.live(key)) return false;
-    this.write(key, { v: value, exp });
-    return true;
+    return this.claim(key, value, ttlMs);
+  }
+
+  /** setIfAbsent without a promise (Store.claim): the nonce check of a signed request stays synchronous. */
+  claim(key: string, value: string, ttlMs?: number): Maybe<boolean> {
+    try {
+      checkKey(key);
+      checkValue(value);
+      const exp = this.expiry(ttlMs);
+      if (this.live(key)) return false;
+      this.write(key, { v: value, exp });
+      return true;
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async delete(key: string): Promise<boolean> {

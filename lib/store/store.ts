@@ -20,6 +20,8 @@ export interface Store {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Set only when absent (nonces, single-use TOTP codes). true = it was set. */
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Optional: setIfAbsent answering without a promise (an in-process store), like read. Never throws. */
+  claim?(key: string, value: string, ttlMs?: number): Maybe<boolean>;
   /** Remove; true when something was removed. */
   delete(key: string): Promise<boolean>;
   /**
@@ -56,4 +58,9 @@ export interface StoreStatus {
 /** store.read where the store has it, else store.get. */
 export function readNow(store: Store, key: string): Maybe<string | undefined> {
   return store.read ? store.read(key) : store.get(key);
+}
+
+/** store.claim where the store has it, else store.setIfAbsent. */
+export function claimNow(store: Store, key: string, value: string, ttlMs?: number): Maybe<boolean> {
+  return store.claim ? store.claim(key, value, ttlMs) : store.setIfAbsent(key, value, ttlMs);
 }

@@ -1,6 +1,7 @@
 import { ApiKeyService, apiKeyStoreCheck, apiKeyResponseHeaders, KeyEnv, KeyStoreCheckOptions, Check, then } from '../../lib/internal';
 import type { RED } from '../shared/red-types';
 import type { MsgRequest } from '../shared/msg-request';
+import { setHeaders } from '../shared/response-headers';
 
 /** What the authflow-key-store config node offers the nodes that select it. */
 export interface KeyStoreProvider {
@@ -33,7 +34,7 @@ export function keyStoreCheck(RED: RED, keyStoreId: string | undefined, opts: Ke
         // Most keys earn no header: then the response object is not touched at all.
         if (Object.keys(headers).length === 0) return info;
         const res = req.msg.res?._res;
-        if (res && !res.headersSent) res.set(headers);
+        if (res && !res.headersSent) setHeaders(res, headers);
         return info;
       });
     },

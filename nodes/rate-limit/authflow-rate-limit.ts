@@ -5,6 +5,7 @@ import type { RED, RedMsg, RedNode } from '../shared/red-types';
 import { StatusReporter } from '../shared/status';
 import { DecisionOptions, nodeFacts, reject, requestFacts, settle } from '../shared/decision';
 import { requestOf, MsgRequest } from '../shared/msg-request';
+import { setHeaders } from '../shared/response-headers';
 import { loadConfig, assertConfig } from '../shared/schema';
 import { setupOrFailClosed } from '../shared/fail-closed-setup';
 import { watchStoreStatus } from '../shared/store-ref';
@@ -33,6 +34,12 @@ interface StoreProviderLike {
 }
 
 type Request = MsgRequest & RateLimitRequest;
+
+/** The neutral request plus the route (method, path without the query): listed rather than spread, one fixed shape. */
+function rateLimitRequestOf(msg: RedMsg): Request {
+  const req = requestOf(msg);
+  return { msg, rawHeaders: req.rawHeaders, query: req.query, peer: req.peer, previous: req.previous, method: msg.req?.method, path: msg.req?.path ?? msg.req?.url };
+}
 
 /**
  * authflow-rate-limit: counts requests per client (IP, subject, API key id,
@@ -90,7 +97,7 @@ export = function register(RED: RED) {
       // Outages show at once (fail open: a warning, local limits decide); recovery brings the limits label back.
       watchStoreStatus(RED, node, config.store, status, { ready: label, degraded: failOpen ? degraded : undefined });
       return (msg) => {
-        const result = built.run({ ...requestOf(msg), method: msg.req?.method, path: msg.req?.path ?? msg.req?.url });
+        const result = built.run(rateLimitRequestOf(msg));
         if (limiter.evictedLive > evicted) {
           evicted = limiter.evictedLive;
           status.warn('too many clients for the memory limit: oldest forgotten');
@@ -115,7 +122,7 @@ export = function register(RED: RED) {
       const headers = check!.headers(result);
       // On the response itself: they reach the client whatever later nodes do with msg.headers.
       const res = msg.res?._res;
-      if (res && !res.headersSent && Object.keys(headers).length) res.set(headers);
+      if (res && !res.headersSent) setHeaders(res, headers);
       msg.rateLimit = result;
       status.allowed();
       const auth = msg.auth as Partial<AuthInfo> | undefined;

@@ -2,6 +2,7 @@ import { AuthError, toAuthError, emitDecision, AuthInfo, Maybe, rejectionFor, cl
 import { requestOf } from './msg-request';
 import type { RedMsg, RedNode } from './red-types';
 import { StatusReporter } from './status';
+import { setHeaders } from './response-headers';
 
 /**
  * The contract every check node keeps (DESIGN.md §3), in one place:
@@ -74,7 +75,7 @@ export function accept(node: RedNode, opts: DecisionOptions, msg: RedMsg, info: 
   if (opts.debugHeaders) {
     // On the response itself, like rate-limit headers: they reach the client whatever later nodes do.
     const res = msg.res?._res;
-    if (res && !res.headersSent) res.set(debugHeadersOf(opts.method, msg, info));
+    if (res && !res.headersSent) setHeaders(res, debugHeadersOf(opts.method, msg, info));
   }
   emitDecision(() => ({
     // An authorization node decided, not the method that authenticated the caller (that one audited its own allow).

@@ -21,6 +21,7 @@ export interface RedResponse {
   _res: {
     status(code: number): RedResponse['_res'];
     set(headers: Record<string, string>): RedResponse['_res'];
+    setHeader(name: string, value: string): unknown;
     json(body: unknown): unknown;
     /** Ends the response without a body (Express, Node http). */
     end?(): unknown;

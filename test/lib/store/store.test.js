@@ -184,6 +184,20 @@ describe('MemoryStore', function () {
     await store.close();
   });
 
+  it('claim is setIfAbsent without a promise: true once, false while the entry lives, true again after it expired; bad input is a rejected promise', async function () {
+    let now = 0;
+    const store = new MemoryStore({ sweepIntervalMs: 0, now: () => now });
+    assert.equal(store.claim('n', '1', 10), true, 'a boolean, not a promise');
+    assert.equal(store.claim('n', '1', 10), false);
+    assert.equal(await store.setIfAbsent('n', '1', 10), false, 'setIfAbsent sees the claim');
+    now = 11;
+    assert.equal(store.claim('n', '1', 10), true);
+    const bad = store.claim('', '1', 10);
+    assert.ok(bad instanceof Promise, 'a refusal is a rejected promise, never a throw');
+    await assert.rejects(bad, TypeError);
+    await store.close();
+  });
+
   it('drops expired entries lazily on read and in a sweep', async function () {
     let now = 0;
     const store = new MemoryStore({ sweepIntervalMs: 0, now: () => now });
