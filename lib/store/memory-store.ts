@@ -1,5 +1,6 @@
 import type { Store } from './store';
 import type { Maybe } from '../util/maybe';
+import { StoreUnavailableError } from '../errors';
 import { checkKey, checkValue, optionalTtl, parseCounter, requiredTtl } from './validate';
 
 /**
@@ -9,8 +10,15 @@ import { checkKey, checkValue, optionalTtl, parseCounter, requiredTtl } from './
  * use Redis/PostgreSQL when that matters.
  */
 export interface MemoryStoreOptions {
-  /** Upper bound on entries. When full: expired entries go first, then the least recently written. Default 100000. */
+  /** Upper bound on entries. When full: expired entries go first, then as `whenFull` says. Default 100000. */
   maxEntries?: number;
+  /**
+   * Full of live entries: 'evict' (default) forgets the least recently
+   * written; 'refuse' fails the write with StoreUnavailableError (503
+   * AUTH_011). A store of used nonces must refuse: a forgotten nonce that is
+   * still inside its time window could be replayed.
+   */
+  whenFull?: 'evict' | 'refuse';
   /** Period of the background sweep of expired entries; 0 disables it (lazy expiry still applies). Default 60000. */
   sweepIntervalMs?: number;
   /** Clock in epoch ms; injectable for tests. */
@@ -29,6 +37,7 @@ const FULL_SWEEP_MIN_INTERVAL_MS = 1000;
 export class MemoryStore implements Store {
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
+  private readonly refuseWhenFull: boolean;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | undefined;
   private lastFullSweep = -Infinity;
@@ -38,6 +47,10 @@ export class MemoryStore implements Store {
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
       throw new RangeError('MemoryStore: maxEntries must be a positive integer');
     }
+    if (options.whenFull !== undefined && options.whenFull !== 'evict' && options.whenFull !== 'refuse') {
+      throw new RangeError('MemoryStore: whenFull must be "evict" or "refuse"');
+    }
+    this.refuseWhenFull = options.whenFull === 'refuse';
     this.now = options.now ?? Date.now;
     const interval = options.sweepIntervalMs ?? 60_000;
     if (interval > 0) {
@@ -141,6 +154,19 @@ export class MemoryStore implements Store {
     return removed;
   }
 
+  /**
+   * Expired entries at the old end of the map (written first): with one TTL
+   * per use, as for nonces, that is where they expire, so a full store frees
+   * room without a scan of every entry. Stops at the first live one.
+   */
+  private dropExpiredOldest(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.exp === undefined || entry.exp > now) return;
+      this.entries.delete(key);
+    }
+  }
+
   /** The entry when present and unexpired; drops it lazily when expired. */
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
@@ -165,7 +191,12 @@ export class MemoryStore implements Store {
 
   private makeRoom(): void {
     if (this.entries.size < this.maxEntries) return;
+    this.dropExpiredOldest();
+    if (this.entries.size < this.maxEntries) return;
     if (this.now() - this.lastFullSweep >= FULL_SWEEP_MIN_INTERVAL_MS) this.sweep();
+    if (this.entries.size >= this.maxEntries && this.refuseWhenFull) {
+      throw new StoreUnavailableError(`memory store full (${this.maxEntries} live entries)`);
+    }
     while (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

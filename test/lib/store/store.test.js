@@ -198,6 +198,34 @@ describe('MemoryStore', function () {
     await store.close();
   });
 
+  it("whenFull 'refuse': full of live entries, a new write fails closed (AUTH_011) and nothing live is forgotten; room comes back as the oldest expire", async function () {
+    let now = 0;
+    const store = new MemoryStore({ maxEntries: 3, whenFull: 'refuse', sweepIntervalMs: 0, now: () => now });
+    assert.equal(store.claim('n1', '1', 100), true);
+    now = 10;
+    assert.equal(store.claim('n2', '1', 100), true);
+    assert.equal(store.claim('n3', '1', 100), true);
+    await assertUnavailable(Promise.resolve(store.claim('n4', '1', 100)));
+    await assertUnavailable(store.set('n4', '1', 100));
+    // Every nonce is still known: a replay is refused, not let through.
+    assert.deepEqual(['n1', 'n2', 'n3'].map((k) => store.claim(k, '1', 100)), [false, false, false]);
+    now = 101; // n1 expired: room for one
+    assert.equal(store.claim('n4', '1', 100), true);
+    assert.equal(store.claim('n2', '1', 100), false);
+    await assertUnavailable(Promise.resolve(store.claim('n5', '1', 100)));
+    assert.throws(() => new MemoryStore({ whenFull: 'drop' }), RangeError);
+    await store.close();
+  });
+
+  it("whenFull 'evict' (the default) forgets the oldest write instead", async function () {
+    const store = new MemoryStore({ maxEntries: 2, sweepIntervalMs: 0 });
+    assert.equal(store.claim('a', '1', 60_000), true);
+    assert.equal(store.claim('b', '1', 60_000), true);
+    assert.equal(store.claim('c', '1', 60_000), true);
+    assert.equal(store.claim('a', '1', 60_000), true, 'a was forgotten');
+    await store.close();
+  });
+
   it('drops expired entries lazily on read and in a sweep', async function () {
     let now = 0;
     const store = new MemoryStore({ sweepIntervalMs: 0, now: () => now });
