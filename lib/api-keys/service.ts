@@ -10,7 +10,7 @@
 import { KeyObject, createSecretKey, randomBytes, randomUUID } from 'crypto';
 import { DataKey } from '../crypto/data-key';
 import { KeyRejectedError, StoreUnavailableError } from '../errors';
-import type { Store } from '../store/store';
+import { Store, replicated } from '../store/store';
 import { PostgresStore } from '../store/postgres-store';
 import { parseAddress } from '../ip/address';
 import { checkKeyPrefix, KEY_ENVS, KeyEnv, mintApiKey, parseApiKey } from './format';
@@ -97,6 +97,8 @@ export class ApiKeyService {
   readonly prefix: string;
   readonly graceMs: number;
   private readonly repo: KeyRepository;
+  /** The store behind the repository, when one was given: revocations wait for its replicas (Store.confirmReplicated). */
+  private readonly store?: Store;
   private readonly hasher: KeyHasher;
   /** Seals signing secrets at rest; derived from the installation secret, so the store alone cannot open them. */
   private readonly sealer: DataKey;
@@ -133,6 +135,7 @@ export class ApiKeyService {
     }
     this.graceMs = nonNegative(opts.graceMs ?? DAY, 'graceMs');
     this.maxKeysPerOwner = opts.maxKeysPerOwner ?? 100;
+    this.store = opts.store;
     if (opts.repository) this.repo = opts.repository;
     else if (opts.store instanceof PostgresStore) this.repo = new PgKeyRepository(opts.store, opts.table);
     else if (opts.store) this.repo = new KvKeyRepository(opts.store, this.now);
@@ -188,6 +191,7 @@ export class ApiKeyService {
     const updated = await this.repo.update(record.id, (r) => (r.revokedAt === undefined ? { ...r, revokedAt: at } : undefined));
     if (!updated) throw new KeyRejectedError('no such key for this owner', { status: 404 });
     await this.announce(record.id);
+    if (this.store) await replicated(this.store);
     return updated;
   }
 
@@ -214,6 +218,7 @@ export class ApiKeyService {
     const sunset = now + graceMs;
     const previous = await this.repo.update(old.id, (r) => ({ ...r, rotatedTo: created.record.id, expiresAt: Math.min(r.expiresAt ?? Infinity, sunset) }));
     await this.announce(old.id);
+    if (this.store) await replicated(this.store);
     return { ...created, previous: previous ?? old };
   }
 

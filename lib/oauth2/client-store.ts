@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'crypto';
 import { StoreUnavailableError } from '../errors';
-import type { Store } from '../store/store';
+import { Store, replicated } from '../store/store';
 import { sha256Parts } from '../crypto/secure-compare';
 import { ClientSecretHasher } from './client-secrets';
 import { ClientLookup, OAuthClient, parseClient } from './clients';
@@ -136,7 +136,9 @@ export class ClientRegistry implements ClientLookup {
   }
 
   async setEnabled(id: string, enabled: boolean): Promise<ClientView> {
-    return this.update(id, { enabled });
+    const changed = await this.update(id, { enabled });
+    if (!enabled) await replicated(this.store); // disabling is a revocation
+    return changed;
   }
 
   /**
@@ -161,16 +163,19 @@ export class ClientRegistry implements ClientLookup {
   }
 
   async revokeSecret(id: string, secretIdToRevoke: string): Promise<ClientView> {
-    return view(await this.change(id, (r) => {
+    const changed = await this.change(id, (r) => {
       const kept = r.client_secrets.filter((s) => s.id !== secretIdToRevoke);
       if (kept.length === r.client_secrets.length) throw new ClientRegistryError(`client ${id} has no secret ${String(secretIdToRevoke).slice(0, 40)}`, 404);
       return { ...r, client_secrets: kept };
-    }));
+    });
+    await replicated(this.store);
+    return view(changed);
   }
 
   async delete(id: string): Promise<boolean> {
     const removed = await this.store.delete(this.key(id));
     await this.casIds((ids) => ids.filter((x) => x !== id));
+    await replicated(this.store);
     return removed;
   }
 

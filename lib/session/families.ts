@@ -6,7 +6,7 @@
  * longest-lived access token of the family.
  */
 import { randomBytes } from 'crypto';
-import { Store, readNow } from '../store/store';
+import { Store, readNow, replicated } from '../store/store';
 import { Maybe, then } from '../util/maybe';
 import { tokenKeys, TokenKeys } from '../store/keys';
 import { SessionSubject, isSessionSubject, parseRecord } from './session-subject';
@@ -72,6 +72,7 @@ export class Families {
     const exp = current?.exp ?? now;
     const record: FamilyRecord = { isr: issuerTag, state: 'revoked', exp };
     await this.store.set(keys.family(id), JSON.stringify(record), Math.max(exp - now, this.keepRevokedMs));
+    await replicated(this.store);
   }
 
   /**

@@ -297,6 +297,24 @@ export class RedisStore extends StatusEmitter implements Store {
     }));
   }
 
+  /**
+   * Store.confirmReplicated: WAIT for one replica when the master has any
+   * (ROLE lists them; a lone server has nothing to wait for). Redis
+   * replicates asynchronously, so without it a revocation acknowledged in
+   * the last moments before the master dies can be missing on the replica
+   * Sentinel promotes. Not on Cluster: WAIT carries no key to route it to
+   * the master that took the write.
+   */
+  async confirmReplicated(): Promise<void> {
+    if (this.cluster) return;
+    const role = await this.run(() => this.client.call('ROLE') as Promise<unknown[]>);
+    const replicas = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+    if (replicas === 0) return;
+    // Within the command timeout, so WAIT itself answers rather than being cut off.
+    const acked = await this.run(() => this.client.wait(1, Math.max(1, Math.floor(this.timeoutMs * 0.8))));
+    if (!(Number(acked) >= 1)) throw new StoreUnavailableError('redis: no replica confirmed the write in time');
+  }
+
   /** Pub/sub for cache invalidation (lib/api-keys): PUBLISH, bounded and failing closed like every command. */
   async publish(channel: string, message: string): Promise<void> {
     const c = this.key(channel);

@@ -25,6 +25,14 @@ export interface Store {
   /** Remove; true when something was removed. */
   delete(key: string): Promise<boolean>;
   /**
+   * Optional (Redis with replicas): resolves once every write this store sent
+   * before the call is held by a replica too, so a failover cannot lose it;
+   * fails with StoreUnavailableError (AUTH_011) when no replica confirmed in
+   * time. Revocations wait for it before they report success. A store without
+   * replicas resolves at once.
+   */
+  confirmReplicated?(): Promise<void>;
+  /**
    * Atomic counter: adds 1 (creating it at 1 with ttlMs when absent; the TTL is
    * not extended by later increments — a fixed window). Returns the new value
    * and the milliseconds left before it expires.
@@ -58,6 +66,11 @@ export interface StoreStatus {
 /** store.read where the store has it, else store.get. */
 export function readNow(store: Store, key: string): Maybe<string | undefined> {
   return store.read ? store.read(key) : store.get(key);
+}
+
+/** A revocation is only reported once a failover cannot undo it (Store.confirmReplicated, where the store has replicas). */
+export async function replicated(store: Store): Promise<void> {
+  if (store.confirmReplicated) await store.confirmReplicated();
 }
 
 /** store.claim where the store has it, else store.setIfAbsent. */

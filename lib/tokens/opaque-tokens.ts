@@ -5,7 +5,7 @@
  * Bound to the issuer (docs/THREAT-MODEL.md): its tag is in the key and the
  * record, so another issuer on the same store never finds them.
  */
-import type { Store } from '../store/store';
+import { Store, replicated } from '../store/store';
 import { sha256Hex } from '../crypto/secure-compare';
 import { tokenKeys, TokenKeys } from '../store/keys';
 import { isRandomToken, mintRandomToken } from '../crypto/random-token';
@@ -44,7 +44,10 @@ export class OpaqueAccessTokens {
   }
 
   async revoke(token: string): Promise<boolean> {
-    return looksOpaque(token) ? this.store.delete(this.keys.opaqueToken(sha256Hex(token))) : false;
+    if (!looksOpaque(token)) return false;
+    const removed = await this.store.delete(this.keys.opaqueToken(sha256Hex(token)));
+    await replicated(this.store);
+    return removed;
   }
 }
 

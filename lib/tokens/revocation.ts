@@ -18,7 +18,7 @@
  * issuer's own deploy time stands in, which is later (the safe side). Those
  * tokens expire within one access-token lifetime, and with them the extra reads.
  */
-import { Store, readNow } from '../store/store';
+import { Store, readNow, replicated } from '../store/store';
 import { Maybe, allOf, then } from '../util/maybe';
 import { keys, tokenKeys, TokenKeys } from '../store/keys';
 import { Families } from '../session/families';
@@ -62,7 +62,10 @@ export class Revocations {
   /** Refuse this jti until `expSec` (NumericDate). A token already past it needs no entry. */
   async revokeJti(jti: string, expSec: number): Promise<void> {
     const ttl = expSec * 1000 + this.marginMs - this.now();
-    if (ttl > 0) await this.store.set(this.keys.revokedJti(jti), '1', ttl);
+    if (ttl > 0) {
+      await this.store.set(this.keys.revokedJti(jti), '1', ttl);
+      await replicated(this.store);
+    }
   }
 
   /** The lookups at once; any store failure propagates (fail closed, AUTH_011). `iat`: the token's, in seconds. */

@@ -15,6 +15,8 @@ const { requireRedisServer, startCluster, startSentinel, currentMaster } = requi
 const { RedisStore } = require('../../dist/lib/store');
 const { redisFlow, startInstance, call } = require('./redis-instances');
 const { StoreUnavailableError } = require('../../dist/lib/errors');
+const { Families, Revocations, issuerTags } = require('../../dist/lib/internal');
+const Redis = require('ioredis');
 
 const PREFIX = `authflow_topo_${crypto.randomBytes(3).toString('hex')}:`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -97,6 +99,50 @@ describe('RedisStore on Redis Cluster and Sentinel (real topologies)', function 
         }
       } finally {
         await Promise.all(reds.map((r) => r.stop()));
+      }
+    });
+
+    it('Sentinel: a revocation is reported only once the replica holds it; with the replica frozen it fails closed (AUTH_011), bounded, and succeeds again once it is back', async function () {
+      const store = sentinelStore({ commandTimeoutMs: 800 });
+      const master = await currentMaster(sentinel);
+      const replicaPort = master === sentinel.master ? sentinel.replica : sentinel.master;
+      const replica = new Redis({ port: replicaPort, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+      replica.on('error', () => {});
+      const tags = issuerTags({ issuer: 'https://topology.test', audience: 'api' });
+      const revocations = new Revocations(store, new Families(store, { issuerTag: tags.tokens, accessTtlSec: 60 }));
+      const exp = Math.floor(Date.now() / 1000) + 60;
+      try {
+        // Confirmed: the replica already holds the write when the call returns.
+        await store.set('durable-1', 'v');
+        await store.confirmReplicated();
+        assert.equal(await replica.get(`${PREFIX}durable-1`), 'v');
+        await revocations.revokeJti('jti-confirmed', exp);
+        // A replica that stops acknowledging: the master still takes the write, but no revocation is reported done.
+        sentinel.freeze(replicaPort);
+        try {
+          const t0 = Date.now();
+          await assert.rejects(revocations.revokeJti('jti-unconfirmed', exp), (err) => err instanceof StoreUnavailableError && err.code === 'AUTH_011');
+          const took = Date.now() - t0;
+          assert.ok(took <= 800 + 300, `the refusal took ${took} ms (timeout 800)`);
+        } finally {
+          sentinel.thaw(replicaPort);
+        }
+        // Back: the retry of the same revocation is confirmed (the replica catches up and acknowledges).
+        const end = Date.now() + 10000;
+        for (;;) {
+          try {
+            await revocations.revokeJti('jti-unconfirmed', exp);
+            break;
+          } catch (err) {
+            assert.ok(err instanceof StoreUnavailableError, `unexpected ${err && err.stack}`);
+            assert.ok(Date.now() < end, 'the thawed replica never confirmed');
+            await sleep(100);
+          }
+        }
+        assert.equal(await revocations.isRevoked('jti-unconfirmed', undefined), true);
+      } finally {
+        replica.disconnect();
+        await store.close();
       }
     });
 

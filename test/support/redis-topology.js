@@ -96,6 +96,15 @@ class Topology {
     if (child && child.exitCode === null) child.kill('SIGKILL');
   }
 
+  /** SIGSTOP / SIGCONT one server: frozen, it keeps its connections but answers nothing (a stalled replica). */
+  freeze(port) {
+    this.procs.get(port)?.kill('SIGSTOP');
+  }
+
+  thaw(port) {
+    this.procs.get(port)?.kill('SIGCONT');
+  }
+
   async stop() {
     const exits = [];
     for (const child of this.procs.values()) {
