@@ -183,8 +183,10 @@ describe('lib/jwt differential: the synchronous core against jose', () => {
           const r = await both(jose, token, alg, o);
           tally(r);
           assert.ok(!(r.ours && !r.jose), `ours accepted what jose refused: ${headText} ${JSON.stringify(p)} ${JSON.stringify(o)}`);
-        }), runs);
-      reached(10);
+        }), { numRuns: 600 });
+      // About 6 % of these tokens pass both (29-48 of 600 in 15 runs), so a floor of 5 is a guard, not a
+      // coin toss: 300 runs with a floor of 10 failed once in CI with 8.
+      reached(5);
     });
 
     it('sanity: the generators reach tokens both accept and tokens only jose accepts', async () => {
