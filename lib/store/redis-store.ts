@@ -303,15 +303,17 @@ export class RedisStore extends StatusEmitter implements Store {
    * replicates asynchronously, so without it a revocation acknowledged in
    * the last moments before the master dies can be missing on the replica
    * Sentinel promotes. Not on Cluster: WAIT carries no key to route it to
-   * the master that took the write.
+   * the master that took the write. An ACL that refuses ROLE (an @admin
+   * command) or WAIT leaves the replicas unknown: then nothing is waited
+   * for, as before this check existed, like CLIENT TRACKING's fallback.
    */
   async confirmReplicated(): Promise<void> {
     if (this.cluster) return;
-    const role = await this.run(() => this.client.call('ROLE') as Promise<unknown[]>);
+    const role = await this.run(() => permitted(this.client.call('ROLE') as Promise<unknown[]>, []));
     const replicas = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
     if (replicas === 0) return;
     // Within the command timeout, so WAIT itself answers rather than being cut off.
-    const acked = await this.run(() => this.client.wait(1, Math.max(1, Math.floor(this.timeoutMs * 0.8))));
+    const acked = await this.run(() => permitted(this.client.wait(1, Math.max(1, Math.floor(this.timeoutMs * 0.8))), 1));
     if (!(Number(acked) >= 1)) throw new StoreUnavailableError('redis: no replica confirmed the write in time');
   }
 
@@ -464,6 +466,14 @@ export class RedisStore extends StatusEmitter implements Store {
 }
 
 /** Connection trouble, timeouts and server refusals all fail closed; a non-integer counter is the caller's bug. */
+/** A command the server's ACL refuses (NOPERM) answers `otherwise`; any other failure stays a failure. */
+function permitted<T>(command: Promise<T>, otherwise: T): Promise<T> {
+  return command.catch((err: unknown) => {
+    if (err instanceof Error && err.message.startsWith('NOPERM')) return otherwise;
+    throw err;
+  });
+}
+
 function mapError(err: unknown): Error {
   if (err instanceof StoreUnavailableError) return err;
   const message = err instanceof Error ? err.message : String(err);

@@ -146,6 +146,29 @@ describe('RedisStore on Redis Cluster and Sentinel (real topologies)', function 
       }
     });
 
+    it('Sentinel: a user whose ACL refuses ROLE (an @admin command) still revokes, without the wait, as before', async function () {
+      const master = await currentMaster(sentinel);
+      const admin = new Redis({ port: master, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+      admin.on('error', () => {});
+      const user = `authflow_noadmin_${crypto.randomBytes(3).toString('hex')}`;
+      const password = crypto.randomBytes(12).toString('hex');
+      await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all', '-@admin');
+      const store = new RedisStore({ url: `redis://${user}:${password}@127.0.0.1:${master}`, keyPrefix: PREFIX, commandTimeoutMs: 800 });
+      try {
+        await store.set('acl-limited', 'v');
+        await assert.rejects(store.client.call('ROLE'), /NOPERM/);
+        await store.confirmReplicated();
+        const tags = issuerTags({ issuer: 'https://topology.test', audience: 'api' });
+        const revocations = new Revocations(store, new Families(store, { issuerTag: tags.tokens, accessTtlSec: 60 }));
+        await revocations.revokeJti('jti-acl', Math.floor(Date.now() / 1000) + 60);
+        assert.equal(await revocations.isRevoked('jti-acl', undefined), true);
+      } finally {
+        await store.close();
+        await admin.call('ACL', 'DELUSER', user).catch(() => undefined);
+        admin.disconnect();
+      }
+    });
+
     it('Sentinel: the master is killed; commands fail closed (AUTH_011, bounded), then resume on the promoted replica by themselves', async function () {
       const store = sentinelStore({ commandTimeoutMs: 800 });
       try {
