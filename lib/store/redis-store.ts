@@ -465,7 +465,6 @@ export class RedisStore extends StatusEmitter implements Store {
   }
 }
 
-/** Connection trouble, timeouts and server refusals all fail closed; a non-integer counter is the caller's bug. */
 /** A command the server's ACL refuses (NOPERM) answers `otherwise`; any other failure stays a failure. */
 function permitted<T>(command: Promise<T>, otherwise: T): Promise<T> {
   return command.catch((err: unknown) => {
@@ -474,6 +473,7 @@ function permitted<T>(command: Promise<T>, otherwise: T): Promise<T> {
   });
 }
 
+/** Connection trouble, timeouts and server refusals all fail closed; a non-integer counter is the caller's bug. */
 function mapError(err: unknown): Error {
   if (err instanceof StoreUnavailableError) return err;
   const message = err instanceof Error ? err.message : String(err);

@@ -59,7 +59,7 @@ describe('revocations wait for the store replicas (Store.confirmReplicated)', fu
     const { record: other } = await keys.create('alice', { name: 'second' });
     store.confirming = false;
     await assert.rejects(keys.rotate('alice', other.id), unavailable);
-    await keys.close?.();
+    await keys.close();
     await store.close();
   });
 
