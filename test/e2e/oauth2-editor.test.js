@@ -17,7 +17,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { prepareUserDir } = require('../../scripts/node-red-instance');
 const { startNodeRed, freePort } = require('../support/node-red-process');
-const { launchBrowser, openEditor, openNode, setTypedInput, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
+const { launchBrowser, openEditor, openNode, openConfigDialog, setTypedInput, deploy, recordFailure, ARTIFACTS } = require('../support/browser');
 const { ClientSecretHasher } = require('../../dist/lib/internal');
 
 const KEY = crypto.randomBytes(32).toString('base64url');
@@ -186,7 +186,7 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
 
   it('a client secret generated with the dialog button (hashed by the deployed server) works after the redeploy', async () => {
     await openNode(page, 'tok');
-    await page.locator('#node-input-btn-server-edit').click();
+    await openConfigDialog(page, '#node-input-btn-server-edit');
     await page.locator('#authflow-oauth2-client-id').fill('newbie');
     await page.locator('#authflow-oauth2-generate').click();
     await page.waitForFunction(() => document.querySelector('#authflow-oauth2-hash')?.value.startsWith('hmac-sha256$'), null, { timeout: 10000 });
@@ -215,7 +215,7 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
   it('the client list from each credential source set in the server dialog (flow, global, env, msg) reaches the runtime', async () => {
     for (const [type, value] of [['flow', 'oauthClients'], ['global', 'oauthClients'], ['env', 'OAUTH_CLIENTS'], ['msg', 'clients']]) {
       await openNode(page, 'tok');
-      await page.locator('#node-input-btn-server-edit').click();
+      await openConfigDialog(page, '#node-input-btn-server-edit');
       await setTypedInput(page, 'node-config-input-clients', type, value);
       await page.locator('#node-config-dialog-ok').click();
       await page.locator('#node-dialog-ok').click();
@@ -233,7 +233,7 @@ describe('oauth2 and scope dialogs in a real browser, proven over HTTP', functio
 
   it("rotating signing keys set in the issuer's dialog: generated keys sign, the bearer node of the issuer verifies them", async () => {
     await openNode(page, 'tok');
-    await page.locator('#node-input-btn-server-edit').click();
+    await openConfigDialog(page, '#node-input-btn-server-edit');
     await page.locator('#node-config-input-btn-issuer-edit').click();
     await page.locator('#node-config-input-keyMode').waitFor();
     await page.locator('#node-config-input-keyMode').selectOption('rotating');

@@ -43,6 +43,26 @@ async function openNode(page, id, waitFor) {
 }
 
 /**
+ * Opens the config node dialog behind an edit (pencil) button of the open
+ * node dialog, as a user does. A click that lands while the tray is still
+ * sliding in can be lost (seen once in CI on a loaded machine: no config
+ * dialog in 30 s); it is then simply done again, up to three times.
+ */
+async function openConfigDialog(page, button) {
+  const dialog = page.locator('#node-config-dialog-ok');
+  for (let attempt = 1; ; attempt++) {
+    if (await dialog.isVisible()) return;
+    await page.locator(button).click();
+    try {
+      await dialog.waitFor({ state: 'visible', timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
+/**
  * Opens a node's (or config node's) edit dialog through RED.editor (works for nodes not on
  * the visible canvas), runs `fill(prefix)` with the dialog's input id prefix, clicks Done.
  */
@@ -122,4 +142,4 @@ async function recordFailure(ctx, page, name, red) {
   if (red) console.log(red.log().slice(-3000));
 }
 
-module.exports = { launchBrowser, openEditor, clearNotifications, openNode, editNode, setTypedInput, pickTypedInputType, deploy, routeReady, recordFailure, ARTIFACTS };
+module.exports = { launchBrowser, openEditor, clearNotifications, openNode, openConfigDialog, editNode, setTypedInput, pickTypedInputType, deploy, routeReady, recordFailure, ARTIFACTS };
