@@ -8,7 +8,7 @@
 // state. Each run's output is printed whole when it ends, so the two never
 // interleave; the exit code is the first failure's. The last lines are one
 // mocha summary of both runs (passing / pending / failing) and, alone on the
-// last line, the plain "tests: N passed, N failed, N skipped" that CI log
+// last line, the plain "N passed, N failed, N skipped" that CI log
 // parsers read when they do not know mocha's summary.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -63,7 +63,7 @@ async function main() {
   process.stdout.write(`  ${total.passing} passing (${minutes}m)\n`);
   if (total.pending) process.stdout.write(`  ${total.pending} pending\n`);
   if (total.failing) process.stdout.write(`  ${total.failing} failing\n`);
-  process.stdout.write(`\ntests: ${total.passing} passed, ${total.failing} failed, ${total.pending} skipped\n`);
+  process.stdout.write(`\n${total.passing} passed, ${total.failing} failed, ${total.pending} skipped\n`);
   process.exit(exit);
 }
 
