@@ -195,6 +195,11 @@ const scenarios = [
     id: 'change-noop', label: 'a change node with no rules (the cost of any extra node)', group: 'reference',
     nodes: () => [{ type: 'change', name: 'noop', rules: [], outputs: 1 }],
   },
+  // Two of them: the hops of a two-node chain such as bearer → scope, with no work in either node.
+  {
+    id: 'change-noop-2', label: 'two change nodes with no rules (the hops of a two-node chain)', group: 'reference',
+    nodes: () => [{ type: 'change', name: 'noop 1', rules: [], outputs: 1 }, { type: 'change', name: 'noop 2', rules: [], outputs: 1 }],
+  },
 
   // Check nodes, steady state (same credentials every request).
   {
@@ -276,6 +281,12 @@ const scenarios = [
   {
     id: 'bare-post-1k', label: 'bare route, 1 KB POST, body not parsed, signed headers ignored (reference for authflow-hmac)', group: 'reference',
     method: 'post', rawBody: true, body: () => BODY_1K, nodes: () => [], perRequest: signed('bare-post-1k'),
+  },
+  // The floor of any one-node check on that route: Node-RED's hop alone, judged against the same reference.
+  {
+    id: 'change-noop-post-1k', label: 'the same 1 KB POST through a change node with no rules (the hop on this route)', group: 'reference',
+    method: 'post', rawBody: true, body: () => BODY_1K, nodes: () => [{ type: 'change', name: 'noop', rules: [], outputs: 1 }],
+    perRequest: signed('change-noop-post-1k'), reference: 'bare-post-1k',
   },
   hmacScenario('hmac-1k', 'authflow-hmac, strict scheme, signed 1 KB POST, nonce claimed in the embedded store', '', { target: 0.90 }),
   hmacScenario('hmac-1k-redis', 'authflow-hmac, strict scheme, signed 1 KB POST, nonce claimed in Redis (SET NX PX)', 'bench-redis-hmac', {
