@@ -55,9 +55,10 @@ function reportListenerError(listener: Listener, err: unknown): void {
  * must never turn an allow into an error, hang a request or crash Node-RED.
  */
 export function emitDecision(describe: () => AuthDecision): void {
+  // Counted first: rawListeners copies the list, which the request path need not pay while nobody listens.
+  if (auditEvents.listenerCount('decision') === 0) return;
   // rawListeners: calling a once() wrapper also removes it, as emit would.
   const listeners = auditEvents.rawListeners('decision') as Listener[];
-  if (listeners.length === 0) return;
   const decision = describe();
   for (const listener of listeners) {
     try {
