@@ -37,13 +37,14 @@ function throughputSection(r) {
   const rows = [];
   rows.push(['bare `http in → http response` (reference)', f0(bare.rps), ms(bare.p50), ms(bare.p99), f0(bare.cpuUs), '1.00', '—', '']);
   for (const s of scenarios) {
-    if (s.id === 'bare') continue;
+    if (s.id === 'bare' || s.group === 'twin') continue;
     const m = summary[s.id];
     if (!m) {
       rows.push([s.label, '—', '—', '—', '—', '—', targetText(s), `not measured: ${s.skipped}`]);
       continue;
     }
-    const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})${m.reference ? ` to \`${m.reference}\`` : ''}`;
+    const to = !m.reference ? '' : m.reference.endsWith('-twin') ? ' to its twin' : ` to \`${m.reference}\``;
+    const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})${to}`;
     let verdict = '';
     if (m.non2xx || m.errors) verdict = `**invalid: ${m.non2xx} non-2xx, ${m.errors} errors**`;
     else if (s.group === 'check') verdict = (s.targetRps ? m.rps >= s.targetRps : m.ratio >= (s.target ?? TARGET_RATIO)) ? 'met' : '**missed**';
@@ -70,7 +71,8 @@ function throughputSection(r) {
       '"ratio" is the median over rounds of req/s divided by the mean of the bare runs just before and after it (min–max in brackets). ' +
       '"CPU µs/req" is the Node-RED process\'s user+system CPU time per request (/proc/<pid>/stat), median over rounds. ' +
       'The "bare again" row is a second, identical bare route measured like any scenario: how far its ratio strays from 1.00 is the noise of this run. ' +
-      'A row whose ratio names a route (e.g. "to `bare-post-1k`") is measured against that route instead, the same request without the check: round by round, its ratio to bare divided by that route\'s.',
+      'A row whose ratio names a route (e.g. "to `bare-post-1k`") is measured against that route instead, the same request without the check: round by round, its ratio to bare divided by that route\'s. ' +
+      '"to its twin": against a bare route added to Node-RED right before the row\'s own, since Express tries routes in the order they were added and a late route pays for every one before it (bench/scenarios.js withDepthTwins).',
     '',
     table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio to bare', 'target', 'result'], rows),
     '',
