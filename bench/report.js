@@ -76,7 +76,7 @@ function throughputSection(r) {
     '',
     table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio to bare', 'target', 'result'], rows),
     '',
-    '### Check node vs the way people do it today (ratio to bare, same run)',
+    '### Check node vs the way people do it today (ratio to a bare route at the same router depth, same run)',
     '',
     table(['check node', 'today', 'check node', 'today', 'result'], vs),
   ].join('\n');

@@ -461,7 +461,7 @@ const extraRoutes = [
 /**
  * Express tries a request against the routes one by one, in the order they were added, so a route
  * added late pays for every route before it: at the end of this list a second bare route measured
- * 0.96 of the first (0.92–0.97, 5 rounds). Each check and "today" row is therefore judged against a
+ * 0.93–0.98 of the first (`bare-last`, 2026-11-30). Each check and "today" row is therefore judged against a
  * bare twin added right before it (same router depth), round by round, like the signed rows against
  * `bare-post-1k`; the first bare route stays the run's common reference. Twins are not table rows.
  */
