@@ -43,7 +43,7 @@ function throughputSection(r) {
       rows.push([s.label, '—', '—', '—', '—', '—', targetText(s), `not measured: ${s.skipped}`]);
       continue;
     }
-    const to = !m.reference ? '' : m.reference.endsWith('-twin') ? ' to its twin' : ` to \`${m.reference}\``;
+    const to = !m.reference ? '' : scenarios.find((x) => x.id === m.reference)?.group === 'twin' ? ' to its twin' : ` to \`${m.reference}\``;
     const ratio = `${f2(m.ratio)} (${f2(m.ratioMin)}–${f2(m.ratioMax)})${to}`;
     let verdict = '';
     if (m.non2xx || m.errors) verdict = `**invalid: ${m.non2xx} non-2xx, ${m.errors} errors**`;
